@@ -1,0 +1,53 @@
+# cccd — build, demo and test. `make demo` and `make test` are the two commands
+# of the README; `.ci/run` calls `make test`.
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo none)
+DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+BIN      := bin/cccd
+
+# Debian packages the build and the tests need (research/dependencies.md).
+DEB_PACKAGES := pcscd libpcsclite-dev pkg-config vsmartcard-vpcd python3-virtualsmartcard \
+	python3-pycryptodome socat openssl nginx
+
+# Fuzz time per target for `make fuzz`.
+FUZZTIME ?= 30s
+
+.PHONY: all deps build demo test test-unit fuzz bench vet clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh $(DEB_PACKAGES)
+
+build:
+	CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cccd
+
+demo: build
+	$(BIN) demo
+
+# The whole suite against the real components: installs what is missing,
+# starts pcscd, and makes every integration test fail (never skip) when a
+# component is absent.
+test: deps build
+	scripts/start-services.sh
+	$(GO) vet ./...
+	CCCD_INTEGRATION=1 CCCD_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 15m ./...
+
+# Unit tests only: no Debian packages, no services; integration tests skip.
+test-unit:
+	$(GO) test ./...
+
+# Runs every fuzz target for FUZZTIME each.
+fuzz:
+	scripts/fuzz-all.sh $(FUZZTIME)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin dist

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/cccd-agent/cccd/reader"
+)
+
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{nil, exitOK},
+		{errors.New("boom"), exitFailure},
+		{usagef("bad flag"), exitUsage},
+		{fmt.Errorf("connect: %w", reader.ErrNoCard), exitNoCard},
+		{withCode(exitRoster, errors.New("feed")), exitRoster},
+	}
+	for _, tc := range tests {
+		if got := exitCode(tc.err); got != tc.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+	if got := oneLine(errors.New("first\nsecond")); got != "first" {
+		t.Errorf("oneLine = %q", got)
+	}
+}

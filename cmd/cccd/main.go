@@ -1,0 +1,17 @@
+// Command cccd reads Vietnamese chip ID cards (CCCD) at hospital reception,
+// verifies them and checks health-insurance eligibility. This package only
+// parses flags, calls the packages that do the work and prints.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	err := newRootCmd().Execute()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cccd: "+oneLine(err))
+	}
+	os.Exit(exitCode(err))
+}

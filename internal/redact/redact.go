@@ -1,0 +1,36 @@
+// Package redact masks personal data before it reaches a log line, a metric,
+// an error string or a trace. Every package that handles a person's data
+// formats it through here.
+package redact
+
+import "strings"
+
+// ID masks a 12-digit ID number (or any identifier) keeping the first four and
+// the last two characters: "001099012345" → "0010******45". Short values are
+// masked whole so that nothing identifying survives.
+func ID(s string) string {
+	if len(s) < 8 {
+		return strings.Repeat("*", len(s))
+	}
+	return s[:4] + strings.Repeat("*", len(s)-6) + s[len(s)-2:]
+}
+
+// Bytes returns a placeholder that says only how long a secret or personal
+// value was, for traces: "<13 bytes>".
+func Bytes(b []byte) string {
+	return "<" + itoa(len(b)) + " bytes>"
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var buf [20]byte
+	i := len(buf)
+	for n > 0 {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(buf[i:])
+}

@@ -1,0 +1,104 @@
+// Package testenv finds the shared test data and the real components
+// (pcscd with the vpcd driver, nginx, Chromium, openssl) that integration tests
+// use. Under `make test` (CCCD_INTEGRATION=1, always set in CI) a missing
+// component fails the test loudly; in a plain `go test` on a developer machine
+// it skips with a message naming what is missing and how to get it.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"testing"
+)
+
+// Integration reports whether the run requires every real component
+// (CCCD_INTEGRATION=1 or CI=true).
+func Integration() bool {
+	return os.Getenv("CCCD_INTEGRATION") == "1" || os.Getenv("CI") == "true"
+}
+
+// Missing fails the test under Integration and skips it otherwise, with the
+// same one-line explanation either way.
+func Missing(t testing.TB, what string) {
+	t.Helper()
+	if Integration() {
+		t.Fatalf("required test component missing: %s", what)
+	}
+	t.Skipf("skipping: %s (run `make test` to install and start it)", what)
+}
+
+// SharedTestdata returns the directory of the public test data kept outside
+// the repo: $CCCD_SHARED_TESTDATA, else ../shared/testdata from the repo root.
+func SharedTestdata(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("CCCD_SHARED_TESTDATA")
+	if dir == "" {
+		dir = filepath.Join(RepoRoot(t), "..", "shared", "testdata")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
+		Missing(t, "shared test data not found at "+dir+" (set CCCD_SHARED_TESTDATA)")
+	}
+	return dir
+}
+
+// SharedFile returns the path of a file under the shared test data.
+func SharedFile(t testing.TB, rel string) string {
+	t.Helper()
+	p := filepath.Join(SharedTestdata(t), rel)
+	if _, err := os.Stat(p); err != nil {
+		Missing(t, "shared test file "+rel)
+	}
+	return p
+}
+
+// ReadShared reads a file from the shared test data.
+func ReadShared(t testing.TB, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(SharedFile(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// RepoRoot returns the repository root (the directory holding go.mod).
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("testenv: cannot locate source file")
+	}
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// LookPath returns the path of a program the test needs.
+func LookPath(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		Missing(t, name+" not installed")
+	}
+	return p
+}
+
+// LockVPCD serialises tests, across packages and processes, that use the vpcd
+// slots or restart pcscd: `go test ./...` runs packages in parallel and a vpcd
+// port takes one card at a time. The lock is released when the test ends.
+func LockVPCD(t testing.TB) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "cccd-vpcd.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	})
+}
