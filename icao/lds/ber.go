@@ -1,0 +1,110 @@
+package lds
+
+import (
+	"fmt"
+
+	"github.com/cccd-agent/cccd/icao/tlv"
+)
+
+// maxBERDepth bounds nesting so hostile input cannot exhaust the stack.
+const maxBERDepth = 32
+
+// toDER re-encodes BER input as DER-shaped TLV: indefinite lengths become
+// definite, long-form lengths become minimal and constructed OCTET STRINGs
+// are joined into one primitive string. It is what lets the cryptobyte walks
+// below read SODs such as New Zealand's, which use indefinite lengths.
+// Only the framing changes; content octets are copied as they are.
+func toDER(b []byte) ([]byte, error) {
+	out, rest, err := berElement(b, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) != 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the outer element", ErrMalformed, len(rest))
+	}
+	return out, nil
+}
+
+// berElement decodes one element at the start of b and returns its DER
+// re-encoding and the bytes that follow it.
+func berElement(b []byte, depth int) (der, rest []byte, err error) {
+	if depth > maxBERDepth {
+		return nil, nil, fmt.Errorf("%w: nesting deeper than %d", ErrMalformed, maxBERDepth)
+	}
+	tag, tn, err := tlv.ReadTag(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	constructed := b[0]&0x20 != 0
+	b = b[tn:]
+	if len(b) == 0 {
+		return nil, nil, fmt.Errorf("%w: truncated length", ErrMalformed)
+	}
+	var content [][]byte
+	if b[0] == 0x80 { // indefinite: children until end-of-contents 00 00
+		if !constructed {
+			return nil, nil, fmt.Errorf("%w: indefinite length on a primitive element", ErrMalformed)
+		}
+		b = b[1:]
+		for {
+			if len(b) >= 2 && b[0] == 0 && b[1] == 0 {
+				b = b[2:]
+				break
+			}
+			if len(b) == 0 {
+				return nil, nil, fmt.Errorf("%w: missing end-of-contents", ErrMalformed)
+			}
+			var child []byte
+			child, b, err = berElement(b, depth+1)
+			if err != nil {
+				return nil, nil, err
+			}
+			content = append(content, child)
+		}
+		rest = b
+	} else {
+		length, ln, err := tlv.ReadLength(b)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		}
+		if length > len(b)-ln {
+			return nil, nil, fmt.Errorf("%w: element declares %d bytes, %d present", ErrMalformed, length, len(b)-ln)
+		}
+		value := b[ln : ln+length]
+		rest = b[ln+length:]
+		if !constructed {
+			content = [][]byte{value}
+		} else {
+			for len(value) > 0 {
+				var child []byte
+				child, value, err = berElement(value, depth+1)
+				if err != nil {
+					return nil, nil, err
+				}
+				content = append(content, child)
+			}
+		}
+	}
+	if constructed && tag == 0x24 { // constructed OCTET STRING → primitive
+		joined, err := joinOctetString(content)
+		if err != nil {
+			return nil, nil, err
+		}
+		return tlv.Encode(0x04, joined), rest, nil
+	}
+	return tlv.Encode(tag, content...), rest, nil
+}
+
+// joinOctetString concatenates the (already DER) segments of a constructed
+// OCTET STRING; each segment must itself be an OCTET STRING.
+func joinOctetString(segments [][]byte) ([]byte, error) {
+	var out []byte
+	for _, s := range segments {
+		t, rest, err := tlv.Parse(s)
+		if err != nil || len(rest) != 0 || t.Tag != 0x04 {
+			return nil, fmt.Errorf("%w: bad segment in a constructed OCTET STRING", ErrMalformed)
+		}
+		out = append(out, t.Value...)
+	}
+	return out, nil
+}
