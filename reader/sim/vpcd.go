@@ -232,4 +232,3 @@ func serveVPCD(rw io.ReadWriter, chip Chip, apdus *atomic.Int64) error {
 		}
 	}
 }
-
