@@ -1,0 +1,38 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// apiError is the JSON body of every error response.
+type apiError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error codes returned in apiError.Code.
+const (
+	codeUnauthorized    = "unauthorized"
+	codeForbiddenOrigin = "forbidden-origin"
+	codeForbiddenHost   = "forbidden-host"
+	codeTooLarge        = "request-too-large"
+	codeBadRequest      = "bad-request"
+	codeNotFound        = "not-found"
+	codeRateLimited     = "rate-limited"
+	codeMethod          = "method-not-allowed"
+	codeConflict        = "conflict"
+	codeUnavailable     = "unavailable"
+	codeInternal        = "internal"
+)
+
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, apiError{Code: code, Message: message})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

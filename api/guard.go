@@ -1,0 +1,106 @@
+package api
+
+import (
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"strings"
+)
+
+// guard decides who may call what. It is built once from the configuration
+// and is safe for concurrent use.
+type guard struct {
+	token    string
+	hosts    map[string]bool // allowed Host header host names (lower case, no port)
+	origins  map[string]bool // allowed browser origins, exact
+	sessions *sessionStore
+}
+
+func newGuard(cfg Config, token string) *guard {
+	g := &guard{
+		token:    token,
+		hosts:    map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true},
+		origins:  map[string]bool{},
+		sessions: newSessionStore(cfg.MaxSessions, cfg.SessionTTL),
+	}
+	host, port, err := net.SplitHostPort(cfg.Listen)
+	if err == nil {
+		if host != "" && host != "0.0.0.0" && host != "::" {
+			g.hosts[strings.ToLower(host)] = true
+		}
+		for h := range g.hosts {
+			g.origins["http://"+hostForURL(h)+":"+port] = true
+		}
+	}
+	for _, o := range cfg.HISOrigins {
+		g.origins[strings.TrimRight(o, "/")] = true
+	}
+	return g
+}
+
+func hostForURL(h string) string {
+	if strings.Contains(h, ":") {
+		return "[" + h + "]"
+	}
+	return h
+}
+
+// hostAllowed refuses requests addressed to any other name: a page on an
+// attacker's domain that rebinds its DNS to 127.0.0.1 still sends its own
+// name in Host.
+func (g *guard) hostAllowed(r *http.Request) bool {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(strings.ToLower(host), "[]")
+	return g.hosts[host]
+}
+
+// originAllowed reports whether a browser origin may use the API.
+func (g *guard) originAllowed(origin string) bool { return g.origins[origin] }
+
+// bearerOK checks the Authorization header in constant time.
+func (g *guard) bearerOK(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	const prefix = "Bearer "
+	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(h[len(prefix):]), []byte(g.token)) == 1
+}
+
+// crossSite reports a browser request that came from another site than the
+// one it is addressed to, by the Fetch Metadata header browsers send.
+func crossSite(r *http.Request) bool {
+	s := r.Header.Get("Sec-Fetch-Site")
+	return s == "cross-site" || s == "same-site"
+}
+
+// setCORS answers an allowed origin so that its page may read the response
+// and send credentials; other origins get no CORS headers at all.
+func setCORS(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Add("Vary", "Origin")
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return
+	}
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Allow-Credentials", "true")
+}
+
+// preflight answers an OPTIONS request from an allowed origin, including the
+// Private Network Access header Chromium sends before a public page may
+// reach a loopback address.
+func preflight(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	setCORS(w, r)
+	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-CSRF-Token")
+	h.Set("Access-Control-Max-Age", "600")
+	if r.Header.Get("Access-Control-Request-Private-Network") == "true" {
+		h.Set("Access-Control-Allow-Private-Network", "true")
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

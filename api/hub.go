@@ -1,0 +1,76 @@
+package api
+
+import (
+	"sync"
+	"time"
+)
+
+// Hub fans events out to every subscriber. Publish never blocks: a
+// subscriber whose buffer is full misses that event (the console re-reads
+// state through REST when it reconnects). Safe for concurrent use.
+type Hub struct {
+	mu     sync.Mutex
+	subs   map[chan Event]struct{}
+	closed bool
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub { return &Hub{subs: map[chan Event]struct{}{}} }
+
+// Publish stamps ev with the current time if it has none and sends it to
+// every subscriber that has room.
+func (h *Hub) Publish(ev Event) {
+	if ev.Time == "" {
+		ev.Time = time.Now().UTC().Format(time.RFC3339Nano)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs {
+		select {
+		case ch <- ev:
+		default:
+		}
+	}
+}
+
+// Subscribe returns a channel of events and the function that ends the
+// subscription and closes the channel.
+func (h *Hub) Subscribe() (<-chan Event, func()) {
+	ch := make(chan Event, 256)
+	h.mu.Lock()
+	if h.closed {
+		close(ch)
+	} else {
+		h.subs[ch] = struct{}{}
+	}
+	h.mu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			h.mu.Lock()
+			if _, ok := h.subs[ch]; ok {
+				delete(h.subs, ch)
+				close(ch)
+			}
+			h.mu.Unlock()
+		})
+	}
+}
+
+// Subscribers reports how many subscriptions are open.
+func (h *Hub) Subscribers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}
+
+// Close ends every subscription; later subscriptions get a closed channel.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for ch := range h.subs {
+		delete(h.subs, ch)
+		close(ch)
+	}
+}

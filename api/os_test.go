@@ -1,0 +1,8 @@
+package api
+
+import "os"
+
+var (
+	osStat  = os.Stat
+	osChmod = os.Chmod
+)

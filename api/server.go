@@ -1,0 +1,292 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Server is the local HTTP API. Create it with New and serve Handler().
+type Server struct {
+	cfg     Config
+	backend Backend
+	guard   *guard
+	limiter *rateLimiter
+	console fs.FS
+	mux     *http.ServeMux
+}
+
+// New builds the server. token is the bearer token programs use; console is
+// the file system of the reception console served at / (nil: none).
+func New(cfg Config, token string, backend Backend, console fs.FS) *Server {
+	cfg = cfg.withDefaults()
+	s := &Server{
+		cfg:     cfg,
+		backend: backend,
+		guard:   newGuard(cfg, token),
+		limiter: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst),
+		console: console,
+		mux:     http.NewServeMux(),
+	}
+	s.routes()
+	return s
+}
+
+// Handler returns the root handler: every request passes the Host check first.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.guard.hostAllowed(r) {
+			writeError(w, http.StatusForbidden, codeForbiddenHost, "this agent answers only to localhost; open it as http://127.0.0.1")
+			return
+		}
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		s.mux.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	if s.cfg.Metrics != nil {
+		s.mux.Handle("GET /metrics", s.programOnly(s.cfg.Metrics))
+	}
+	api := func(pattern string, h func(http.ResponseWriter, *http.Request)) {
+		s.mux.Handle(pattern, s.protect(http.HandlerFunc(h)))
+	}
+	api("POST /api/v1/session", s.handleSession)
+	api("GET /api/v1/status", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.backend.Status(r.Context()))
+	})
+	api("GET /api/v1/readers", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.backend.Readers(r.Context()))
+	})
+	api("POST /api/v1/readers/{reader}/key", s.handleSubmitKey)
+	api("GET /api/v1/checkins", s.handleCheckins)
+	api("GET /api/v1/checkins/{seq}", s.handleCheckin)
+	api("POST /api/v1/checkins/{seq}/confirm", s.handleConfirm)
+	api("GET /api/v1/roster/{id}", func(w http.ResponseWriter, r *http.Request) {
+		s.reply(w, r, func() (any, error) { return s.backend.Lookup(r.Context(), r.PathValue("id")) })
+	})
+	api("POST /api/v1/sync", func(w http.ResponseWriter, r *http.Request) {
+		s.reply(w, r, func() (any, error) { return s.backend.SyncNow(r.Context()) })
+	})
+	api("GET /api/v1/events", s.handleEvents)
+	s.mux.Handle("OPTIONS /api/v1/", http.HandlerFunc(s.handlePreflight))
+	s.mux.Handle("/api/", s.protect(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, codeNotFound, "no such API endpoint; see docs/API.md")
+	})))
+	if s.console != nil {
+		files := http.FileServerFS(s.console)
+		s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				writeError(w, http.StatusMethodNotAllowed, codeMethod, "the console only answers GET")
+				return
+			}
+			w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'")
+			w.Header().Set("X-Frame-Options", "DENY")
+			files.ServeHTTP(w, r)
+		}))
+	}
+}
+
+// protect applies the browser and program rules to an /api/v1 handler:
+// origin policy, rate limit, body cap, then authentication.
+func (s *Server) protect(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin != "" && !s.guard.originAllowed(origin) {
+			writeError(w, http.StatusForbidden, codeForbiddenOrigin, "origin "+origin+" is not allowed; add it to api.his_origins in the config")
+			return
+		}
+		if origin == "" && crossSite(r) {
+			writeError(w, http.StatusForbidden, codeForbiddenOrigin, "cross-site request without an allowed origin")
+			return
+		}
+		setCORS(w, r)
+		if !s.limiter.allow() {
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusTooManyRequests, codeRateLimited, "too many requests; slow down")
+			return
+		}
+		if r.ContentLength > s.cfg.MaxBodyBytes {
+			writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("request body over %d bytes", s.cfg.MaxBodyBytes))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		isSessionCall := r.Method == http.MethodPost && r.URL.Path == "/api/v1/session"
+		if !isSessionCall && !s.guard.bearerOK(r) {
+			stateChanging := r.Method != http.MethodGet && r.Method != http.MethodHead
+			if !s.guard.sessions.check(r, stateChanging) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="cccd"`)
+				writeError(w, http.StatusUnauthorized, codeUnauthorized, "missing or invalid credentials: send the bearer token from the data directory's api-token file")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// programOnly admits only callers holding the bearer token (e.g. Prometheus).
+func (s *Server) programOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.guard.bearerOK(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="cccd"`)
+			writeError(w, http.StatusUnauthorized, codeUnauthorized, "missing or invalid bearer token")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) handlePreflight(w http.ResponseWriter, r *http.Request) {
+	if !s.guard.originAllowed(r.Header.Get("Origin")) {
+		writeError(w, http.StatusForbidden, codeForbiddenOrigin, "origin not allowed")
+		return
+	}
+	preflight(w, r)
+}
+
+// handleSession gives a browser page from an allowed origin a session cookie
+// and the CSRF token it must echo on state-changing calls.
+func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		writeError(w, http.StatusForbidden, codeForbiddenOrigin, "sessions are for browser pages; programs use the bearer token")
+		return
+	}
+	id, csrf := s.guard.sessions.create(origin)
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: id, Path: "/api/", HttpOnly: true,
+		SameSite: sameSiteFor(origin, s.guard), MaxAge: int(s.guard.sessions.ttl.Seconds()),
+	})
+	writeJSON(w, http.StatusOK, map[string]string{"csrf_token": csrf})
+}
+
+// sameSiteFor keeps the cookie Strict for the console's own origin; a HIS page
+// on another site needs None (the CSRF token and the origin check guard it).
+func sameSiteFor(origin string, g *guard) http.SameSite {
+	if strings.HasPrefix(origin, "http://127.0.0.1:") || strings.HasPrefix(origin, "http://localhost:") || strings.HasPrefix(origin, "http://[::1]:") {
+		return http.SameSiteStrictMode
+	}
+	return http.SameSiteNoneMode
+}
+
+func (s *Server) handleSubmitKey(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Key string `json:"key"`
+	}
+	if !decodeJSON(w, r, &body) {
+		return
+	}
+	if body.Key == "" {
+		writeError(w, http.StatusBadRequest, codeBadRequest, `field "key" is required: the 6-digit CAN, the 12-digit ID number, the MRZ or the QR text`)
+		return
+	}
+	s.reply(w, r, func() (any, error) {
+		if err := s.backend.SubmitKey(r.Context(), r.PathValue("reader"), body.Key); err != nil {
+			return nil, err
+		}
+		return map[string]string{"status": "accepted"}, nil
+	})
+}
+
+func (s *Server) handleCheckins(w http.ResponseWriter, r *http.Request) {
+	after, err1 := queryUint(r, "after", 0)
+	limit, err2 := queryUint(r, "limit", 50)
+	if err := errors.Join(err1, err2); err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+		return
+	}
+	if limit == 0 || limit > 500 {
+		limit = 500
+	}
+	s.reply(w, r, func() (any, error) { return s.backend.Checkins(r.Context(), after, int(limit)) })
+}
+
+func (s *Server) handleCheckin(w http.ResponseWriter, r *http.Request) {
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, "check-in number must be a positive integer")
+		return
+	}
+	s.reply(w, r, func() (any, error) { return s.backend.Checkin(r.Context(), seq) })
+}
+
+func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, "check-in number must be a positive integer")
+		return
+	}
+	s.reply(w, r, func() (any, error) { return s.backend.ConfirmCheckin(r.Context(), seq) })
+}
+
+// reply runs a backend call and maps its error onto a status and code.
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, call func() (any, error)) {
+	v, err := call()
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, v)
+	case errors.Is(err, ErrNotFound):
+		writeError(w, http.StatusNotFound, codeNotFound, oneLine(err))
+	case errors.Is(err, ErrBadInput):
+		writeError(w, http.StatusBadRequest, codeBadRequest, oneLine(err))
+	case errors.Is(err, ErrConflict):
+		writeError(w, http.StatusConflict, codeConflict, oneLine(err))
+	case errors.Is(err, ErrUnavailable):
+		writeError(w, http.StatusServiceUnavailable, codeUnavailable, oneLine(err))
+	case r.Context().Err() != nil:
+		writeError(w, http.StatusServiceUnavailable, codeUnavailable, "request cancelled")
+	default:
+		writeError(w, http.StatusInternalServerError, codeInternal, oneLine(err))
+	}
+}
+
+// decodeJSON reads exactly one JSON object with known fields, answering 413
+// or 400 itself when it cannot.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if _, extra := dec.Token(); extra != io.EOF {
+			err = errors.New("trailing data after the JSON object")
+		}
+	}
+	if err == nil {
+		return true
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("request body over %d bytes", tooBig.Limit))
+		return false
+	}
+	writeError(w, http.StatusBadRequest, codeBadRequest, "malformed JSON: "+oneLine(err))
+	return false
+}
+
+func queryUint(r *http.Request, name string, def uint64) (uint64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("query parameter %s must be a non-negative integer", name)
+	}
+	return n, nil
+}
+
+func oneLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}

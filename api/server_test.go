@@ -1,0 +1,254 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+)
+
+// recordingBackend answers the API from memory and records submitted keys.
+type recordingBackend struct {
+	hub  *Hub
+	keys map[string]string
+}
+
+func (b *recordingBackend) Status(context.Context) any  { return map[string]any{"online": true} }
+func (b *recordingBackend) Readers(context.Context) any { return []string{"sim"} }
+func (b *recordingBackend) SubmitKey(_ context.Context, reader, key string) error {
+	if reader != "sim" {
+		return fmt.Errorf("reader %q: %w", reader, ErrNotFound)
+	}
+	if len(key) != 6 {
+		return fmt.Errorf("key must be 6 digits: %w", ErrBadInput)
+	}
+	b.keys[reader] = key
+	return nil
+}
+func (b *recordingBackend) Checkins(context.Context, uint64, int) (any, error) { return []any{}, nil }
+func (b *recordingBackend) Checkin(_ context.Context, seq uint64) (any, error) {
+	return nil, fmt.Errorf("check-in %d: %w", seq, ErrNotFound)
+}
+func (b *recordingBackend) ConfirmCheckin(context.Context, uint64) (any, error) { return nil, nil }
+func (b *recordingBackend) Lookup(context.Context, string) (any, error)        { return nil, nil }
+func (b *recordingBackend) SyncNow(context.Context) (any, error)               { return nil, nil }
+func (b *recordingBackend) Subscribe() (<-chan Event, func())                  { return b.hub.Subscribe() }
+
+const testToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func newTestServer(t *testing.T) (*httptest.Server, *recordingBackend) {
+	t.Helper()
+	b := &recordingBackend{hub: NewHub(), keys: map[string]string{}}
+	ts := httptest.NewUnstartedServer(nil)
+	cfg := Config{Listen: ts.Listener.Addr().String(), HISOrigins: []string{"https://his.example.vn"}, MaxBodyBytes: 1024}
+	ts.Config.Handler = New(cfg, testToken, b, fstest.MapFS{"index.html": {Data: []byte("<html>console</html>")}}).Handler()
+	ts.Start()
+	t.Cleanup(ts.Close)
+	return ts, b
+}
+
+func do(t *testing.T, ts *httptest.Server, method, path, body string, hdr map[string]string) (*http.Response, apiError) {
+	t.Helper()
+	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range hdr {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var e apiError
+	_ = json.NewDecoder(resp.Body).Decode(&e)
+	return resp, e
+}
+
+func TestAPIGuards(t *testing.T) {
+	ts, b := newTestServer(t)
+	bearer := map[string]string{"Authorization": "Bearer " + testToken}
+	with := func(extra map[string]string) map[string]string {
+		m := map[string]string{}
+		for k, v := range bearer {
+			m[k] = v
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	tests := []struct {
+		name       string
+		method     string
+		path, body string
+		hdr        map[string]string
+		wantStatus int
+		wantCode   string
+	}{
+		{"healthz needs nothing", "GET", "/healthz", "", nil, 200, ""},
+		{"no token", "GET", "/api/v1/status", "", nil, 401, codeUnauthorized},
+		{"wrong token", "GET", "/api/v1/status", "", map[string]string{"Authorization": "Bearer nope"}, 401, codeUnauthorized},
+		{"token", "GET", "/api/v1/status", "", bearer, 200, ""},
+		{"foreign origin", "GET", "/api/v1/status", "", with(map[string]string{"Origin": "https://evil.example"}), 403, codeForbiddenOrigin},
+		{"cross-site without origin", "GET", "/api/v1/status", "", with(map[string]string{"Sec-Fetch-Site": "cross-site"}), 403, codeForbiddenOrigin},
+		{"foreign host", "GET", "/api/v1/status", "", with(map[string]string{"Host": "rebind.evil.example"}), 403, codeForbiddenHost},
+		{"foreign host on console", "GET", "/", "", map[string]string{"Host": "rebind.evil.example:7400"}, 403, codeForbiddenHost},
+		{"oversized body", "POST", "/api/v1/readers/sim/key", `{"key":"` + strings.Repeat("1", 2000) + `"}`, bearer, 413, codeTooLarge},
+		{"malformed JSON", "POST", "/api/v1/readers/sim/key", `{"key":`, bearer, 400, codeBadRequest},
+		{"unknown field", "POST", "/api/v1/readers/sim/key", `{"kee":"123456"}`, bearer, 400, codeBadRequest},
+		{"bad key", "POST", "/api/v1/readers/sim/key", `{"key":"12"}`, bearer, 400, codeBadRequest},
+		{"unknown reader", "POST", "/api/v1/readers/other/key", `{"key":"123456"}`, bearer, 404, codeNotFound},
+		{"key accepted", "POST", "/api/v1/readers/sim/key", `{"key":"123456"}`, bearer, 200, ""},
+		{"unknown endpoint", "GET", "/api/v1/nothing", "", bearer, 404, codeNotFound},
+		{"bad seq", "GET", "/api/v1/checkins/x", "", bearer, 400, codeBadRequest},
+		{"bad query", "GET", "/api/v1/checkins?after=-1", "", bearer, 400, codeBadRequest},
+		{"session needs origin", "POST", "/api/v1/session", "", nil, 403, codeForbiddenOrigin},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, e := do(t, ts, tc.method, tc.path, tc.body, tc.hdr)
+			if resp.StatusCode != tc.wantStatus || e.Code != tc.wantCode {
+				t.Fatalf("got %d %q (%s), want %d %q", resp.StatusCode, e.Code, e.Message, tc.wantStatus, tc.wantCode)
+			}
+			if tc.wantCode != "" && (e.Message == "" || strings.Contains(e.Message, "\n")) {
+				t.Fatalf("error message %q is not one line", e.Message)
+			}
+		})
+	}
+	if b.keys["sim"] != "123456" {
+		t.Fatalf("key not delivered to backend: %v", b.keys)
+	}
+}
+
+func TestBrowserSession(t *testing.T) {
+	ts, _ := newTestServer(t)
+	const his = "https://his.example.vn"
+
+	// Preflight from the HIS origin, with Private Network Access.
+	resp, _ := do(t, ts, "OPTIONS", "/api/v1/readers/sim/key", "", map[string]string{
+		"Origin": his, "Access-Control-Request-Method": "POST", "Access-Control-Request-Private-Network": "true"})
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Private-Network") != "true" || resp.Header.Get("Access-Control-Allow-Origin") != his {
+		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp, _ := do(t, ts, "OPTIONS", "/api/v1/status", "", map[string]string{"Origin": "https://evil.example"}); resp.StatusCode != 403 {
+		t.Fatalf("foreign preflight: %d", resp.StatusCode)
+	}
+
+	req, _ := http.NewRequest("POST", ts.URL+"/api/v1/session", nil)
+	req.Header.Set("Origin", his)
+	sresp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct {
+		CSRF string `json:"csrf_token"`
+	}
+	json.NewDecoder(sresp.Body).Decode(&body)
+	sresp.Body.Close()
+	var cookie *http.Cookie
+	for _, c := range sresp.Cookies() {
+		if c.Name == sessionCookie {
+			cookie = c
+		}
+	}
+	if sresp.StatusCode != 200 || cookie == nil || !cookie.HttpOnly || body.CSRF == "" {
+		t.Fatalf("session: %d cookie %v csrf %q", sresp.StatusCode, cookie, body.CSRF)
+	}
+	if strings.Contains(fmt.Sprint(sresp.Header), testToken) {
+		t.Fatal("session response exposes the bearer token")
+	}
+	hdr := map[string]string{"Origin": his, "Cookie": sessionCookie + "=" + cookie.Value}
+	if resp, _ := do(t, ts, "GET", "/api/v1/status", "", hdr); resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != his {
+		t.Fatalf("session GET: %d", resp.StatusCode)
+	}
+	if resp, _ := do(t, ts, "POST", "/api/v1/readers/sim/key", `{"key":"123456"}`, hdr); resp.StatusCode != 401 {
+		t.Fatalf("POST without CSRF token: %d, want 401", resp.StatusCode)
+	}
+	hdr["X-CSRF-Token"] = body.CSRF
+	if resp, _ := do(t, ts, "POST", "/api/v1/readers/sim/key", `{"key":"123456"}`, hdr); resp.StatusCode != 200 {
+		t.Fatalf("POST with CSRF token: %d", resp.StatusCode)
+	}
+	// The cookie is bound to the origin that opened the session.
+	hdr["Origin"] = "http://127.0.0.1:1"
+	if resp, _ := do(t, ts, "GET", "/api/v1/status", "", hdr); resp.StatusCode != 403 {
+		t.Fatalf("cookie from another origin: %d", resp.StatusCode)
+	}
+}
+
+func TestEventStream(t *testing.T) {
+	ts, b := newTestServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	url := "ws" + strings.TrimPrefix(ts.URL, "http") + "/api/v1/events"
+	if _, _, err := websocket.Dial(ctx, url, nil); err == nil {
+		t.Fatal("WebSocket without credentials was accepted")
+	}
+	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + testToken}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	for b.hub.Subscribers() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	want := []string{"card-present", "progress", "result", "card-removed"}
+	for _, typ := range want {
+		b.hub.Publish(Event{Type: typ, Reader: "sim"})
+	}
+	for _, typ := range want {
+		var ev Event
+		if err := wsjson.Read(ctx, conn, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type != typ || ev.Reader != "sim" || ev.Time == "" {
+			t.Fatalf("event %+v, want type %s", ev, typ)
+		}
+	}
+}
+
+func TestRateLimiter(t *testing.T) {
+	now := time.Unix(0, 0)
+	l := newRateLimiter(10, 2)
+	l.now = func() time.Time { return now }
+	if !l.allow() || !l.allow() || l.allow() {
+		t.Fatal("burst of 2 not enforced")
+	}
+	now = now.Add(100 * time.Millisecond)
+	if !l.allow() || l.allow() {
+		t.Fatal("refill of 1 token per 100 ms not honoured")
+	}
+}
+
+func TestTokenFile(t *testing.T) {
+	dir := t.TempDir()
+	tok, err := LoadOrCreateToken(dir)
+	if err != nil || len(tok) != 64 {
+		t.Fatalf("token %q %v", tok, err)
+	}
+	again, err := LoadOrCreateToken(dir)
+	if err != nil || again != tok {
+		t.Fatalf("second load %q %v", again, err)
+	}
+	st, _ := osStat(dir + "/" + TokenFile)
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("token mode %o", st.Mode().Perm())
+	}
+	osChmod(dir+"/"+TokenFile, 0o644)
+	if _, err := LoadOrCreateToken(dir); err == nil {
+		t.Fatal("world-readable token accepted")
+	}
+}
