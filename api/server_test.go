@@ -38,9 +38,9 @@ func (b *recordingBackend) Checkin(_ context.Context, seq uint64) (any, error) {
 	return nil, fmt.Errorf("check-in %d: %w", seq, ErrNotFound)
 }
 func (b *recordingBackend) ConfirmCheckin(context.Context, uint64) (any, error) { return nil, nil }
-func (b *recordingBackend) Lookup(context.Context, string) (any, error)        { return nil, nil }
-func (b *recordingBackend) SyncNow(context.Context) (any, error)               { return nil, nil }
-func (b *recordingBackend) Subscribe() (<-chan Event, func())                  { return b.hub.Subscribe() }
+func (b *recordingBackend) Lookup(context.Context, string) (any, error)         { return nil, nil }
+func (b *recordingBackend) SyncNow(context.Context) (any, error)                { return nil, nil }
+func (b *recordingBackend) Subscribe() (<-chan Event, func())                   { return b.hub.Subscribe() }
 
 const testToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
