@@ -31,6 +31,13 @@ type Backend interface {
 	Subscribe() (events <-chan Event, cancel func())
 }
 
+// SimControl is implemented by backends that drive simulated readers (the
+// demo and tests): the console shows insert/remove buttons for them.
+type SimControl interface {
+	SimInsert(ctx context.Context, reader string) error
+	SimRemove(ctx context.Context, reader string) error
+}
+
 // Errors a Backend wraps so the API picks the right HTTP status.
 var (
 	ErrNotFound    = errors.New("not found")
