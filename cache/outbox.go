@@ -1,0 +1,242 @@
+package cache
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Checkin is one reception record: what the hospital information system
+// (HIS) needs for its check-in (QĐ 4750 XML0) and reception fields (XML1),
+// plus the delivery state of the outbox. It is the HIS record, so it holds
+// the person's data unmasked; nothing else (photo, MRZ, DG files, parents'
+// names) is kept.
+type Checkin struct {
+	Seq      uint64    `json:"seq"`      // assigned by AppendCheckin, increasing
+	Key      string    `json:"key"`      // idempotency key for the HIS, 32 hex digits (random 128 bits)
+	Time     time.Time `json:"time"`     // reception time (XML NGAY_VAO)
+	Reader   string    `json:"reader"`   // reader that read the card, or "qr"/"manual"
+	Facility string    `json:"facility"` // this facility's code (XML MA_CSKCB)
+
+	SoCCCD   string `json:"soCCCD"`   // 12-digit ID number (XML SO_CCCD)
+	HoTen    string `json:"hoTen"`    // full name, NFC (XML HO_TEN)
+	NgaySinh string `json:"ngaySinh"` // date of birth, ISO 8601 yyyy-mm-dd, or yyyy when only the year is known
+	GioiTinh string `json:"gioiTinh"` // "Nam", "Nữ" or "" (XML GIOI_TINH 1/2/3)
+	DiaChi   string `json:"diaChi"`   // place of residence (XML DIA_CHI)
+
+	MaThe      string `json:"maThe"`      // BHYT card number (XML MA_THE_BHYT)
+	MaDKBD     string `json:"maDKBD"`     // facility of first registration (XML MA_DKBD)
+	GtTheTu    string `json:"gtTheTu"`    // card valid from, dd/MM/yyyy as the gateway writes it
+	GtTheDen   string `json:"gtTheDen"`   // card valid until, dd/MM/yyyy
+	MaKV       string `json:"maKV"`       // area code K1/K2/K3 (XML MA_KHUVUC)
+	NgayDu5Nam string `json:"ngayDu5Nam"` // five continuous years from, dd/MM/yyyy (XML NAM_NAM_LIEN_TUC)
+
+	Eligibility  CheckinEligibility `json:"eligibility"`
+	Verification string             `json:"verification"` // chip verdict: "verified", "intact-untrusted", "failed"
+	Confirmed    bool               `json:"confirmed"`    // the receptionist confirmed the check-in
+
+	DeliveredAt    time.Time `json:"delivered_at,omitzero"` // when the HIS accepted it; zero while pending
+	Attempts       int       `json:"attempts"`              // delivery attempts so far
+	LastAttempt    time.Time `json:"last_attempt,omitzero"`
+	LastError      string    `json:"last_error,omitempty"` // last delivery failure (no personal data)
+	RecheckChanged bool      `json:"recheck_changed"`      // an online re-check gave a different eligibility status
+}
+
+// CheckinEligibility is the eligibility summary kept with a check-in (the
+// status, code, source and as_of of the Eligibility JSON).
+type CheckinEligibility struct {
+	Status string    `json:"status"`
+	Code   string    `json:"code"`
+	Source string    `json:"source"`
+	AsOf   time.Time `json:"as_of,omitzero"`
+}
+
+func seqKey(seq uint64) []byte {
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], seq)
+	return k[:]
+}
+
+// newIdempotencyKey returns 128 random bits in hex.
+func newIdempotencyKey() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails (crypto/rand since Go 1.24)
+	return hex.EncodeToString(b[:])
+}
+
+// AppendCheckin stores c as a new record and returns its sequence number,
+// which it also sets in c.Seq. An empty c.Key gets a random idempotency key,
+// a zero c.Time the current time. The record is on disk (bbolt fsyncs the
+// commit) when AppendCheckin returns; it stays in the outbox until
+// MarkDelivered unless DeliveredAt is already set.
+func (db *DB) AppendCheckin(c *Checkin) (uint64, error) {
+	rec := *c
+	if rec.Key == "" {
+		rec.Key = newIdempotencyKey()
+	}
+	if rec.Time.IsZero() {
+		rec.Time = time.Now()
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCheckins)
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		rec.Seq = seq
+		return putCheckin(tx, &rec)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store check-in: %w", err)
+	}
+	*c = rec
+	return rec.Seq, nil
+}
+
+// putCheckin writes c and keeps the outbox index in step with DeliveredAt.
+func putCheckin(tx *bolt.Tx, c *Checkin) error {
+	v, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	k := seqKey(c.Seq)
+	if err := tx.Bucket(bucketCheckins).Put(k, v); err != nil {
+		return err
+	}
+	if c.DeliveredAt.IsZero() {
+		return tx.Bucket(bucketOutbox).Put(k, nil)
+	}
+	return tx.Bucket(bucketOutbox).Delete(k)
+}
+
+func getCheckin(tx *bolt.Tx, seq uint64) (Checkin, bool, error) {
+	var c Checkin
+	v := tx.Bucket(bucketCheckins).Get(seqKey(seq))
+	if v == nil {
+		return c, false, nil
+	}
+	if err := json.Unmarshal(v, &c); err != nil {
+		return Checkin{}, false, fmt.Errorf("check-in %d: %w", seq, ErrCorrupt)
+	}
+	return c, true, nil
+}
+
+// Checkin returns the record with sequence number seq; ok is false if none.
+func (db *DB) Checkin(seq uint64) (Checkin, bool, error) {
+	var (
+		c  Checkin
+		ok bool
+	)
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		c, ok, err = getCheckin(tx, seq)
+		return err
+	})
+	if err != nil {
+		return Checkin{}, false, fmt.Errorf("read check-in: %w", err)
+	}
+	return c, ok, nil
+}
+
+// ListCheckins returns up to limit records with Seq > after, in Seq order.
+// limit <= 0 means no limit.
+func (db *DB) ListCheckins(after uint64, limit int) ([]Checkin, error) {
+	var out []Checkin
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketCheckins).Cursor()
+		for k, v := c.Seek(seqKey(after + 1)); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
+			if after == ^uint64(0) {
+				break
+			}
+			var rec Checkin
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("check-in %d: %w", binary.BigEndian.Uint64(k), ErrCorrupt)
+			}
+			out = append(out, rec)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list check-ins: %w", err)
+	}
+	return out, nil
+}
+
+// PendingDeliveries returns up to limit undelivered records (DeliveredAt
+// zero), oldest first. limit <= 0 means no limit.
+func (db *DB) PendingDeliveries(limit int) ([]Checkin, error) {
+	var out []Checkin
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOutbox).Cursor()
+		for k, _ := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, _ = c.Next() {
+			rec, ok, err := getCheckin(tx, binary.BigEndian.Uint64(k))
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, rec)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list pending check-ins: %w", err)
+	}
+	return out, nil
+}
+
+// MarkDelivered records that the HIS accepted record seq at at and takes it
+// out of the outbox. ErrNotFound if there is no such record.
+func (db *DB) MarkDelivered(seq uint64, at time.Time) error {
+	return db.UpdateCheckin(seq, func(c *Checkin) error {
+		c.DeliveredAt = at
+		c.LastError = ""
+		return nil
+	})
+}
+
+// MarkAttempt counts a delivery attempt of record seq at at and stores its
+// failure (nil: none). err's text must not carry personal data. ErrNotFound
+// if there is no such record.
+func (db *DB) MarkAttempt(seq uint64, at time.Time, err error) error {
+	return db.UpdateCheckin(seq, func(c *Checkin) error {
+		c.Attempts++
+		c.LastAttempt = at
+		c.LastError = ""
+		if err != nil {
+			c.LastError = err.Error()
+		}
+		return nil
+	})
+}
+
+// UpdateCheckin runs fn on record seq inside one write transaction and
+// stores the result; an error from fn aborts without change. fn may not
+// change Seq or Key (they are restored). ErrNotFound if there is no such
+// record. fn must not call other DB methods (it runs inside the writer).
+func (db *DB) UpdateCheckin(seq uint64, fn func(*Checkin) error) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		c, ok, err := getCheckin(tx, seq)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("check-in %d: %w", seq, ErrNotFound)
+		}
+		seqWas, keyWas := c.Seq, c.Key
+		if err := fn(&c); err != nil {
+			return err
+		}
+		c.Seq, c.Key = seqWas, keyWas
+		return putCheckin(tx, &c)
+	})
+	if err != nil {
+		return fmt.Errorf("update check-in: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package cache
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// SchemaVersion is the layout this code writes. Open migrates older files
+// up to it and refuses newer ones.
+const SchemaVersion = 1
+
+// Top-level buckets. The roster and its two indexes are swapped as a whole by
+// ReplaceRoster, which builds their replacements under bucketStaging.
+var (
+	bucketSys         = []byte("sys")          // schema version, roster meta
+	bucketMeta        = []byte("meta")         // caller key/values (GetMeta/PutMeta)
+	bucketRoster      = []byte("roster")       // soCCCD → encoded RosterRecord
+	bucketRosterCard  = []byte("roster.card")  // maThe → soCCCD
+	bucketRosterBHXH  = []byte("roster.bhxh")  // maSoBHXH → soCCCD
+	bucketLookup      = []byte("lookup")       // id → answer with time
+	bucketCheckins    = []byte("checkins")     // seq (8 bytes BE) → encoded Checkin
+	bucketOutbox      = []byte("outbox")       // seq of undelivered check-ins → empty
+	bucketTrust       = []byte("trust")        // SHA-256(der) → encoded TrustEntry
+	bucketStaging     = []byte("staging")      // a roster being built; absent when idle
+	keySchema         = []byte("schema")
+	keyRosterMeta     = []byte("roster")
+	rosterBucketNames = [][]byte{bucketRoster, bucketRosterCard, bucketRosterBHXH}
+)
+
+// migrations[i] moves a file from schema i to i+1 inside one transaction.
+var migrations = []func(tx *bolt.Tx) error{
+	migrateCreate,
+}
+
+// migrateCreate lays out schema 1 on an empty file.
+func migrateCreate(tx *bolt.Tx) error {
+	for _, name := range [][]byte{bucketSys, bucketMeta, bucketRoster, bucketRosterCard,
+		bucketRosterBHXH, bucketLookup, bucketCheckins, bucketOutbox, bucketTrust} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// schemaOf reads the schema version of a file; 0 for a new, empty file.
+func schemaOf(tx *bolt.Tx) (uint64, error) {
+	sys := tx.Bucket(bucketSys)
+	if sys == nil {
+		return 0, nil
+	}
+	v := sys.Get(keySchema)
+	if len(v) != 8 {
+		return 0, fmt.Errorf("schema version: %w", ErrCorrupt)
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+// migrate checks the schema read-only first, so that a newer file is never
+// written to, then runs the missing migrations in one transaction.
+func (db *DB) migrate() error {
+	var have uint64
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		have, err = schemaOf(tx)
+		return err
+	}); err != nil {
+		return err
+	}
+	if have > SchemaVersion {
+		return fmt.Errorf("file has schema %d, this cccd knows up to %d: %w; upgrade cccd",
+			have, SchemaVersion, ErrSchemaTooNew)
+	}
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		for v := have; v < SchemaVersion; v++ {
+			if err := migrations[v](tx); err != nil {
+				return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
+			}
+		}
+		var buf [8]byte
+		binary.BigEndian.PutUint64(buf[:], SchemaVersion)
+		if err := tx.Bucket(bucketSys).Put(keySchema, buf[:]); err != nil {
+			return err
+		}
+		// A crash during ReplaceRoster leaves its staging bucket behind.
+		if tx.Bucket(bucketStaging) != nil {
+			return tx.DeleteBucket(bucketStaging)
+		}
+		return nil
+	})
+}
