@@ -14,16 +14,16 @@ const SchemaVersion = 1
 // Top-level buckets. The roster and its two indexes are swapped as a whole by
 // ReplaceRoster, which builds their replacements under bucketStaging.
 var (
-	bucketSys         = []byte("sys")          // schema version, roster meta
-	bucketMeta        = []byte("meta")         // caller key/values (GetMeta/PutMeta)
-	bucketRoster      = []byte("roster")       // soCCCD → encoded RosterRecord
-	bucketRosterCard  = []byte("roster.card")  // maThe → soCCCD
-	bucketRosterBHXH  = []byte("roster.bhxh")  // maSoBHXH → soCCCD
-	bucketLookup      = []byte("lookup")       // id → answer with time
-	bucketCheckins    = []byte("checkins")     // seq (8 bytes BE) → encoded Checkin
-	bucketOutbox      = []byte("outbox")       // seq of undelivered check-ins → empty
-	bucketTrust       = []byte("trust")        // SHA-256(der) → encoded TrustEntry
-	bucketStaging     = []byte("staging")      // a roster being built; absent when idle
+	bucketSys         = []byte("sys")         // schema version, roster meta
+	bucketMeta        = []byte("meta")        // caller key/values (GetMeta/PutMeta)
+	bucketRoster      = []byte("roster")      // soCCCD → encoded RosterRecord
+	bucketRosterCard  = []byte("roster.card") // maThe → soCCCD
+	bucketRosterBHXH  = []byte("roster.bhxh") // maSoBHXH → soCCCD
+	bucketLookup      = []byte("lookup")      // id → answer with time
+	bucketCheckins    = []byte("checkins")    // seq (8 bytes BE) → encoded Checkin
+	bucketOutbox      = []byte("outbox")      // seq of undelivered check-ins → empty
+	bucketTrust       = []byte("trust")       // SHA-256(der) → encoded TrustEntry
+	bucketStaging     = []byte("staging")     // a roster being built; absent when idle
 	keySchema         = []byte("schema")
 	keyRosterMeta     = []byte("roster")
 	rosterBucketNames = [][]byte{bucketRoster, bucketRosterCard, bucketRosterBHXH}
