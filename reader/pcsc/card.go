@@ -1,0 +1,179 @@
+package pcsc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/ebfe/scard"
+
+	"github.com/cccd-agent/cccd/reader"
+)
+
+// ErrCardClosed is returned by Transmit after Close.
+var ErrCardClosed = errors.New("pcsc: card session already closed")
+
+// Card is an exclusive session with the card on a PC/SC reader. It is not
+// safe for concurrent use (one APDU at a time), except that Close may be
+// called while a Transmit is stuck.
+type Card struct {
+	reader *Reader
+	h      *scard.Card
+	atr    []byte
+
+	mu       sync.Mutex
+	inflight bool  // a Transmit is running in scard
+	closed   bool  // Close was called
+	bad      error // set when an APDU outlived its deadline
+
+	extOnce sync.Once
+	ext     bool
+}
+
+var (
+	_ reader.Card                   = (*Card)(nil)
+	_ reader.ExtendedLengthReporter = (*Card)(nil)
+)
+
+// ATR returns the card's answer to reset as PC/SC reported it at Connect.
+func (c *Card) ATR() []byte { return append([]byte(nil), c.atr...) }
+
+// Protocol returns "T=0" or "T=1", the protocol the session runs.
+func (c *Card) Protocol() string {
+	if c.h.ActiveProtocol() == scard.ProtocolT0 {
+		return "T=0"
+	}
+	return "T=1"
+}
+
+type transmitResult struct {
+	rsp []byte
+	err error
+}
+
+// Transmit sends one command APDU and returns the response data followed by
+// SW1 SW2. It gives up when ctx ends, or after Options.TransmitTimeout when
+// ctx has no deadline: the APDU keeps running in the background (PC/SC
+// cannot cancel it), the session is marked bad and the reader reports
+// reader.ErrTimeout until the APDU returns, so a hung reader never freezes
+// the caller. Card removal is reader.ErrCardRemoved; the session is then
+// over and the next read must Connect again.
+func (c *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
+	if len(command) < 4 {
+		return nil, fmt.Errorf("pcsc: transmit: a command APDU needs at least 4 bytes, got %d", len(command))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	switch {
+	case c.closed:
+		c.mu.Unlock()
+		return nil, ErrCardClosed
+	case c.bad != nil:
+		c.mu.Unlock()
+		return nil, c.bad
+	case c.inflight:
+		c.mu.Unlock()
+		return nil, errors.New("pcsc: transmit: the card session is used by two goroutines at once")
+	}
+	c.inflight = true
+	c.mu.Unlock()
+
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.reader.opts.TransmitTimeout)
+		defer cancel()
+	}
+	done := make(chan transmitResult, 1)
+	cmd := append([]byte(nil), command...) // the caller may reuse its buffer
+	go func() {
+		rsp, err := c.h.Transmit(cmd)
+		done <- transmitResult{rsp, err}
+		c.finish()
+	}()
+
+	select {
+	case res := <-done:
+		return c.result(res)
+	case <-ctx.Done():
+		hung := &Error{Op: "transmit", Reader: c.reader.name, Kind: reader.ErrTimeout, Hint: hintHung}
+		c.mu.Lock()
+		c.bad = hung
+		c.mu.Unlock()
+		c.reader.setHung(c, true)
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, fmt.Errorf("pcsc: transmit on %q abandoned: %w", c.reader.name, ctx.Err())
+		}
+		return nil, hung
+	}
+}
+
+func (c *Card) result(res transmitResult) ([]byte, error) {
+	if res.err != nil {
+		if contextDead(res.err) {
+			// The service went away under us: the next Connect needs a
+			// fresh context (readers.md §1.2).
+			c.reader.cl.invalidate(c.reader.cl.current())
+		}
+		return nil, wrap("transmit", c.reader.name, res.err)
+	}
+	if len(res.rsp) < 2 {
+		return nil, fmt.Errorf("pcsc: transmit on %q: the card answered %d bytes, no status word: lift the card and place it again", c.reader.name, len(res.rsp))
+	}
+	return res.rsp, nil
+}
+
+// finish runs when scard's Transmit returns, possibly long after the caller
+// gave up: it clears the hung mark and completes a Close that had to wait.
+func (c *Card) finish() {
+	c.mu.Lock()
+	c.inflight = false
+	closed := c.closed
+	c.mu.Unlock()
+	c.reader.setHung(c, false)
+	if closed {
+		c.h.Disconnect(scard.ResetCard)
+	}
+}
+
+// Close ends the session and resets the card, so that the next session
+// starts with no secure-messaging state left behind. The card stays in the
+// field. Errors from a card already gone are not reported.
+func (c *Card) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	inflight := c.inflight
+	c.mu.Unlock()
+	if inflight {
+		return nil // finish disconnects once the stuck APDU returns
+	}
+	err := c.h.Disconnect(scard.ResetCard)
+	switch {
+	case err == nil, errors.Is(err, scard.ErrRemovedCard), errors.Is(err, scard.ErrNoSmartcard),
+		errors.Is(err, scard.ErrResetCard), contextDead(err):
+		return nil
+	}
+	return wrap("disconnect", c.reader.name, err)
+}
+
+// ExtendedLength reports whether the reader passes extended-length APDUs,
+// as its PC/SC Part 10 properties say (dwMaxAPDUDataSize). Readers that do
+// not publish the property, including vpcd, report false: the caller then
+// probes the card or stays with short APDUs. Asked once per session.
+func (c *Card) ExtendedLength() bool {
+	c.extOnce.Do(func() {
+		c.mu.Lock()
+		busy := c.inflight || c.closed || c.bad != nil
+		c.mu.Unlock()
+		if !busy {
+			c.ext = probeExtendedLength(c.h, scard.CtlCode)
+		}
+	})
+	return c.ext
+}

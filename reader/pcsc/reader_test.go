@@ -1,0 +1,197 @@
+package pcsc_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/reader"
+	"github.com/cccd-agent/cccd/reader/pcsc"
+)
+
+func TestConnectTransmit(t *testing.T) {
+	testenv.LockVPCD(t)
+	requirePCSCD(t)
+	b := startSlot(t, 0)
+	chip := &testChip{id: 0xA1}
+	b.Insert(chip)
+	info := waitCard(t, slotName(0), true)
+	if !bytes.Equal(info.ATR, testATR) {
+		t.Errorf("List ATR % X, want % X", info.ATR, testATR)
+	}
+
+	r := pcsc.NewReader(slotName(0), pcsc.Options{})
+	defer r.Close()
+	ctx := context.Background()
+	card, err := r.Connect(ctx)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	defer card.Close()
+	pc := card.(*pcsc.Card)
+	if !bytes.Equal(pc.ATR(), testATR) || pc.Protocol() != "T=1" {
+		t.Errorf("ATR % X protocol %s", pc.ATR(), pc.Protocol())
+	}
+	if pc.ExtendedLength() {
+		t.Error("vpcd publishes no Part 10 properties, yet ExtendedLength() = true")
+	}
+
+	tests := []struct {
+		name string
+		cmd  []byte
+		want []byte
+	}{
+		{"case 1", []byte{0x00, 0xA4, 0x04, 0x0C}, []byte{0xA1, 0x00, 0xA4, 0x04, 0x0C, 0x90, 0x00}},
+		{"case 3", []byte{0x00, 0xA4, 0x04, 0x0C, 0x02, 0x3F, 0x00}, []byte{0xA1, 0x00, 0xA4, 0x04, 0x0C, 0x02, 0x3F, 0x00, 0x90, 0x00}},
+		{"extended", append([]byte{0x00, 0xD6, 0x00, 0x00, 0x00, 0x01, 0x2C}, make([]byte, 300)...), nil},
+	}
+	for _, tc := range tests {
+		got, err := card.Transmit(ctx, tc.cmd)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		want := tc.want
+		if want == nil {
+			want = append(append([]byte{0xA1}, tc.cmd...), 0x90, 0x00)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: got %d bytes % X..., want %d", tc.name, len(got), got[:min(len(got), 8)], len(want))
+		}
+	}
+	if _, err := card.Transmit(ctx, []byte{0x00}); err == nil {
+		t.Error("a 1-byte APDU was sent")
+	}
+
+	// Exclusive: a second session on the same reader is refused as busy.
+	r2 := pcsc.NewReader(slotName(0), pcsc.Options{BusyRetry: 100 * time.Millisecond})
+	defer r2.Close()
+	if c2, err := r2.Connect(ctx); !errors.Is(err, reader.ErrReaderBusy) {
+		if c2 != nil {
+			c2.Close()
+		}
+		t.Errorf("second Connect: %v, want ErrReaderBusy", err)
+	}
+	if err := card.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if _, err := card.Transmit(ctx, []byte{0x00, 0xA4, 0x04, 0x0C}); !errors.Is(err, pcsc.ErrCardClosed) {
+		t.Errorf("Transmit after Close: %v", err)
+	}
+}
+
+func TestConnectErrors(t *testing.T) {
+	testenv.LockVPCD(t)
+	requirePCSCD(t)
+	startSlot(t, 0) // no card
+	waitCard(t, slotName(0), false)
+	ctx := context.Background()
+	tests := []struct {
+		reader string
+		want   error
+		hint   string
+	}{
+		{slotName(0), reader.ErrNoCard, "place the card"},
+		{"No Such Reader 99 00", reader.ErrNoReader, "cccd readers"},
+	}
+	for _, tc := range tests {
+		r := pcsc.NewReader(tc.reader, pcsc.Options{})
+		_, err := r.Connect(ctx)
+		r.Close()
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.reader, err, tc.want)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.hint) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: message %q lacks the hint %q or spans lines", tc.reader, err, tc.hint)
+		}
+	}
+}
+
+// TestRemovedMidSession pulls the card between two APDUs: a clean
+// ErrCardRemoved, then a new card works on a new session.
+func TestRemovedMidSession(t *testing.T) {
+	testenv.LockVPCD(t)
+	requirePCSCD(t)
+	b := startSlot(t, 0)
+	b.Insert(&testChip{id: 1})
+	waitCard(t, slotName(0), true)
+	r := pcsc.NewReader(slotName(0), pcsc.Options{})
+	defer r.Close()
+	ctx := context.Background()
+	card, err := r.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := card.Transmit(ctx, []byte{0x00, 0xCC, 0x00, 0x00}); err != nil {
+		t.Fatal(err)
+	}
+	b.Remove()
+	waitCard(t, slotName(0), false)
+	_, err = card.Transmit(ctx, []byte{0x00, 0xCC, 0x00, 0x00})
+	if !errors.Is(err, reader.ErrCardRemoved) {
+		t.Fatalf("Transmit after removal: %v, want ErrCardRemoved", err)
+	}
+	card.Close()
+
+	b.Insert(&testChip{id: 2})
+	waitCard(t, slotName(0), true)
+	card, err = r.Connect(ctx)
+	if err != nil {
+		t.Fatalf("Connect to the next card: %v", err)
+	}
+	defer card.Close()
+	got, err := card.Transmit(ctx, []byte{0x00, 0xCC, 0x00, 0x00})
+	if err != nil || got[0] != 2 {
+		t.Fatalf("next card answered % X, %v", got, err)
+	}
+}
+
+// TestHungTransmit: a card that never answers in time gives ErrTimeout to
+// the caller at the deadline; the reader is reported hung until the APDU
+// finally returns, then works again.
+func TestHungTransmit(t *testing.T) {
+	testenv.LockVPCD(t)
+	requirePCSCD(t)
+	b := startSlot(t, 0)
+	b.Insert(&testChip{id: 3, hang: 2 * time.Second})
+	waitCard(t, slotName(0), true)
+	r := pcsc.NewReader(slotName(0), pcsc.Options{TransmitTimeout: 300 * time.Millisecond})
+	defer r.Close()
+	ctx := context.Background()
+	card, err := r.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = card.Transmit(ctx, []byte{0x00, 0xEE, 0x00, 0x00})
+	if !errors.Is(err, reader.ErrTimeout) || !strings.Contains(err.Error(), "replug") {
+		t.Fatalf("hung Transmit: %v, want ErrTimeout with a hint", err)
+	}
+	if _, err := card.Transmit(ctx, []byte{0x00, 0xCC, 0x00, 0x00}); !errors.Is(err, reader.ErrTimeout) {
+		t.Errorf("Transmit on the bad session: %v, want ErrTimeout", err)
+	}
+	if _, err := r.Connect(ctx); !errors.Is(err, reader.ErrTimeout) {
+		t.Errorf("Connect while the APDU is stuck: %v, want ErrTimeout", err)
+	}
+	card.Close()
+	// Once the stuck APDU returns, the reader is usable again.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := r.Connect(ctx)
+		if err == nil {
+			got, err := c.Transmit(ctx, []byte{0x00, 0xCC, 0x00, 0x00})
+			c.Close()
+			if err != nil || got[0] != 3 {
+				t.Fatalf("after recovery: % X, %v", got, err)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("reader never recovered: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
