@@ -1,0 +1,231 @@
+// Package config is the agent's configuration file: its fields, their
+// defaults, loading and validation. The file is JSON; `cccd serve
+// --print-config` prints every field with its default, which is the
+// documentation an admin starts from. Unknown fields are refused so that a
+// typo never silently turns a setting off.
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// ErrInvalid marks a configuration that cannot be used.
+var ErrInvalid = errors.New("config: invalid")
+
+// Duration is a time.Duration written as "90s", "6h" in the file.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as Go's duration text.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads "90s", "6h", "1h30m".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"90s\" or \"6h\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("duration %q: use a form like \"90s\" or \"6h\"", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Config is the whole configuration file.
+type Config struct {
+	// Listen is the API and console address; keep it on loopback.
+	Listen string `json:"listen"`
+	// DataDir holds the database, the API token and downloads ("" = per OS).
+	DataDir  string   `json:"data_dir"`
+	Facility Facility `json:"facility"`
+	API      API      `json:"api"`
+	Readers  Readers  `json:"readers"`
+	Trust    Trust    `json:"trust"`
+	Roster   Roster   `json:"roster"`
+	Gateway  Gateway  `json:"gateway"`
+	Webhook  Webhook  `json:"webhook"`
+	Read     Read     `json:"read"`
+	Log      Log      `json:"log"`
+}
+
+// Facility identifies the clinic: its code decides "registered here".
+type Facility struct {
+	Code string `json:"code"` // maDKBD of this facility, e.g. "79024"
+	Name string `json:"name"`
+}
+
+// API configures the local HTTP API.
+type API struct {
+	HISOrigins    []string `json:"his_origins"` // exact browser origins of the HIS, no wildcards
+	MaxBodyBytes  int64    `json:"max_body_bytes"`
+	RatePerSecond float64  `json:"rate_per_second"`
+}
+
+// Readers selects the reader backends.
+type Readers struct {
+	PCSC  bool     `json:"pcsc"`
+	PN532 []string `json:"pn532"` // serial ports, or "auto" to detect by USB VID/PID
+	BLE   BLE      `json:"ble"`
+	QR    []QR     `json:"qr"`
+	// Sim adds a simulated reader with the demo card (tests and demos only).
+	Sim bool `json:"sim"`
+}
+
+// BLE configures a Bluetooth LE reader (ACR1255U-J1 class).
+type BLE struct {
+	Enabled   bool   `json:"enabled"`
+	Address   string `json:"address"`
+	MasterKey string `json:"master_key"` // hex; "" = the reader's documented default
+}
+
+// QR pairs a serial 2D scanner with a reader: a scanned card QR becomes the
+// key of the next card on that reader.
+type QR struct {
+	Port   string `json:"port"`
+	Reader string `json:"reader"`
+}
+
+// Trust lists trust anchors loaded at start besides those imported with
+// `cccd trust import` (files or directories: certificates, .ml, CRLs).
+type Trust struct {
+	Paths []string `json:"paths"`
+}
+
+// Roster configures the insurance roster feed.
+type Roster struct {
+	FeedURL string `json:"feed_url"` // "" = no automatic sync
+	// PublisherKey is the path of the publisher's Ed25519 public key (PEM).
+	PublisherKey string   `json:"publisher_key"`
+	SyncInterval Duration `json:"sync_interval"`
+	// Freshness: answers from a roster or cache older than this are provisional.
+	Freshness Duration `json:"freshness"`
+}
+
+// Gateway configures the BHXH card-check gateway (optional).
+type Gateway struct {
+	URL          string   `json:"url"` // "" = not used
+	Username     string   `json:"username"`
+	PasswordFile string   `json:"password_file"` // the password stays out of the config file
+	StaffName    string   `json:"staff_name"`    // hoTenCb
+	StaffID      string   `json:"staff_id"`      // cccdCb
+	Timeout      Duration `json:"timeout"`
+}
+
+// Webhook configures delivery of check-ins to the HIS.
+type Webhook struct {
+	URL string `json:"url"` // "" = the HIS polls the API instead
+}
+
+// Read configures the card reading flow.
+type Read struct {
+	// KeyTimeout is how long a card waits for a key, and how long a key typed
+	// before the tap stays valid.
+	KeyTimeout Duration `json:"key_timeout"`
+	AllowBAC   bool     `json:"allow_bac"` // allow BAC after a failed PACE (chips without PACE use BAC anyway)
+	NoPhoto    bool     `json:"no_photo"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `json:"level"`  // debug, info, warn, error
+	Format string `json:"format"` // json or text
+}
+
+// Default returns the configuration used when no file is given.
+func Default() Config {
+	return Config{
+		Listen:  "127.0.0.1:7400",
+		API:     API{HISOrigins: []string{}, MaxBodyBytes: 64 << 10, RatePerSecond: 2000},
+		Readers: Readers{PCSC: true, PN532: []string{}, QR: []QR{}},
+		Trust:   Trust{Paths: []string{}},
+		Roster:  Roster{SyncInterval: Duration(6 * time.Hour), Freshness: Duration(7 * 24 * time.Hour)},
+		Gateway: Gateway{Timeout: Duration(10 * time.Second)},
+		Read:    Read{KeyTimeout: Duration(2 * time.Minute)},
+		Log:     Log{Level: "info", Format: "json"},
+	}
+}
+
+// Load reads path over the defaults ("" = defaults alone) and validates.
+func Load(path string) (Config, error) {
+	cfg := Default()
+	if path == "" {
+		return cfg, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	if err := Decode(b, &cfg); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// Decode parses b over cfg (strictly: unknown fields are errors) and validates.
+func Decode(b []byte, cfg *Config) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(cfg); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return cfg.Validate()
+}
+
+// Validate checks the values that would otherwise fail later and obscurely.
+func (c *Config) Validate() error {
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return fmt.Errorf("%w: listen %q must be host:port, e.g. 127.0.0.1:7400", ErrInvalid, c.Listen)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		return fmt.Errorf("%w: listen %q would expose the API to the network; bind 127.0.0.1", ErrInvalid, c.Listen)
+	}
+	for _, o := range c.API.HISOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || strings.Contains(o, "*") {
+			return fmt.Errorf("%w: api.his_origins entry %q must be an exact origin like https://his.example.vn", ErrInvalid, o)
+		}
+	}
+	for _, u := range []struct{ name, v string }{{"roster.feed_url", c.Roster.FeedURL}, {"gateway.url", c.Gateway.URL}, {"webhook.url", c.Webhook.URL}} {
+		if u.v == "" {
+			continue
+		}
+		p, err := url.Parse(u.v)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return fmt.Errorf("%w: %s %q must be an http(s) URL", ErrInvalid, u.name, u.v)
+		}
+	}
+	if c.Roster.FeedURL != "" && c.Roster.PublisherKey == "" {
+		return fmt.Errorf("%w: roster.feed_url needs roster.publisher_key (the feed publisher's Ed25519 public key)", ErrInvalid)
+	}
+	if c.Gateway.URL != "" && (c.Gateway.Username == "" || c.Gateway.PasswordFile == "" || c.Gateway.StaffID == "") {
+		return fmt.Errorf("%w: gateway.url needs gateway.username, gateway.password_file and gateway.staff_id", ErrInvalid)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("%w: log.level %q must be debug, info, warn or error", ErrInvalid, c.Log.Level)
+	}
+	if c.Log.Format != "json" && c.Log.Format != "text" {
+		return fmt.Errorf("%w: log.format %q must be json or text", ErrInvalid, c.Log.Format)
+	}
+	if c.Read.KeyTimeout <= 0 {
+		return fmt.Errorf("%w: read.key_timeout must be positive", ErrInvalid)
+	}
+	return nil
+}
+
+// Print writes cfg as indented JSON, the form Load reads.
+func (c Config) Print() ([]byte, error) {
+	b, err := json.MarshalIndent(c, "", "  ")
+	return append(b, '\n'), err
+}
