@@ -70,11 +70,11 @@ func CandidateExpiries(dob time.Time, issued *time.Time) []Expiry {
 //
 // With an issue date the law's answer (ExpiryFor) comes first, followed by
 // the candidates computed without it, in case the issue date or the card
-// does not follow the rule. A milestone m is a candidate when the person is old enough to hold a
-// card expiring then (current age ≥ the previous milestone − 2): first the
-// milestones still ahead, nearest first, then "no expiry" if the person is
-// 58 or older, then the most recent milestone already past (an expired card
-// still answers BAC). For a 29 February birth the law's date is ambiguous in
+// does not follow the rule. A milestone m is a candidate when the person is
+// old enough to hold a card expiring then (current age ≥ the previous
+// milestone − 2): first the milestones still ahead, nearest first, then "no
+// expiry" if the person is 58 or older, then the most recent milestone
+// already past (an expired card still answers BAC). For a 29 February birth the law's date is ambiguous in
 // common years; both 28 February and 1 March are offered, 1 March first.
 func CandidateExpiriesAt(dob time.Time, issued *time.Time, now time.Time) []Expiry {
 	dob, now = day(dob), day(now)

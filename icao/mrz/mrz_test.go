@@ -18,7 +18,7 @@ const (
 	td1Specimen = "I<UTOD231458907<<<<<<<<<<<<<<<" +
 		"7408122F1204159UTO<<<<<<<<<<<6" +
 		"ERIKSSON<<ANNA<MARIA<<<<<<<<<<"
-	td1Long = "I<UTOD23145890<7349<<<<<<<<<<<3407127M9507122UTO<<<<<<<<<<<2STEVENSON<<PETER<JOHN<<<<<<<<<"
+	td1Long     = "I<UTOD23145890<7349<<<<<<<<<<<3407127M9507122UTO<<<<<<<<<<<2STEVENSON<<PETER<JOHN<<<<<<<<<"
 	td3Specimen = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<" +
 		"L898902C36UTO7408122F1204159ZE184226B<<<<<10"
 )
@@ -162,7 +162,10 @@ func TestIDNumber(t *testing.T) {
 }
 
 func TestKeySeed(t *testing.T) {
-	kseed := func(info string) string { s := sha1.Sum([]byte(info)); return strings.ToUpper(hex.EncodeToString(s[:16])) }
+	kseed := func(info string) string {
+		s := sha1.Sum([]byte(info))
+		return strings.ToUpper(hex.EncodeToString(s[:16]))
+	}
 	cases := []struct {
 		name      string
 		got       func() (string, error)
