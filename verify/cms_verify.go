@@ -1,0 +1,124 @@
+package verify
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/subtle"
+	encasn1 "encoding/asn1"
+	"errors"
+	"fmt"
+
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
+)
+
+// CMS verification errors callers branch on.
+var (
+	// ErrSignerNotFound: no certificate matches the SignerInfo's identifier.
+	ErrSignerNotFound = errors.New("signer certificate not found")
+	// ErrContentTypeMismatch: the contentType attribute differs from eContentType.
+	ErrContentTypeMismatch = errors.New("contentType attribute does not match eContentType")
+	// ErrMessageDigestMismatch: the messageDigest attribute is not the hash of eContent.
+	ErrMessageDigestMismatch = errors.New("messageDigest attribute does not match the content")
+)
+
+// VerifySignature checks the (single) SignerInfo of sd: it selects the
+// signer among the embedded certificates and extra, checks the contentType
+// and messageDigest attributes, and verifies the signature over the signed
+// attributes (their raw bytes re-tagged as SET) with the algorithm the
+// SignerInfo names. It returns the signer certificate.
+func (sd *SignedData) VerifySignature(extra ...*Certificate) (*Certificate, error) {
+	if len(sd.SignerInfos) != 1 {
+		return nil, fmt.Errorf("%w: %d SignerInfos, eMRTD objects have one", ErrUnsupportedAlgorithm, len(sd.SignerInfos))
+	}
+	si := &sd.SignerInfos[0]
+	cands := sd.signerCandidates(si, extra)
+	if len(cands) == 0 {
+		return nil, ErrSignerNotFound
+	}
+	msg, digestHash, err := sd.signedMessage(si)
+	if err != nil {
+		return nil, err
+	}
+	var lastErr error = ErrSignerNotFound
+	for _, c := range cands {
+		if c.PublicKey == nil {
+			lastErr = fmt.Errorf("signer key unusable: %w", c.PublicKeyErr)
+			continue
+		}
+		if lastErr = verifySignature(c.PublicKey, si.SignatureAlgorithm, digestHash, msg, si.Signature); lastErr == nil {
+			return c, nil
+		}
+	}
+	return nil, lastErr
+}
+
+// signerCandidates lists the certificates that may be the signer, best
+// first. Matching is tolerant because real SODs differ from their DS
+// certificates in RDN order (MY) and string types (UA): by SKI; by serial
+// plus a semantic name match; by serial alone; and, when exactly one
+// certificate is embedded, that one. The signature check decides.
+func (sd *SignedData) signerCandidates(si *SignerInfo, extra []*Certificate) []*Certificate {
+	all := append(append([]*Certificate{}, sd.Certificates...), extra...)
+	var exact, serial []*Certificate
+	for _, c := range all {
+		switch {
+		case si.SubjectKeyID != nil:
+			if bytes.Equal(c.SubjectKeyID, si.SubjectKeyID) {
+				exact = append(exact, c)
+			}
+		case si.SerialNumber != nil && c.SerialNumber.Cmp(si.SerialNumber) == 0:
+			if c.Issuer.Equal(si.Issuer) {
+				exact = append(exact, c)
+			} else {
+				serial = append(serial, c)
+			}
+		}
+	}
+	out := append(exact, serial...)
+	if len(out) == 0 && len(sd.Certificates) == 1 {
+		out = sd.Certificates
+	}
+	return out
+}
+
+// signedMessage returns the bytes the signature covers and the SignerInfo's
+// digest algorithm, after checking contentType and messageDigest.
+func (sd *SignedData) signedMessage(si *SignerInfo) ([]byte, crypto.Hash, error) {
+	h, ok := hashByOID(si.DigestAlgorithm.Algorithm)
+	if !ok || !h.Available() {
+		return nil, 0, fmt.Errorf("%w: digest %s", ErrUnsupportedAlgorithm, si.DigestAlgorithm.Algorithm)
+	}
+	if si.RawSignedAttrs == nil {
+		return sd.EContent, h, nil
+	}
+	ctv, ok, err := si.attribute(oidContentType)
+	if err != nil {
+		return nil, 0, err
+	}
+	ct := cryptobyte.String(ctv)
+	var oid encasn1.ObjectIdentifier
+	if !ok || !ct.ReadASN1ObjectIdentifier(&oid) || !oid.Equal(sd.EContentType) {
+		return nil, 0, ErrContentTypeMismatch
+	}
+	mdv, ok, err := si.attribute(oidMessageDigest)
+	if err != nil {
+		return nil, 0, err
+	}
+	md := cryptobyte.String(mdv)
+	var want cryptobyte.String
+	if !ok || !md.ReadASN1(&want, asn1.OCTET_STRING) {
+		return nil, 0, ErrMessageDigestMismatch
+	}
+	d := h.New()
+	d.Write(sd.EContent)
+	if subtle.ConstantTimeCompare(d.Sum(nil), want) != 1 {
+		return nil, 0, ErrMessageDigestMismatch
+	}
+	// The signature covers the DER SET OF, i.e. the [0] IMPLICIT element
+	// re-tagged 0x31 with its content bytes exactly as received.
+	msg := make([]byte, len(si.RawSignedAttrs))
+	copy(msg, si.RawSignedAttrs)
+	msg[0] = 0x31
+	return msg, h, nil
+}
