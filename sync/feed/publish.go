@@ -107,13 +107,30 @@ func Publish(ctx context.Context, dir string, key ed25519.PrivateKey, records []
 	if err != nil {
 		return nil, err
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, ManifestName), signed, 0o644); err != nil {
+	if err := writeFileAtomic(filepath.Join(dir, ManifestName), signed, 0o644, manifestTime(dir)); err != nil {
 		return nil, fmt.Errorf("feed: write manifest: %w", err)
 	}
 	if err := collectGarbage(dir, m, prev); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// manifestTime returns a modification time for the new manifest that is at
+// least one whole second after the previous one's: HTTP Last-Modified and
+// nginx's ETag have one-second resolution, and two publications within a
+// second must still look different to a conditional GET. Zero means "now
+// will do".
+func manifestTime(dir string) time.Time {
+	fi, err := os.Stat(filepath.Join(dir, ManifestName))
+	if err != nil {
+		return time.Time{}
+	}
+	next := fi.ModTime().Truncate(time.Second).Add(time.Second)
+	if now := time.Now(); !now.Before(next) {
+		return time.Time{}
+	}
+	return next
 }
 
 // loadPublication reads the previous manifest of dir and its snapshot's

@@ -35,7 +35,9 @@ func Records(seed uint64, n int, marker string) []cache.RosterRecord {
 
 // Record makes one record for the given numeric ID.
 func Record(rng *rand.Rand, id uint64, marker string) cache.RosterRecord {
-	bhxh := fmt.Sprintf("%010d", rng.Uint64N(10_000_000_000))
+	// A bijection of the ID keeps maSoBHXH (and so maThe) unique, as the
+	// cache's indexes require.
+	bhxh := fmt.Sprintf("%010d", (id*7919)%10_000_000_000)
 	g := groups[rng.IntN(len(groups))]
 	prov := fmt.Sprintf("%02d", 1+rng.IntN(96))
 	y := 1940 + rng.IntN(80)

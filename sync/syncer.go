@@ -1,0 +1,291 @@
+package sync
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	stdsync "sync"
+	"time"
+
+	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/sync/feed"
+	"github.com/cccd-agent/cccd/sync/internal/backoff"
+)
+
+// metaHTTPState is the cache meta key of the last manifest's HTTP validators.
+const metaHTTPState = "feed.http"
+
+// ErrNotConfigured: the Syncer lacks a feed URL, a publisher key or a work directory.
+var ErrNotConfigured = errors.New("roster feed not configured")
+
+// Config configures a Syncer.
+type Config struct {
+	// URL is the feed's base URL (the directory holding manifest.json) or
+	// the manifest's own URL ending in .json.
+	URL string
+	// PublicKey is the pinned publisher key; manifests signed by any other
+	// key are refused.
+	PublicKey ed25519.PublicKey
+	// WorkDir holds partial and verified downloads between attempts
+	// (e.g. DATA/feed); created with mode 0700.
+	WorkDir string
+	// Client is the HTTP client; nil means a client with sane timeouts.
+	Client *http.Client
+	// Logger receives one line per sync; nil means slog.Default().
+	Logger *slog.Logger
+	// Progress, if set, is called per object download with its size and the
+	// bytes already held; the bytes received are written to the result.
+	Progress func(label string, total, done int64) io.WriteCloser
+	// Interval between syncs in Run (jittered ±10%); 0 means 15 minutes.
+	Interval time.Duration
+	// MinBackoff and MaxBackoff bound the jittered exponential retry delay
+	// in Run after a failure; 0 means 10 s and the Interval.
+	MinBackoff, MaxBackoff time.Duration
+	// Now returns the time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Mode says what a sync did.
+type Mode string
+
+// Sync outcomes.
+const (
+	ModeNotModified Mode = "not-modified" // the server answered 304
+	ModeUpToDate    Mode = "up-to-date"   // the manifest's version is the one held
+	ModeDelta       Mode = "delta"        // deltas were applied
+	ModeSnapshot    Mode = "snapshot"     // the full snapshot replaced the roster
+)
+
+// Result describes one successful sync.
+type Result struct {
+	Mode     Mode
+	From, To uint64 // roster versions before and after
+	Records  int    // records held after
+	Objects  int    // objects applied
+	Bytes    int64  // bytes received from the server (manifest included)
+}
+
+// Syncer brings the cache's roster up to the feed's latest publication. Its
+// methods are safe for concurrent use; syncs run one at a time.
+type Syncer struct {
+	cfg         Config
+	store       Store
+	client      *http.Client
+	log         *slog.Logger
+	base        *url.URL
+	manifestURL *url.URL
+
+	mu         stdsync.Mutex
+	downloaded int64
+}
+
+// New checks cfg and returns a Syncer writing into store.
+func New(store Store, cfg Config) (*Syncer, error) {
+	if cfg.URL == "" || len(cfg.PublicKey) != ed25519.PublicKeySize || cfg.WorkDir == "" {
+		return nil, fmt.Errorf("%w: set the feed URL (--from), the publisher key (--pubkey) and the data directory", ErrNotConfigured)
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%w: feed URL must be http:// or https://", ErrNotConfigured)
+	}
+	manifest := u
+	if strings.HasSuffix(u.Path, ".json") {
+		u = u.ResolveReference(&url.URL{Path: "./"})
+	} else {
+		if !strings.HasSuffix(u.Path, "/") {
+			u.Path += "/"
+		}
+		manifest = u.ResolveReference(&url.URL{Path: feed.ManifestName})
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			ResponseHeaderTimeout: 30 * time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+		}}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = 15 * time.Minute
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = 10 * time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = cfg.Interval
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Syncer{cfg: cfg, store: store, client: cfg.Client, log: cfg.Logger, base: u, manifestURL: manifest}, nil
+}
+
+// Run syncs now and then every Interval (jittered), retrying failures with a
+// jittered exponential backoff, until ctx is done; it returns ctx's error.
+// Failures are logged and recorded in the roster meta, never fatal.
+func (s *Syncer) Run(ctx context.Context) error {
+	bo := &backoff.Backoff{Min: s.cfg.MinBackoff, Max: s.cfg.MaxBackoff}
+	for {
+		wait := backoff.Jitter(s.cfg.Interval, 0.1)
+		if _, err := s.Sync(ctx); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			wait = bo.Next()
+		} else {
+			bo.Reset()
+		}
+		if err := backoff.Sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// Sync runs one sync attempt and records its outcome with
+// SetRosterSyncResult. On any error the roster held is left as it was.
+func (s *Syncer) Sync(ctx context.Context) (Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.downloaded = 0
+	start := s.cfg.Now()
+	res, err := s.sync(ctx)
+	res.Bytes = s.downloaded
+	if rerr := s.store.SetRosterSyncResult(start, err); rerr != nil && err == nil {
+		err = rerr
+	}
+	if err != nil {
+		s.log.Warn("roster sync failed", "feed", s.redactedURL(), "err", err)
+		return res, err
+	}
+	s.log.Info("roster sync", "feed", s.redactedURL(), "mode", res.Mode, "from", res.From, "to", res.To,
+		"records", res.Records, "bytes", res.Bytes)
+	return res, nil
+}
+
+func (s *Syncer) sync(ctx context.Context) (Result, error) {
+	cur, err := s.store.RosterMeta()
+	if err != nil {
+		return Result{}, fmt.Errorf("roster sync: %w", err)
+	}
+	res := Result{From: cur.Version, To: cur.Version, Records: cur.Records}
+	prev := s.loadState()
+	if prev != nil && (prev.URL != s.manifestURL.String() || prev.Version != cur.Version) {
+		prev = nil // validators of another feed or another roster: ask unconditionally
+	}
+	mr, err := s.getManifest(ctx, prev)
+	if err != nil {
+		return res, err
+	}
+	if mr.notModified {
+		res.Mode = ModeNotModified
+		return res, nil
+	}
+	m, err := feed.Open(mr.body, s.cfg.PublicKey)
+	if err != nil {
+		return res, fmt.Errorf("roster feed %s rejected, roster kept at version %d: %w", s.redactedURL(), cur.Version, err)
+	}
+	if m.Version < cur.Version {
+		return res, fmt.Errorf("roster feed %s offers version %d, older than the %d held; refused (%w)",
+			s.redactedURL(), m.Version, cur.Version, feed.ErrRollback)
+	}
+	if m.Version > cur.Version {
+		if err := os.MkdirAll(s.cfg.WorkDir, 0o700); err != nil {
+			return res, fmt.Errorf("roster sync: create work directory: %w", err)
+		}
+		if res, err = s.update(ctx, cur, m); err != nil {
+			return res, err
+		}
+		s.cleanWorkDir(m)
+	} else {
+		res.Mode = ModeUpToDate
+	}
+	s.saveState(httpState{URL: s.manifestURL.String(), ETag: mr.etag, LastModified: mr.lastModified, Version: m.Version})
+	return res, nil
+}
+
+// update moves the roster from cur to m by deltas when a chain exists and
+// is smaller than the snapshot, else by the snapshot.
+func (s *Syncer) update(ctx context.Context, cur cache.RosterMeta, m *feed.Manifest) (Result, error) {
+	meta := cache.RosterMeta{Version: m.Version, Published: m.Published, Synced: s.cfg.Now(), Source: s.redactedURL()}
+	if chain, ok := m.Chain(cur.Version); ok && cur.Version > 0 && chainSize(chain) < m.Snapshot.Size {
+		res, err := s.applyDeltas(ctx, cur, meta, chain)
+		if err == nil && res.Records == m.Records {
+			return res, nil
+		}
+		if err != nil && !errors.Is(err, errDiverged) {
+			return res, err
+		}
+		// The local roster was not the publication the deltas start from
+		// (edited or imported in between): the snapshot repairs it.
+		s.log.Warn("roster deltas did not reproduce the publication; fetching the snapshot", "version", m.Version)
+		if cur, err = s.store.RosterMeta(); err != nil {
+			return res, fmt.Errorf("roster sync: %w", err)
+		}
+	}
+	return s.applySnapshot(ctx, cur, meta, m)
+}
+
+func chainSize(chain []feed.Delta) int64 {
+	var n int64
+	for _, d := range chain {
+		n += d.Size
+	}
+	return n
+}
+
+func (s *Syncer) loadState() *httpState {
+	b, err := s.store.GetMeta(metaHTTPState)
+	if err != nil {
+		return nil
+	}
+	var st httpState
+	if json.Unmarshal(b, &st) != nil {
+		return nil
+	}
+	return &st
+}
+
+func (s *Syncer) saveState(st httpState) {
+	b, _ := json.Marshal(st)
+	if err := s.store.PutMeta(metaHTTPState, b); err != nil {
+		s.log.Warn("roster sync: cannot keep the manifest validators; next sync fetches it in full", "err", err)
+	}
+}
+
+// cleanWorkDir removes downloads that the current manifest no longer lists.
+func (s *Syncer) cleanWorkDir(m *feed.Manifest) {
+	keep := map[string]bool{m.Snapshot.SHA256: true}
+	for _, d := range m.Deltas {
+		keep[d.SHA256] = true
+	}
+	ents, err := os.ReadDir(s.cfg.WorkDir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		name := e.Name()
+		sha := strings.TrimSuffix(strings.TrimSuffix(name, ".part"), ".zst")
+		if sha != name && !keep[sha] {
+			os.Remove(filepath.Join(s.cfg.WorkDir, name))
+		}
+	}
+}
+
+// redactedURL is the feed URL without a password, for logs and errors.
+func (s *Syncer) redactedURL() string {
+	u := *s.manifestURL
+	u.RawQuery = ""
+	return u.Redacted()
+}
