@@ -195,7 +195,9 @@ type fakeChip struct {
 	sign func(ch []byte) ([]byte, error)
 }
 
-func (f fakeChip) InternalAuthenticate(_ context.Context, ch []byte) ([]byte, error) { return f.sign(ch) }
+func (f fakeChip) InternalAuthenticate(_ context.Context, ch []byte) ([]byte, error) {
+	return f.sign(ch)
+}
 
 func TestAuthenticate(t *testing.T) {
 	ek, _ := ecdsa.GenerateKey(curves.Domains()[5].Curve, rand.Reader)
