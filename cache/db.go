@@ -86,6 +86,7 @@ func Open(path string) (*DB, error) {
 		bdb.Close()
 		return nil, fmt.Errorf("open cache %s: %w", path, err)
 	}
+	removeTempFiles(path)
 	return db, nil
 }
 

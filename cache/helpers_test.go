@@ -18,16 +18,33 @@ func openTemp(t testing.TB) *DB {
 	return db
 }
 
-// synthRecord builds a plausible record number i; IDs, card and BHXH numbers
-// are unique per i and not in key order, like a real export.
-func synthRecord(i int) RosterRecord {
-	// Spread i over the key space so that inserts are not in key order.
-	// 2654435761 and 2246822519 are odd and prime to 10^9 and 10^10, so
-	// i → x is one-to-one for i below 10^9.
-	x := uint64(i) * 2654435761 % 1_000_000_000
-	bhxh := fmt.Sprintf("%010d", uint64(i)*2246822519%10_000_000_000)
+// synthSpace is the key space of synthRecord: unique records for i below it.
+const synthSpace = 100_000_000
+
+// Multipliers of the synthetic key permutations: primes above 10^6, so prime
+// to every record count a test or benchmark uses.
+const (
+	synthMulID   = 999983
+	synthMulBHXH = 999979
+)
+
+// synthRecord builds plausible record number i of synthSpace.
+func synthRecord(i int) RosterRecord { return synthRecordN(i, synthSpace) }
+
+// synthKeys returns the ID and BHXH numbers of record i of n: i ↦ i·m mod n
+// is a permutation of [0, n), so keys are unique and arrive out of order, as
+// in a real export, and the benchmark's baseline can enumerate them sorted.
+func synthKeys(i, n int) (id, bhxh string) {
+	x := uint64(i) * synthMulID % uint64(n)
+	y := uint64(i) * synthMulBHXH % uint64(n)
+	return fmt.Sprintf("079%09d", x), fmt.Sprintf("79%08d", y)
+}
+
+// synthRecordN builds record i of a roster of n (n ≤ synthSpace).
+func synthRecordN(i, n int) RosterRecord {
+	id, bhxh := synthKeys(i, n)
 	return RosterRecord{
-		SoCCCD:     fmt.Sprintf("079%09d", x),
+		SoCCCD:     id,
 		MaThe:      "GD479" + bhxh,
 		MaSoBHXH:   bhxh,
 		HoTen:      "Nguyễn Văn Thử Nghiệm",
@@ -46,11 +63,16 @@ func synthRecord(i int) RosterRecord {
 	}
 }
 
-// records yields n synthetic records from offset.
+// records yields n synthetic records of synthSpace from offset.
 func records(offset, n int) func(yield func(RosterRecord) error) error {
+	return recordsN(offset, n, synthSpace)
+}
+
+// recordsN yields count records of a roster of n from offset.
+func recordsN(offset, count, n int) func(yield func(RosterRecord) error) error {
 	return func(yield func(RosterRecord) error) error {
-		for i := offset; i < offset+n; i++ {
-			if err := yield(synthRecord(i)); err != nil {
+		for i := offset; i < offset+count; i++ {
+			if err := yield(synthRecordN(i, n)); err != nil {
 				return err
 			}
 		}
