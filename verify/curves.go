@@ -5,12 +5,11 @@ import (
 	"encoding/asn1"
 	"math/big"
 
-	"github.com/ProtonMail/go-crypto/brainpool"
+	"github.com/cccd-agent/cccd/icao/curves"
 )
 
 // This file is the only place that knows which elliptic-curve
-// implementations exist. When icao/curves (all RFC 5639 r1 curves) lands,
-// curveImpl switches to it and nothing else changes.
+// implementations exist: curveImpl takes them from icao/curves.
 
 // curveInfo is a named curve with its full domain (p, a, b, G, n, h), so that
 // explicit parameters are matched on the whole domain, never on p alone
@@ -34,6 +33,13 @@ type curveHex struct {
 }
 
 var curveTable = []curveHex{
+	{name: "P-192", oid: asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 1}, h: 1,
+		p:  "fffffffffffffffffffffffffffffffeffffffffffffffff",
+		a:  "fffffffffffffffffffffffffffffffefffffffffffffffc",
+		b:  "64210519e59c80e70fa7e9ab72243049feb8deecc146b9b1",
+		gx: "188da80eb03090f67cbf20eb43a18800f4ff0afd82ff1012",
+		gy: "7192b95ffc8da78631011ed6b24cdd573f977a11e794811",
+		n:  "ffffffffffffffffffffffff99def836146bc9b1b4d22831"},
 	{name: "P-224", oid: asn1.ObjectIdentifier{1, 3, 132, 0, 33}, h: 1,
 		p:  "ffffffffffffffffffffffffffffffff000000000000000000000001",
 		a:  "fffffffffffffffffffffffffffffffefffffffffffffffffffffffe",
@@ -106,23 +112,14 @@ var curveTable = []curveHex{
 		n:  "aadd9db8dbe9c48b3fd4e6ae33c9fc07cb308db3b3c9d20ed6639cca70330870553e5c414ca92619418661197fac10471db1d381085ddaddb58796829ca90069"},
 }
 
-// curveImpl returns the arithmetic for a curve name, or nil.
+// curveImpl returns the arithmetic for a curve name from icao/curves (NIST
+// curves from crypto/elliptic, Brainpool r1 from ProtonMail or its own
+// Weierstrass type), or nil.
 func curveImpl(name string) elliptic.Curve {
-	switch name {
-	case "P-224":
-		return elliptic.P224()
-	case "P-256":
-		return elliptic.P256()
-	case "P-384":
-		return elliptic.P384()
-	case "P-521":
-		return elliptic.P521()
-	case "brainpoolP256r1":
-		return brainpool.P256r1()
-	case "brainpoolP384r1":
-		return brainpool.P384r1()
-	case "brainpoolP512r1":
-		return brainpool.P512r1()
+	for _, d := range curves.Domains() {
+		if d.Name == name {
+			return d.Curve
+		}
 	}
 	return nil
 }

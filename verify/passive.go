@@ -1,0 +1,161 @@
+package verify
+
+import (
+	"crypto/subtle"
+	"errors"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/cccd-agent/cccd/icao/lds"
+	"github.com/cccd-agent/cccd/icao/tlv"
+)
+
+// Passive performs passive authentication of one document: sod is EF.SOD as
+// read (with its 0x77 wrapper), dgs the data groups read, by number, each the
+// whole EF.DGn file. trust may be nil (nothing trusted). at is the
+// verification time, used for certificate validity when the SOD carries no
+// signingTime (see checkChain for the rule).
+//
+// It never returns nil and never panics on hostile input: every problem
+// becomes a reason token in the Result.
+func Passive(sod []byte, dgs map[int][]byte, trust *TrustStore, at time.Time) *Result {
+	r := newResult()
+	defer r.finish()
+
+	ci, err := lds.SODContent(sod)
+	if err != nil {
+		r.addReason(ReasonSODMalformed)
+		return r
+	}
+	sd, err := ParseSignedData(ci)
+	if err != nil {
+		r.addReason(ReasonSODMalformed)
+		return r
+	}
+	if !isLDSContentType(sd.EContentType) {
+		r.addReason(ReasonSODContentType)
+		return r
+	}
+	lso, err := lds.ParseLDSSecurityObject(sd.EContent)
+	if err != nil {
+		r.addReason(ReasonLDSMalformed)
+		return r
+	}
+
+	ds, err := sd.VerifySignature()
+	switch {
+	case err == nil:
+		r.Passive.Signature = SignatureValid
+		r.DS = ds
+		r.Passive.Signer = ds.Subject.String()
+	case errors.Is(err, ErrSignerNotFound):
+		r.Passive.Signature = SignatureInvalid
+		r.addReason(ReasonDSCertificateMissing)
+	case errors.Is(err, ErrUnsupportedAlgorithm), errors.Is(err, ErrUnsupportedKey), errors.Is(err, ErrUnsupportedCurve):
+		r.Passive.Signature = SignatureUnsupported
+		r.addReason(ReasonSODAlgorithmUnsupported)
+	default:
+		r.Passive.Signature = SignatureInvalid
+		r.addReason(ReasonSODSignatureInvalid)
+	}
+
+	checkHashes(r, lso, dgs)
+	if r.DS == nil {
+		return r
+	}
+	checkCountry(r, dgs[1])
+
+	T, haveST := sd.SignerInfos[0].SigningTime()
+	if !haveST {
+		T = at
+		r.addReason(ReasonSigningTimeAbsent)
+	}
+	ch := trust.checkChain(r.DS, T, haveST)
+	r.Passive.Chain = ch.status
+	for _, x := range ch.reasons {
+		r.addReason(x)
+	}
+	if ch.csca != nil && ch.status == ChainValid {
+		r.CSCA = ch.csca
+		r.Passive.CSCA = ch.csca.Subject.String()
+	}
+	return r
+}
+
+// checkHashes compares every data group read with the SOD: listed and
+// equal (match), listed and different (tampered), not listed (injected).
+// Data groups listed but not read are reported as not-read.
+func checkHashes(r *Result, lso *lds.LDSSecurityObject, dgs map[int][]byte) {
+	nums := make([]int, 0, len(dgs))
+	for n := range dgs {
+		nums = append(nums, n)
+	}
+	sort.Ints(nums)
+	for _, n := range nums {
+		name := dgName(n)
+		want, listed := lso.HashOf(n)
+		if !listed {
+			r.Passive.Hashes[name] = HashNotInSOD
+			r.addReason(ReasonDGNotInSOD + ":" + name)
+			continue
+		}
+		if !lso.Hash.Available() {
+			r.Passive.Hashes[name] = HashMismatch
+			r.addReason(ReasonDGHashMismatch + ":" + name)
+			continue
+		}
+		h := lso.Hash.New()
+		h.Write(dgs[n])
+		if subtle.ConstantTimeCompare(h.Sum(nil), want) == 1 {
+			r.Passive.Hashes[name] = HashMatch
+		} else {
+			r.Passive.Hashes[name] = HashMismatch
+			r.addReason(ReasonDGHashMismatch + ":" + name)
+		}
+	}
+	for _, n := range lso.DataGroups() {
+		if _, read := dgs[n]; !read {
+			r.Passive.Hashes[dgName(n)] = HashNotRead
+		}
+	}
+}
+
+// checkCountry compares the DS certificate's country with DG1's issuing
+// state. Only the verdict is recorded, never the MRZ.
+func checkCountry(r *Result, dg1 []byte) {
+	dsC := r.DS.Country()
+	if dsC == "" {
+		dsC = r.DS.Issuer.Country()
+	}
+	if dg1 == nil || dsC == "" {
+		r.addReason(ReasonCountryUnchecked)
+		return
+	}
+	state, ok := dg1IssuingState(dg1)
+	if !ok {
+		r.addReason(ReasonCountryUnchecked)
+		return
+	}
+	iso := issuingStateISO(state)
+	switch {
+	case iso == "":
+		r.addReason(ReasonCountryUnchecked)
+	case iso != dsC:
+		r.addReason(ReasonCountryMismatch)
+	}
+}
+
+func dgName(n int) string { return "DG" + strconv.Itoa(n) }
+
+// findTLV walks nested tags (outer first) and returns the innermost value.
+func findTLV(b []byte, tags ...uint32) ([]byte, bool) {
+	for _, t := range tags {
+		v, err := tlv.Find(b, t)
+		if err != nil {
+			return nil, false
+		}
+		b = v.Value
+	}
+	return b, true
+}
