@@ -5,6 +5,9 @@ import (
 	"crypto/ed25519"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -66,3 +69,24 @@ func assertRoster(t testing.TB, db *cache.DB, version uint64, records []cache.Ro
 func workDir(t testing.TB) string { return filepath.Join(t.TempDir(), "feed") }
 
 type cacheRecord = cache.RosterRecord
+
+// tempDir is t.TempDir for tests and benchmarks alike.
+func tempDir(t testing.TB) string { return t.TempDir() }
+
+func copyFileTB(t testing.TB, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// serveDir2 serves dir over HTTP for tests and benchmarks and returns its URL.
+func serveDir2(t testing.TB, dir string) string {
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
