@@ -1,6 +1,8 @@
 package pace
 
 import (
+	"github.com/cccd-agent/cccd/icao"
+
 	"errors"
 	"fmt"
 	"math/big"
@@ -24,8 +26,8 @@ var ErrIMUnsupported = errors.New("pace: integrated mapping not supported for th
 // prf is R_p(s, t) of the integrated mapping: k0 = E(t, s); then
 // k_{i+1} = E(k_i, c0), x_i = E(k_i, c1) (CBC, IV 0, keys cut to t's
 // length) until the output has log2(p)+64 bits; the result is x mod p.
-func prf(c Cipher, s, t []byte, p *big.Int) (*big.Int, error) {
-	if c == Cipher3DES {
+func prf(c icao.Cipher, s, t []byte, p *big.Int) (*big.Int, error) {
+	if c == icao.Cipher3DES {
 		return nil, fmt.Errorf("%w: 3DES", ErrIMUnsupported)
 	}
 	var c0, c1 []byte
@@ -37,8 +39,8 @@ func prf(c Cipher, s, t []byte, p *big.Int) (*big.Int, error) {
 	default:
 		return nil, fmt.Errorf("%w: nonce of %d bytes", ErrBadPublicKey, len(s))
 	}
-	if len(t) != c.KeyLen() {
-		return nil, fmt.Errorf("pace: IM nonce t must be %d bytes", c.KeyLen())
+	if len(t) != c.KeySize() {
+		return nil, fmt.Errorf("pace: IM nonce t must be %d bytes", c.KeySize())
 	}
 	key, err := cbc(c, t, s, true)
 	if err != nil {

@@ -3,6 +3,8 @@ package pace
 import (
 	"encoding/asn1"
 	"fmt"
+
+	"github.com/cccd-agent/cccd/icao"
 )
 
 // Mapping is the PACE mapping of the nonce onto a new generator.
@@ -28,54 +30,6 @@ func (m Mapping) String() string {
 	return fmt.Sprintf("Mapping(%d)", int(m))
 }
 
-// Cipher is the symmetric algorithm a PACE protocol OID selects for the
-// nonce, the tokens and the secure messaging that follows.
-type Cipher int
-
-// Ciphers named by the last arc of a PACE (or CA) protocol OID.
-const (
-	Cipher3DES   Cipher = 1 // 3DES-CBC-CBC: retail MAC, SHA-1 KDF
-	CipherAES128 Cipher = 2 // AES-CBC-CMAC-128: SHA-1 KDF
-	CipherAES192 Cipher = 3 // AES-CBC-CMAC-192: SHA-256 KDF
-	CipherAES256 Cipher = 4 // AES-CBC-CMAC-256: SHA-256 KDF
-)
-
-// String returns the usual name of the cipher.
-func (c Cipher) String() string {
-	switch c {
-	case Cipher3DES:
-		return "3DES"
-	case CipherAES128:
-		return "AES-128"
-	case CipherAES192:
-		return "AES-192"
-	case CipherAES256:
-		return "AES-256"
-	}
-	return fmt.Sprintf("Cipher(%d)", int(c))
-}
-
-// KeyLen is the session key length in bytes.
-func (c Cipher) KeyLen() int {
-	switch c {
-	case Cipher3DES, CipherAES128:
-		return 16
-	case CipherAES192:
-		return 24
-	case CipherAES256:
-		return 32
-	}
-	return 0
-}
-
-// BlockSize is the cipher's block size in bytes.
-func (c Cipher) BlockSize() int {
-	if c == Cipher3DES {
-		return 8
-	}
-	return 16
-}
-
 // OIDPACE is id-PACE, 0.4.0.127.0.7.2.2.4 (BSI TR-03110 / ICAO 9303-11 §9.2.1).
 var OIDPACE = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4}
 
@@ -84,8 +38,9 @@ type Protocol struct {
 	OID     asn1.ObjectIdentifier
 	Mapping Mapping
 	// ECDH is true for the elliptic-curve protocols, false for DH.
-	ECDH   bool
-	Cipher Cipher
+	ECDH bool
+	// Cipher is the symmetric algorithm for nonce, tokens and secure messaging.
+	Cipher icao.Cipher
 }
 
 // String names the protocol like the OID registry: "ECDH-GM-AES-CBC-CMAC-128".
@@ -95,8 +50,8 @@ func (p Protocol) String() string {
 		ka = "ECDH"
 	}
 	c := "3DES-CBC-CBC"
-	if p.Cipher != Cipher3DES {
-		c = fmt.Sprintf("AES-CBC-CMAC-%d", p.Cipher.KeyLen()*8)
+	if p.Cipher != icao.Cipher3DES {
+		c = fmt.Sprintf("AES-CBC-CMAC-%d", p.Cipher.KeySize()*8)
 	}
 	return ka + "-" + p.Mapping.String() + "-" + c
 }
@@ -126,8 +81,8 @@ func ParseProtocol(oid asn1.ObjectIdentifier) (Protocol, error) {
 	default:
 		return Protocol{}, fmt.Errorf("%w: %v", ErrUnsupportedProtocol, oid)
 	}
-	c := Cipher(oid[len(OIDPACE)+1])
-	if c < Cipher3DES || c > CipherAES256 || (p.Mapping == ChipAuthenticationMapping && c == Cipher3DES) {
+	c := icao.Cipher(oid[len(OIDPACE)+1])
+	if c < icao.Cipher3DES || c > icao.CipherAES256 || (p.Mapping == ChipAuthenticationMapping && c == icao.Cipher3DES) {
 		return Protocol{}, fmt.Errorf("%w: %v", ErrUnsupportedProtocol, oid)
 	}
 	p.Cipher = c
@@ -135,7 +90,7 @@ func ParseProtocol(oid asn1.ObjectIdentifier) (Protocol, error) {
 }
 
 // ProtocolOID builds the OID for a combination (the inverse of ParseProtocol).
-func ProtocolOID(m Mapping, ecdh bool, c Cipher) asn1.ObjectIdentifier {
+func ProtocolOID(m Mapping, ecdh bool, c icao.Cipher) asn1.ObjectIdentifier {
 	var arc int
 	switch {
 	case m == GenericMapping && !ecdh:
@@ -165,4 +120,4 @@ type Info struct {
 // CCCDInfo is the PACEInfo every known Vietnamese CCCD advertises in
 // EF.CardAccess: ECDH-GM-AES-CBC-CMAC-128 on brainpoolP256r1 (parameter ID
 // 13). Callers use it when EF.CardAccess cannot be read.
-var CCCDInfo = Info{Protocol: ProtocolOID(GenericMapping, true, CipherAES128), Version: 2, ParameterID: 13}
+var CCCDInfo = Info{Protocol: ProtocolOID(GenericMapping, true, icao.CipherAES128), Version: 2, ParameterID: 13}

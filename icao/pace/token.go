@@ -1,6 +1,8 @@
 package pace
 
 import (
+	"github.com/cccd-agent/cccd/icao"
+
 	"crypto/subtle"
 	"encoding/asn1"
 	"fmt"
@@ -20,24 +22,24 @@ func PublicKeyDO(protocol asn1.ObjectIdentifier, tag uint32, pub []byte) ([]byte
 
 // Token computes an authentication token: the 8-byte MAC under KS_mac of
 // the peer's public-key data object.
-func Token(c Cipher, ksMAC []byte, protocol asn1.ObjectIdentifier, tag uint32, peerPub []byte) ([]byte, error) {
+func Token(c icao.Cipher, ksMAC []byte, protocol asn1.ObjectIdentifier, tag uint32, peerPub []byte) ([]byte, error) {
 	do, err := PublicKeyDO(protocol, tag, peerPub)
 	if err != nil {
 		return nil, err
 	}
-	return mac8(c, ksMAC, do)
+	return MAC8(c, ksMAC, do)
 }
 
 // SessionKeys derives KS_enc and KS_mac from a shared secret.
-func SessionKeys(c Cipher, secret []byte) (ksEnc, ksMAC []byte) {
-	return kdf(secret, kdfEnc, c), kdf(secret, kdfMAC, c)
+func SessionKeys(c icao.Cipher, secret []byte) (ksEnc, ksMAC []byte) {
+	return icao.KDF(secret, icao.KDFEnc, c), icao.KDF(secret, icao.KDFMac, c)
 }
 
 // PasswordKey derives K_π, the key that encrypts the nonce, from f(π).
-func PasswordKey(c Cipher, pw Password) []byte { return kdf(pw.key(), kdfPi, c) }
+func PasswordKey(c icao.Cipher, pw Password) []byte { return icao.KDF(pw.key(), icao.KDFPi, c) }
 
 // DecryptNonce recovers s from the chip's encrypted nonce z.
-func DecryptNonce(c Cipher, kPi, z []byte) ([]byte, error) {
+func DecryptNonce(c icao.Cipher, kPi, z []byte) ([]byte, error) {
 	s, err := cbc(c, kPi, z, false)
 	if err != nil {
 		return nil, fmt.Errorf("pace: decrypt nonce: %w", err)
@@ -46,7 +48,7 @@ func DecryptNonce(c Cipher, kPi, z []byte) ([]byte, error) {
 }
 
 // EncryptNonce is the chip side of DecryptNonce (simulator and tests).
-func EncryptNonce(c Cipher, kPi, s []byte) ([]byte, error) { return cbc(c, kPi, s, true) }
+func EncryptNonce(c icao.Cipher, kPi, s []byte) ([]byte, error) { return cbc(c, kPi, s, true) }
 
 // tokenEqual compares tokens in constant time.
 func tokenEqual(a, b []byte) bool { return len(a) == len(b) && subtle.ConstantTimeCompare(a, b) == 1 }
