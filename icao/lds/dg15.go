@@ -27,6 +27,10 @@ type DG15 struct {
 var (
 	OIDRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
 	OIDECPublicKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	// OIDStandardizedDomainParameters (BSI TR-03110) is the algorithm of
+	// CA keys whose parameters are a standardized domain parameter id
+	// (German CardSecurity).
+	OIDStandardizedDomainParameters = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 1, 2}
 )
 
 // ParseDG15 decodes DG15 (6F → SubjectPublicKeyInfo).
