@@ -9,3 +9,9 @@ const serviceHint = "the Smart Card service is not running: plug in a reader or 
 // ServiceSocket is empty on Windows: the service is reached through
 // winscard.dll, not a socket.
 func ServiceSocket() string { return "" }
+
+// libraryName names the PC/SC client library the binary uses.
+func libraryName() string { return "winscard.dll" }
+
+// serviceProcess cannot tell on Windows: SCardSvr lives inside svchost.
+func serviceProcess() (running, known bool) { return false, false }
