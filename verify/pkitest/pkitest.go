@@ -1,0 +1,273 @@
+// Package pkitest builds eMRTD test PKI for tests: CSCA and DS certificates
+// (RSA, RSASSA-PSS, ECDSA on NIST or Brainpool curves with named or explicit
+// parameters), EF.SOD files, CRLs and CSCA master lists. Its output is
+// ordinary DER that `openssl cms -verify` and `openssl crl` accept, so it
+// also serves to forge documents for negative tests.
+//
+// It is test support: keys come from crypto/rand, errors panic (the inputs
+// are the test's own constants).
+package pkitest
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"encoding/asn1"
+	"math/big"
+	"time"
+
+	"github.com/cccd-agent/cccd/icao/curves"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+)
+
+// Scheme is a signature scheme: how an issuer signs.
+type Scheme struct {
+	Kind string      // "pkcs1", "pss" or "ecdsa"
+	Hash crypto.Hash // the message hash (and MGF1 hash for PSS unless MGFHash is set)
+	// MGFHash overrides the MGF1 hash of PSS; zero means Hash.
+	MGFHash crypto.Hash
+	// Salt is the PSS salt length; zero means the hash size.
+	Salt int
+}
+
+// Key is a private key with the parameters its SPKI is encoded with.
+type Key struct {
+	Signer crypto.Signer
+	// Explicit encodes an EC key with explicit domain parameters (ICAO
+	// 9303-12 style) instead of a named-curve OID.
+	Explicit bool
+}
+
+// RSAKey generates an RSA key of the given size.
+func RSAKey(bits int) *Key {
+	k, err := rsa.GenerateKey(rand.Reader, bits)
+	must(err)
+	return &Key{Signer: k}
+}
+
+// ECKey generates an EC key on the named curve ("P-256", "brainpoolP256r1", ...).
+func ECKey(curve string, explicit bool) *Key {
+	for _, d := range curves.Domains() {
+		if d.Name == curve {
+			k, err := ecdsa.GenerateKey(d.Curve, rand.Reader)
+			must(err)
+			return &Key{Signer: k, Explicit: explicit}
+		}
+	}
+	panic("pkitest: unknown curve " + curve)
+}
+
+// SPKI returns the DER SubjectPublicKeyInfo of the key.
+func (k *Key) SPKI() []byte {
+	var b cryptobyte.Builder
+	switch pub := k.Signer.Public().(type) {
+	case *rsa.PublicKey:
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1ObjectIdentifier(oidRSAEncryption)
+				b.AddASN1NULL()
+			})
+			b.AddASN1BitString(cryptobyte.String(mustBytes(func(b *cryptobyte.Builder) {
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+					b.AddASN1BigInt(pub.N)
+					b.AddASN1Int64(int64(pub.E))
+				})
+			})))
+		})
+	case *ecdsa.PublicKey:
+		d, ok := curves.DomainOf(pub.Curve)
+		if !ok {
+			panic("pkitest: unknown curve")
+		}
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1ObjectIdentifier(oidECPublicKey)
+				if !k.Explicit {
+					b.AddASN1ObjectIdentifier(d.OID)
+					return
+				}
+				size := (d.P.BitLen() + 7) / 8
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+					b.AddASN1Int64(1)
+					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+						b.AddASN1ObjectIdentifier(oidPrimeField)
+						b.AddASN1BigInt(d.P)
+					})
+					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+						b.AddASN1OctetString(d.A.FillBytes(make([]byte, size)))
+						b.AddASN1OctetString(d.B.FillBytes(make([]byte, size)))
+					})
+					b.AddASN1OctetString(point(size, d.Gx, d.Gy))
+					b.AddASN1BigInt(d.N)
+					b.AddASN1BigInt(d.H)
+				})
+			})
+			size := (d.P.BitLen() + 7) / 8
+			b.AddASN1BitString(point(size, pub.X, pub.Y))
+		})
+	default:
+		panic("pkitest: unsupported key")
+	}
+	return b.BytesOrPanic()
+}
+
+func point(size int, x, y *big.Int) []byte {
+	out := make([]byte, 1+2*size)
+	out[0] = 4
+	x.FillBytes(out[1 : 1+size])
+	y.FillBytes(out[1+size:])
+	return out
+}
+
+// KeyID is the SHA-1 of the public key bits (RFC 5280 method 1), used for
+// SKI and AKI.
+func (k *Key) KeyID() []byte {
+	s := cryptobyte.String(k.SPKI())
+	var seq, bits cryptobyte.String
+	s.ReadASN1(&seq, cbasn1.SEQUENCE)
+	seq.SkipASN1(cbasn1.SEQUENCE)
+	seq.ReadASN1(&bits, cbasn1.BIT_STRING)
+	sum := sha1.Sum(bits[1:])
+	return sum[:]
+}
+
+// DefaultScheme picks the usual scheme for a key: ECDSA-SHA256 or RSA PKCS#1 SHA-256.
+func (k *Key) DefaultScheme() Scheme {
+	if _, ok := k.Signer.(*ecdsa.PrivateKey); ok {
+		return Scheme{Kind: "ecdsa", Hash: crypto.SHA256}
+	}
+	return Scheme{Kind: "pkcs1", Hash: crypto.SHA256}
+}
+
+// Sign signs msg with the scheme and returns the signature value.
+func (k *Key) Sign(s Scheme, msg []byte) []byte {
+	h := s.Hash.New()
+	h.Write(msg)
+	digest := h.Sum(nil)
+	switch s.Kind {
+	case "pkcs1":
+		sig, err := rsa.SignPKCS1v15(rand.Reader, k.Signer.(*rsa.PrivateKey), s.Hash, digest)
+		must(err)
+		return sig
+	case "pss":
+		if s.MGFHash != 0 && s.MGFHash != s.Hash {
+			panic("pkitest: PSS with a different MGF1 hash is not supported by crypto/rsa signing")
+		}
+		sig, err := rsa.SignPSS(rand.Reader, k.Signer.(*rsa.PrivateKey), s.Hash, digest,
+			&rsa.PSSOptions{SaltLength: s.salt(), Hash: s.Hash})
+		must(err)
+		return sig
+	case "ecdsa":
+		sig, err := ecdsa.SignASN1(rand.Reader, k.Signer.(*ecdsa.PrivateKey), digest)
+		must(err)
+		return sig
+	}
+	panic("pkitest: unknown scheme " + s.Kind)
+}
+
+func (s Scheme) salt() int {
+	if s.Salt != 0 {
+		return s.Salt
+	}
+	return s.Hash.Size()
+}
+
+// AlgorithmIdentifier returns the DER AlgorithmIdentifier of the scheme.
+func (s Scheme) AlgorithmIdentifier() []byte {
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { s.addAlg(b) })
+	return b.BytesOrPanic()
+}
+
+func (s Scheme) addAlg(b *cryptobyte.Builder) {
+	switch s.Kind {
+	case "pkcs1":
+		b.AddASN1ObjectIdentifier(rsaOIDs[s.Hash])
+		b.AddASN1NULL()
+	case "ecdsa":
+		b.AddASN1ObjectIdentifier(ecdsaOIDs[s.Hash])
+	case "pss":
+		b.AddASN1ObjectIdentifier(oidRSASSAPSS)
+		mgf := s.MGFHash
+		if mgf == 0 {
+			mgf = s.Hash
+		}
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+				addHashAlg(b, s.Hash)
+			})
+			b.AddASN1(cbasn1.Tag(1).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+					b.AddASN1ObjectIdentifier(oidMGF1)
+					addHashAlg(b, mgf)
+				})
+			})
+			b.AddASN1(cbasn1.Tag(2).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+				b.AddASN1Int64(int64(s.salt()))
+			})
+		})
+	default:
+		panic("pkitest: unknown scheme " + s.Kind)
+	}
+}
+
+func addHashAlg(b *cryptobyte.Builder, h crypto.Hash) {
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1ObjectIdentifier(hashOIDs[h])
+		b.AddASN1NULL()
+	})
+}
+
+var (
+	oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	oidRSASSAPSS     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
+	oidMGF1          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 8}
+	oidECPublicKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	oidPrimeField    = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
+
+	hashOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
+		crypto.SHA1:   {1, 3, 14, 3, 2, 26},
+		crypto.SHA224: {2, 16, 840, 1, 101, 3, 4, 2, 4},
+		crypto.SHA256: {2, 16, 840, 1, 101, 3, 4, 2, 1},
+		crypto.SHA384: {2, 16, 840, 1, 101, 3, 4, 2, 2},
+		crypto.SHA512: {2, 16, 840, 1, 101, 3, 4, 2, 3},
+	}
+	rsaOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
+		crypto.SHA1:   {1, 2, 840, 113549, 1, 1, 5},
+		crypto.SHA224: {1, 2, 840, 113549, 1, 1, 14},
+		crypto.SHA256: {1, 2, 840, 113549, 1, 1, 11},
+		crypto.SHA384: {1, 2, 840, 113549, 1, 1, 12},
+		crypto.SHA512: {1, 2, 840, 113549, 1, 1, 13},
+	}
+	ecdsaOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
+		crypto.SHA1:   {1, 2, 840, 10045, 4, 1},
+		crypto.SHA224: {1, 2, 840, 10045, 4, 3, 1},
+		crypto.SHA256: {1, 2, 840, 10045, 4, 3, 2},
+		crypto.SHA384: {1, 2, 840, 10045, 4, 3, 3},
+		crypto.SHA512: {1, 2, 840, 10045, 4, 3, 4},
+	}
+)
+
+func must(err error) {
+	if err != nil {
+		panic("pkitest: " + err.Error())
+	}
+}
+
+func mustBytes(f func(b *cryptobyte.Builder)) []byte {
+	var b cryptobyte.Builder
+	f(&b)
+	return b.BytesOrPanic()
+}
+
+func addTime(b *cryptobyte.Builder, t time.Time) {
+	t = t.UTC()
+	if t.Year() >= 1950 && t.Year() < 2050 {
+		b.AddASN1UTCTime(t)
+		return
+	}
+	b.AddASN1GeneralizedTime(t)
+}
