@@ -1,0 +1,289 @@
+// Package fakegw is a fake BHXH card-check gateway for tests: an httptest
+// server that follows the official request and response tables of
+// research/bhyt.md §2 (api/token/take, api/egw/KQNhanLichSuKCB2024) and
+// answers every result code of §2.4 from a table keyed by card number. It
+// validates requests as the real gateway does: token and credentials in the
+// query string, the five body fields (JSON or form), the staff member's
+// registration (054/055), the patient's name (060/061) and date of birth (070).
+package fakegw
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/cccd-agent/cccd/sync/gateway"
+)
+
+// Patient is one row of the fake's table: the card data it answers with
+// (gateway.Answer's fields, in the response's names) and the result code to
+// answer when the request matches it; "" means "000".
+type Patient struct {
+	Code string
+	Card gateway.Answer
+}
+
+// Server is the fake gateway. Set its fields before the first request; the
+// counters and switches are safe to use while it serves.
+type Server struct {
+	*httptest.Server
+
+	Username    string            // facility account
+	PasswordMD5 string            // lowercase hex MD5 of its password (case-insensitive compare)
+	Staff       map[string]string // registered staff: cccdCb → hoTenCb
+	Patients    map[string]Patient
+	TokenTTL    time.Duration // 0 means 1 hour
+	// RejectJSON makes the lookup refuse JSON bodies with result 205, as
+	// the gateway does on some endpoints (bhyt.md §2.2).
+	RejectJSON bool
+	// HTTP401 makes an invalid token an HTTP 401 instead of result 401.
+	HTTP401 bool
+
+	Down         atomic.Bool  // answer HTTP 503 to everything
+	TokenCalls   atomic.Int64 // api/token/take requests
+	LookupCalls  atomic.Int64 // lookup requests
+	FormLookups  atomic.Int64 // lookups sent form-encoded
+	Unauthorized atomic.Int64 // lookups refused for their token
+
+	mu     sync.Mutex
+	tokens map[string]tokenInfo // access_token → info
+}
+
+type tokenInfo struct {
+	id      string
+	expires time.Time
+}
+
+// New starts a fake gateway; Close it when done.
+func New() *Server {
+	s := &Server{Staff: map[string]string{}, Patients: map[string]Patient{}, tokens: map[string]tokenInfo{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/token/take", s.handleToken)
+	mux.HandleFunc("/api/egw/KQNhanLichSuKCB2024", s.handleLookup)
+	s.Server = httptest.NewServer(mux)
+	return s
+}
+
+// URL is the base URL to configure the client with.
+func (s *Server) BaseURL() string { return s.Server.URL + "/" }
+
+// ExpireTokens invalidates every token issued so far.
+func (s *Server) ExpireTokens() {
+	s.mu.Lock()
+	s.tokens = map[string]tokenInfo{}
+	s.mu.Unlock()
+}
+
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	if s.refuse(w, r) {
+		return
+	}
+	s.TokenCalls.Add(1)
+	body, _, ok := readFields(r)
+	if !ok {
+		writeJSON(w, map[string]any{"maKetQua": "205"})
+		return
+	}
+	if body.Get("username") != s.Username || !strings.EqualFold(body.Get("password"), s.PasswordMD5) || s.Username == "" {
+		writeJSON(w, map[string]any{"maKetQua": "401"})
+		return
+	}
+	ttl := s.TokenTTL
+	if ttl <= 0 {
+		ttl = time.Hour
+	}
+	access, id := randomHex(), randomHex()
+	s.mu.Lock()
+	s.tokens[access] = tokenInfo{id: id, expires: time.Now().Add(ttl)}
+	s.mu.Unlock()
+	writeJSON(w, map[string]any{"maKetQua": "200", "APIKey": map[string]any{
+		"access_token": access, "id_token": id, "token_type": "Bearer",
+		"username": s.Username, "expires_in": int(ttl.Seconds()),
+	}})
+}
+
+func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
+	if s.refuse(w, r) {
+		return
+	}
+	s.LookupCalls.Add(1)
+	q := r.URL.Query()
+	s.mu.Lock()
+	tok, known := s.tokens[q.Get("token")]
+	s.mu.Unlock()
+	if !known || tok.id != q.Get("id_token") || time.Now().After(tok.expires) ||
+		q.Get("username") != s.Username || !strings.EqualFold(q.Get("password"), s.PasswordMD5) {
+		s.Unauthorized.Add(1)
+		if s.HTTP401 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		writeJSON(w, result("401", "Lỗi xác thực"))
+		return
+	}
+	f, isForm, ok := readFields(r)
+	if isForm {
+		s.FormLookups.Add(1)
+	}
+	if !ok || (s.RejectJSON && !isForm) {
+		writeJSON(w, result("205", "Sai định dạng tham số"))
+		return
+	}
+	for _, name := range []string{"maThe", "hoTen", "ngaySinh", "hoTenCb", "cccdCb"} {
+		if strings.TrimSpace(f.Get(name)) == "" {
+			writeJSON(w, result("205", "Thiếu tham số "+name))
+			return
+		}
+	}
+	if !validDOB(f.Get("ngaySinh")) {
+		writeJSON(w, result("205", "Sai định dạng ngày sinh"))
+		return
+	}
+	staffName, registered := s.Staff[f.Get("cccdCb")]
+	if !registered {
+		writeJSON(w, result("054", "CCCD cán bộ không có trong danh sách"))
+		return
+	}
+	if norm.NFC.String(staffName) != norm.NFC.String(f.Get("hoTenCb")) {
+		writeJSON(w, result("055", "Họ tên cán bộ không khớp CCCD"))
+		return
+	}
+	maThe := strings.ToUpper(f.Get("maThe"))
+	p, found := s.Patients[maThe]
+	if !found {
+		if n := len(maThe); n != 10 && n != 12 && n != 15 {
+			writeJSON(w, result("051", "Mã thẻ không đúng"))
+			return
+		}
+		writeJSON(w, result("050", "Không có thông tin thẻ"))
+		return
+	}
+	if code := nameCode(p.Card.HoTen, f.Get("hoTen")); code != "" {
+		writeJSON(w, result(code, "Họ tên không đúng"))
+		return
+	}
+	if !sameDOB(p.Card.NgaySinh, f.Get("ngaySinh")) {
+		writeJSON(w, result("070", "Ngày sinh không đúng"))
+		return
+	}
+	a := p.Card
+	a.MaKetQua = p.Code
+	if a.MaKetQua == "" {
+		a.MaKetQua = "000"
+	}
+	_, meaning := gateway.Classify(a.MaKetQua)
+	a.GhiChu = meaning
+	out := map[string]any{}
+	b, _ := json.Marshal(a)
+	json.Unmarshal(b, &out)
+	out["dsLichSuKCB2018"] = nil // moved to Lskcb2025 (bhyt.md §2.3)
+	out["dsLichSuKT2018"] = []any{}
+	writeJSON(w, out)
+}
+
+// refuse answers non-POST requests and the Down switch; true if it did.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request) bool {
+	if s.Down.Load() {
+		http.Error(w, "service unavailable", http.StatusServiceUnavailable)
+		return true
+	}
+	if r.Method != http.MethodPost {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return true
+	}
+	return false
+}
+
+// readFields parses a JSON object of strings or a form body.
+func readFields(r *http.Request) (url.Values, bool, bool) {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "application/x-www-form-urlencoded" {
+		if err := r.ParseForm(); err != nil {
+			return nil, true, false
+		}
+		return r.PostForm, true, true
+	}
+	var m map[string]string
+	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 64<<10)).Decode(&m); err != nil {
+		return nil, false, false
+	}
+	v := url.Values{}
+	for k, x := range m {
+		v.Set(k, x)
+	}
+	return v, false, true
+}
+
+func result(code, ghiChu string) map[string]any {
+	return map[string]any{"maKetQua": code, "ghiChu": ghiChu}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	json.NewEncoder(w).Encode(v)
+}
+
+// nameCode compares names as NFC text: "" if equal, 061 if only the first
+// character matches, 060 otherwise.
+func nameCode(want, got string) string {
+	want, got = norm.NFC.String(strings.TrimSpace(want)), norm.NFC.String(strings.TrimSpace(got))
+	if want == got {
+		return ""
+	}
+	wr, gr := []rune(want), []rune(got)
+	if len(wr) > 0 && len(gr) > 0 && wr[0] == gr[0] {
+		return "061"
+	}
+	return "060"
+}
+
+var dobLayouts = []string{"02/01/2006", "02012006", "01/2006", "2006"}
+
+func validDOB(s string) bool {
+	for _, l := range dobLayouts {
+		if _, err := time.Parse(l, s); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// sameDOB compares a dd/MM/yyyy record date with a request date that may
+// carry only the month and year, or the year.
+func sameDOB(record, req string) bool {
+	rec, err := time.Parse("02/01/2006", record)
+	if err != nil {
+		return false
+	}
+	for _, l := range dobLayouts {
+		t, err := time.Parse(l, req)
+		if err != nil {
+			continue
+		}
+		switch l {
+		case "2006":
+			return t.Year() == rec.Year()
+		case "01/2006":
+			return t.Year() == rec.Year() && t.Month() == rec.Month()
+		default:
+			return t.Equal(rec)
+		}
+	}
+	return false
+}
+
+func randomHex() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
