@@ -1,0 +1,154 @@
+package icao
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/cccd-agent/cccd/icao/tlv"
+)
+
+// DefaultDGs are the data groups a CCCD read needs: DG1 (MRZ), DG13
+// (Vietnamese personal data), DG14 (Chip Authentication), DG15 (Active
+// Authentication) and DG2 (face), which ReadDocument always reads last.
+var DefaultDGs = []int{1, 13, 14, 15, 2}
+
+// DocumentOptions selects what ReadDocument reads.
+type DocumentOptions struct {
+	// DGs lists the data groups wanted; nil means DefaultDGs. Only those
+	// EF.COM lists are read (all of them if EF.COM is absent).
+	DGs []int
+	// CardAccess also reads EF.CardAccess from the master file first.
+	CardAccess bool
+	// ChunkSize forces a fixed read size (see WithChunkSize); 0 is adaptive.
+	ChunkSize int
+}
+
+// Files is what ReadDocument read: each file's raw bytes by name ("COM",
+// "SOD", "DG1", "CardAccess" ...) and the traffic it took.
+type Files struct {
+	Raw   map[string][]byte
+	Stats Stats
+}
+
+// Get returns the bytes of the file called name, or nil.
+func (f *Files) Get(name string) []byte { return f.Raw[name] }
+
+// ReadDocument reads an eMRTD in the order that gets the security data first
+// and the big photo last: EF.CardAccess (if asked, from the MF), then it
+// selects the eMRTD application and reads EF.COM, EF.SOD, the wanted data
+// groups EF.COM lists with DG2 last. Access control must already be done
+// (BAC or PACE) when the chip requires it.
+//
+// A data group the chip does not have (ErrNotFound) or refuses (6982, e.g.
+// DG3 behind Terminal Authentication) is left out. Any other error ends the
+// read; the files read so far come back with it, so a caller can report
+// progress. A removed card yields an error matching reader.ErrCardRemoved.
+func ReadDocument(ctx context.Context, s *Session, opts DocumentOptions) (*Files, error) {
+	start := s.Stats()
+	out := &Files{Raw: map[string][]byte{}}
+	done := func(err error) (*Files, error) {
+		out.Stats = s.Stats().Sub(start)
+		return out, err
+	}
+	var ro []ReadOption
+	if opts.ChunkSize > 0 {
+		ro = append(ro, WithChunkSize(opts.ChunkSize))
+	}
+	if opts.CardAccess {
+		if err := SelectMF(ctx, s); err != nil && !errors.Is(err, ErrNotFound) {
+			return done(fmt.Errorf("icao: select master file: %w", err))
+		}
+		b, err := ReadFile(ctx, s, FileCardAccess, ro...)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return done(err)
+		}
+		if err == nil {
+			out.Raw[FileCardAccess.Name] = b
+		}
+	}
+	if err := SelectApplication(ctx, s); err != nil {
+		return done(fmt.Errorf("icao: select the eMRTD application: %w", err))
+	}
+	com, err := ReadFile(ctx, s, FileCOM, ro...)
+	switch {
+	case err == nil:
+		out.Raw[FileCOM.Name] = com
+	case !errors.Is(err, ErrNotFound):
+		return done(err)
+	}
+	sod, err := ReadFile(ctx, s, FileSOD, ro...)
+	if err != nil {
+		return done(err)
+	}
+	out.Raw[FileSOD.Name] = sod
+
+	wanted := opts.DGs
+	if wanted == nil {
+		wanted = DefaultDGs
+	}
+	var listed map[int]bool
+	if com != nil {
+		if listed, err = ComDataGroups(com); err != nil {
+			return done(err)
+		}
+	}
+	for _, n := range readOrder(wanted) {
+		f, ok := DGFile(n)
+		if !ok || (listed != nil && !listed[n]) {
+			continue
+		}
+		b, err := ReadFile(ctx, s, f, ro...)
+		switch {
+		case err == nil:
+			out.Raw[f.Name] = b
+		case errors.Is(err, ErrNotFound) || errors.Is(err, ErrAccessDenied):
+		default:
+			return done(err)
+		}
+	}
+	return done(nil)
+}
+
+// readOrder sorts data groups for reading: small ones first by number, the
+// image groups (DG2, DG3, DG4) last; duplicates go.
+func readOrder(dgs []int) []int {
+	seen := map[int]bool{}
+	var out []int
+	for _, n := range dgs {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	heavy := func(n int) bool { return n >= 2 && n <= 4 }
+	sort.SliceStable(out, func(i, j int) bool {
+		if heavy(out[i]) != heavy(out[j]) {
+			return !heavy(out[i])
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
+// ComDataGroups returns the data groups EF.COM lists in its tag list
+// (tag 5C inside 60): 61 → DG1, 75 → DG2, 6D → DG13 ... Unknown tags are
+// ignored.
+func ComDataGroups(com []byte) (map[int]bool, error) {
+	inner, err := tlv.Unwrap(com, 0x60)
+	if err != nil {
+		return nil, fmt.Errorf("%w: EF.COM: %w", ErrFileFormat, err)
+	}
+	list, err := tlv.Find(inner, 0x5C)
+	if err != nil {
+		return nil, fmt.Errorf("%w: EF.COM has no tag list: %w", ErrFileFormat, err)
+	}
+	out := map[int]bool{}
+	for _, tag := range list.Value {
+		if n, ok := dgTags[tag]; ok {
+			out[n] = true
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,261 @@
+package icao
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cccd-agent/cccd/icao/tlv"
+)
+
+// ErrFileFormat reports a file whose TLV header is unusable or that ends
+// before its header says it does.
+var ErrFileFormat = errors.New("icao: file content does not match its header")
+
+// maxFileSize bounds what ReadFile accepts from a header: nothing in an eMRTD
+// comes near it, and a hostile header cannot make the reader loop for long.
+const maxFileSize = 1 << 20
+
+// maxExtendedChunk is the largest plaintext asked for in one extended read:
+// its protected answer still fits 65536 bytes with either cipher.
+const maxExtendedChunk = 0xFF00
+
+// ReadOption tunes ReadFile.
+type ReadOption func(*readConfig)
+
+type readConfig struct {
+	chunk int // fixed request size; 0: adaptive
+}
+
+// WithChunkSize makes every read ask for n bytes (the last one for what is
+// left) instead of the adaptive strategy. The chip's errors still step it
+// down. Benchmarks use it to compare with fixed-chunk readers.
+func WithChunkSize(n int) ReadOption { return func(c *readConfig) { c.chunk = n } }
+
+// ReadFile reads one elementary file of the current DF whole.
+//
+// Strategy (ICAO 9303-11, icao-9303.md §2): with extended length available
+// and the adaptive strategy, the first READ BINARY asks for Le = 65536 at
+// offset 0, which an ISO 7816-4 chip answers with the whole file and 9000;
+// otherwise a 4-byte header read gives the size (tlv.Header) and the rest
+// comes in the largest chunks that fit: 65280 bytes extended, else one short
+// response (231 under 3DES SM, 223 under AES, 256 plain). The first read goes
+// by short file identifier (P1 = 80|SFI), which saves the SELECT; if the chip
+// refuses it the file is selected by FID. Offsets above 32767 use odd-INS
+// READ BINARY (B1, offset in DO'54'). 6700 steps the size down (to the short
+// maximum after an extended request, then 223, 160, 128 ...), 6Cxx takes the
+// chip's number, and what worked is kept in the Session for later files.
+// Secure messaging stays in step through every error (see SecureMessaging).
+//
+// A missing file is an error matching ErrNotFound; a card removed mid-read
+// an error matching reader.ErrCardRemoved.
+func ReadFile(ctx context.Context, s *Session, f File, opts ...ReadOption) ([]byte, error) {
+	fr := &fileReader{s: s, f: f}
+	for _, o := range opts {
+		o(&fr.cfg)
+	}
+	b, err := fr.read(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("icao: read %s: %w", f.Name, err)
+	}
+	return b, nil
+}
+
+type fileReader struct {
+	s        *Session
+	f        File
+	cfg      readConfig
+	selected bool // the file is the current EF
+}
+
+func (fr *fileReader) read(ctx context.Context) ([]byte, error) {
+	s := fr.s
+	var buf []byte
+	if fr.cfg.chunk == 0 && s.ExtendedLength() && !s.noReadAll {
+		data, err := fr.readBinary(ctx, 0, MaxExtendedNe)
+		switch {
+		case err == nil || (len(data) > 0 && errors.Is(err, ErrEndOfFile)):
+			buf = data
+		case errors.Is(err, ErrEndOfFile) || errors.Is(err, ErrWrongLength):
+			s.noReadAll = true // this chip does not answer Le=max with the whole file
+		default:
+			return nil, err
+		}
+	}
+	total := 0
+	for {
+		_, _, t, err := tlv.Header(buf)
+		if err == nil {
+			total = t
+			break
+		}
+		if !errors.Is(err, tlv.ErrTruncated) || len(buf) >= 6 {
+			return nil, fmt.Errorf("%w: bad TLV header", ErrFileFormat)
+		}
+		want := 4 - len(buf)
+		if want <= 0 {
+			want = 6 - len(buf) // four-byte length form
+		}
+		data, err := fr.readStep(ctx, len(buf), want)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf, data...)
+	}
+	if total > maxFileSize {
+		return nil, fmt.Errorf("%w: header declares %d bytes", ErrFileFormat, total)
+	}
+	if len(buf) > total {
+		buf = buf[:total] // some chips pad the last block
+	}
+	for len(buf) < total {
+		data, err := fr.readStep(ctx, len(buf), fr.chunk(total-len(buf)))
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf, data...)
+	}
+	return buf, nil
+}
+
+// chunk is the size to ask for next, at most remaining.
+func (fr *fileReader) chunk(remaining int) int {
+	s := fr.s
+	c := fr.cfg.chunk
+	if c == 0 {
+		c = s.sm.MaxShortRead()
+		if s.ExtendedLength() {
+			c = maxExtendedChunk
+		}
+	}
+	if s.readChunk > 0 && s.readChunk < c {
+		c = s.readChunk
+	}
+	return min(c, remaining)
+}
+
+// readStep reads up to n bytes at off, stepping the size down on length
+// errors until the chip answers. It returns at least one byte or an error.
+func (fr *fileReader) readStep(ctx context.Context, off, n int) ([]byte, error) {
+	s := fr.s
+	for {
+		data, err := fr.readBinary(ctx, off, n)
+		var se *StatusError
+		switch {
+		case err == nil:
+			if len(data) == 0 {
+				return nil, fmt.Errorf("%w: chip returned no data at offset %d", ErrFileFormat, off)
+			}
+			if len(data) > n {
+				return nil, fmt.Errorf("%w: chip returned %d bytes for %d asked", ErrFileFormat, len(data), n)
+			}
+			return data, nil
+		case !errors.As(err, &se):
+			return nil, err
+		case se.SW == 0x6282 && len(data) > 0 && len(data) <= n:
+			return data, nil // authenticated short read: the rest follows
+		case se.SW == 0x6B00:
+			return nil, fmt.Errorf("%w: file ends before offset %d", ErrFileFormat, off)
+		case se.SW&0xFF00 == 0x6C00 && int(se.SW&0xFF) > 0 && int(se.SW&0xFF) < n:
+			n = int(se.SW & 0xFF)
+		case se.SW == 0x6700 && n > s.sm.MaxShortRead():
+			// The extended request was refused: use short APDUs from now on.
+			s.SetExtendedLength(false)
+			n = s.sm.MaxShortRead()
+		case se.SW == 0x6700 || se.SW&0xFF00 == 0x6C00 || se.SW == 0x6282:
+			next := stepDown(n)
+			if next == 0 {
+				return nil, err
+			}
+			n = next
+		default:
+			return nil, err
+		}
+		s.readChunk = n
+	}
+}
+
+// stepDown returns the next smaller request size after n, or 0.
+func stepDown(n int) int {
+	for _, c := range []int{0xDF, 0xA0, 0x80, 0x60, 0x40, 0x20, 0x10, 0x08, 0x04, 0x01} {
+		if c < n {
+			return c
+		}
+	}
+	return 0
+}
+
+// readBinary sends one READ BINARY for n bytes at off: by SFI while the file
+// is not selected yet, B0 up to offset 32767, B1 beyond.
+func (fr *fileReader) readBinary(ctx context.Context, off, n int) ([]byte, error) {
+	s := fr.s
+	if !fr.selected && fr.f.SFI != 0 && off <= 0xFF {
+		data, err := s.Transmit(ctx, Command{INS: 0xB0, P1: 0x80 | fr.f.SFI, P2: byte(off), Ne: n})
+		var se *StatusError
+		switch {
+		case err == nil:
+			fr.selected = true
+			return data, nil
+		case !errors.As(err, &se) || errors.Is(se, ErrWrongLength):
+			return data, err
+		case errors.Is(se, ErrEndOfFile):
+			fr.selected = true
+			return data, err
+		}
+		// The chip refused the SFI or the file is absent: selecting by FID
+		// tells the two apart.
+	}
+	if !fr.selected {
+		if err := SelectFile(ctx, s, fr.f); err != nil {
+			return nil, err
+		}
+		fr.selected = true
+	}
+	if off <= 0x7FFF {
+		return s.Transmit(ctx, Command{INS: 0xB0, P1: byte(off >> 8), P2: byte(off), Ne: n})
+	}
+	do54 := tlv.Encode(0x54, []byte{byte(off >> 16), byte(off >> 8), byte(off)}[offsetBytes(off):])
+	ne := doLen(n)
+	if ne > MaxExtendedNe {
+		ne = MaxExtendedNe
+	}
+	data, err := s.Transmit(ctx, Command{INS: 0xB1, Data: do54, Ne: ne})
+	if len(data) == 0 {
+		return nil, err
+	}
+	// DO'53' may declare the whole rest of the file while carrying only
+	// what fits (vsmartcard); take what is there.
+	tag, hl, total, herr := tlv.Header(data)
+	if herr != nil || tag != 0x53 {
+		return nil, fmt.Errorf("%w: odd-INS READ BINARY answer is not DO'53'", ErrFileFormat)
+	}
+	return data[hl:min(total, len(data))], err
+}
+
+func offsetBytes(off int) int {
+	if off > 0xFFFF {
+		return 0
+	}
+	return 1
+}
+
+// SelectFile selects f by its file identifier in the current DF
+// (SELECT 00 A4 02 0C).
+func SelectFile(ctx context.Context, s *Session, f File) error {
+	_, err := s.Transmit(ctx, Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(f.FID >> 8), byte(f.FID)}})
+	return err
+}
+
+// SelectApplication selects the eMRTD application by its AID (SELECT
+// 00 A4 04 0C).
+func SelectApplication(ctx context.Context, s *Session) error {
+	_, err := s.Transmit(ctx, Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: AID})
+	return err
+}
+
+// SelectMF selects the master file (SELECT 00 A4 00 0C 3F00), where
+// EF.CardAccess and EF.CardSecurity live.
+func SelectMF(ctx context.Context, s *Session) error {
+	_, err := s.Transmit(ctx, Command{INS: 0xA4, P1: 0x00, P2: 0x0C, Data: []byte{0x3F, 0x00}})
+	return err
+}
