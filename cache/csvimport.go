@@ -1,0 +1,374 @@
+package cache
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// ErrBadRoster means a roster file has bad lines or no records; nothing was
+// stored. The error is an *ImportError listing the lines.
+var ErrBadRoster = errors.New("roster file rejected")
+
+// maxLineErrors caps ImportError.Lines; Count keeps the total.
+const maxLineErrors = 1000
+
+// LineError is one bad line of a roster CSV: its line number (1 = the
+// header), the column and the reason. It never carries the value itself,
+// which may be personal data.
+type LineError struct {
+	Line   int
+	Field  string
+	Reason string
+}
+
+func (e LineError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Reason)
+	}
+	return fmt.Sprintf("line %d: %s: %s", e.Line, e.Field, e.Reason)
+}
+
+// ImportError lists the bad lines of a roster file in line order (at most
+// maxLineErrors; Count is the total). It wraps ErrBadRoster.
+type ImportError struct {
+	Lines []LineError
+	Count int
+}
+
+func (e *ImportError) Error() string {
+	if len(e.Lines) == 0 {
+		return "roster file has no records; nothing was imported"
+	}
+	return fmt.Sprintf("roster file has %d bad lines, nothing was imported; first: %v", e.Count, e.Lines[0])
+}
+
+// Unwrap lets errors.Is(err, ErrBadRoster) match.
+func (e *ImportError) Unwrap() error { return ErrBadRoster }
+
+func (e *ImportError) add(le LineError) {
+	e.Count++
+	if len(e.Lines) < maxLineErrors {
+		e.Lines = append(e.Lines, le)
+	}
+}
+
+// Column names of a roster CSV header: the gateway's field names
+// (DESIGN.md "Roster records"), in any order, matched case-insensitively.
+var rosterColumns = []string{"soCCCD", "maThe", "maSoBHXH", "hoTen", "ngaySinh", "gioiTinh",
+	"diaChi", "maDKBD", "tenDKBD", "gtTheTu", "gtTheDen", "maKV", "ngayDu5Nam", "mucHuong",
+	"trangThai", "capNhat"}
+
+// requiredColumns must be in the header and non-empty on every line.
+var requiredColumns = []string{"soCCCD", "maThe", "hoTen", "gtTheTu", "gtTheDen"}
+
+// ParseRosterCSV reads a roster CSV: a header of rosterColumns names, then
+// one record per line; UTF-8 with or without a byte-order mark; comma or
+// semicolon separated (taken from the header); dates dd/MM/yyyy. Text is
+// normalised to NFC, card numbers to upper case; an empty maSoBHXH is taken
+// from the card number. fn gets every valid record with its line number;
+// an error from fn stops the parse and is returned. Bad lines do not stop
+// it: they are collected and returned as an *ImportError after the last
+// line, as is a file without records.
+func ParseRosterCSV(r io.Reader, fn func(line int, rec RosterRecord) error) error {
+	br := bufio.NewReaderSize(r, 1<<16)
+	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = sniffComma(br)
+	cr.FieldsPerRecord = -1 // checked here, so that the line is reported our way
+	cr.ReuseRecord = true
+	var bad ImportError
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			bad.add(LineError{Line: 1, Reason: "empty file; expected a header line of field names"})
+			return &bad
+		}
+		return fmt.Errorf("read roster header: %w", err)
+	}
+	cols, herrs := parseHeader(header)
+	for _, e := range herrs {
+		bad.add(e)
+	}
+	if len(herrs) > 0 {
+		return &bad
+	}
+	records := 0
+	for {
+		fields, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			bad.add(LineError{Line: pe.StartLine, Reason: "malformed CSV (" + pe.Err.Error() + ")"})
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read roster file: %w", err)
+		}
+		if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
+			continue // blank line
+		}
+		if len(fields) != len(cols) {
+			bad.add(LineError{Line: line, Reason: fmt.Sprintf("%d fields, the header has %d", len(fields), len(cols))})
+			continue
+		}
+		rec, lerrs := parseRosterLine(cols, fields, line)
+		if len(lerrs) > 0 {
+			for _, e := range lerrs {
+				bad.add(e)
+			}
+			continue
+		}
+		records++
+		if err := fn(line, rec); err != nil {
+			return err
+		}
+	}
+	if bad.Count > 0 {
+		return &bad
+	}
+	if records == 0 {
+		return &ImportError{}
+	}
+	return nil
+}
+
+// sniffComma picks ';' when the header has more semicolons than commas
+// (spreadsheet exports in Vietnamese locales), else ','.
+func sniffComma(br *bufio.Reader) rune {
+	head, _ := br.Peek(4096)
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	if bytes.Count(head, []byte(";")) > bytes.Count(head, []byte(",")) {
+		return ';'
+	}
+	return ','
+}
+
+// parseHeader maps each column to its index in rosterColumns (and
+// fieldsOf), checking for unknown, repeated and missing columns.
+func parseHeader(header []string) ([]int, []LineError) {
+	var errs []LineError
+	cols := make([]int, len(header))
+	seen := map[int]bool{}
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		cols[i] = slices.IndexFunc(rosterColumns, func(c string) bool { return strings.EqualFold(c, h) })
+		switch {
+		case cols[i] < 0:
+			errs = append(errs, LineError{Line: 1, Reason: fmt.Sprintf("column %d is not a roster field name (expected %s)", i+1, strings.Join(rosterColumns, ", "))})
+		case seen[cols[i]]:
+			errs = append(errs, LineError{Line: 1, Field: rosterColumns[cols[i]], Reason: "column repeated"})
+		}
+		seen[cols[i]] = true
+	}
+	for _, c := range requiredColumns {
+		if !seen[slices.Index(rosterColumns, c)] {
+			errs = append(errs, LineError{Line: 1, Field: c, Reason: "required column missing"})
+		}
+	}
+	return cols, errs
+}
+
+// parseRosterLine validates one line and builds its record.
+func parseRosterLine(cols []int, fields []string, line int) (RosterRecord, []LineError) {
+	var rec RosterRecord
+	var errs []LineError
+	fail := func(field, reason string) { errs = append(errs, LineError{Line: line, Field: field, Reason: reason}) }
+	ptr := fieldsOf(&rec)
+	for i, col := range cols {
+		name := rosterColumns[col]
+		// A quoted value may span lines (an address): fold line breaks and
+		// tabs into spaces; other control characters are refused.
+		v := strings.TrimSpace(foldSpace.Replace(fields[i]))
+		if !utf8.ValidString(v) {
+			fail(name, "not valid UTF-8; save the file as UTF-8")
+			continue
+		}
+		if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			fail(name, "contains a control character")
+			continue
+		}
+		*ptr[col] = norm.NFC.String(v)
+	}
+	for _, c := range requiredColumns {
+		if *ptr[slices.Index(rosterColumns, c)] == "" && !hasField(errs, c) {
+			fail(c, "required value missing")
+		}
+	}
+	if len(errs) > 0 {
+		return rec, errs
+	}
+	check := func(field string, ok bool, reason string) {
+		if !ok {
+			fail(field, reason)
+		}
+	}
+	rec.MaThe = strings.ToUpper(rec.MaThe)
+	check("soCCCD", validID(rec.SoCCCD), "must be 12 digits")
+	check("maThe", validCardNumber(rec.MaThe), "must be 15 characters (2 letters, 3 digits, 10-digit BHXH number) or 10 digits")
+	if rec.MaSoBHXH == "" && validCardNumber(rec.MaThe) {
+		rec.MaSoBHXH = rec.MaThe[len(rec.MaThe)-10:]
+	}
+	check("maSoBHXH", rec.MaSoBHXH == "" || isDigits(rec.MaSoBHXH, 10), "must be 10 digits")
+	if validCardNumber(rec.MaThe) && isDigits(rec.MaSoBHXH, 10) {
+		check("maSoBHXH", strings.HasSuffix(rec.MaThe, rec.MaSoBHXH), "does not match the last 10 digits of maThe")
+	}
+	check("hoTen", utf8.RuneCountInString(rec.HoTen) <= 255, "longer than 255 characters")
+	check("ngaySinh", rec.NgaySinh == "" || validBirthDate(rec.NgaySinh), "must be dd/MM/yyyy, MM/yyyy or yyyy")
+	switch strings.ToLower(rec.GioiTinh) {
+	case "", "nam", "nữ":
+	default:
+		fail("gioiTinh", `must be "Nam", "Nữ" or empty`)
+	}
+	check("diaChi", utf8.RuneCountInString(rec.DiaChi) <= 1024, "longer than 1024 characters")
+	check("maDKBD", rec.MaDKBD == "" || isAlnum(rec.MaDKBD, 5), "must be 5 letters or digits")
+	check("tenDKBD", utf8.RuneCountInString(rec.TenDKBD) <= 255, "longer than 255 characters")
+	from, okFrom := parseDMY(rec.GtTheTu)
+	to, okTo := parseDMY(rec.GtTheDen)
+	check("gtTheTu", okFrom, "must be a date dd/MM/yyyy")
+	check("gtTheDen", okTo, "must be a date dd/MM/yyyy")
+	if okFrom && okTo {
+		check("gtTheDen", !to.Before(from), "is before gtTheTu")
+	}
+	check("maKV", rec.MaKV == "" || rec.MaKV == "K1" || rec.MaKV == "K2" || rec.MaKV == "K3", "must be K1, K2, K3 or empty")
+	_, ok := parseDMY(rec.NgayDu5Nam)
+	check("ngayDu5Nam", rec.NgayDu5Nam == "" || ok, "must be a date dd/MM/yyyy")
+	check("mucHuong", rec.MucHuong == "" || isAlnum(rec.MucHuong, -4), "must be at most 4 letters or digits")
+	check("trangThai", rec.TrangThai == "" || isDigits(rec.TrangThai, 3), "must be a 3-digit result code")
+	check("capNhat", rec.CapNhat == "" || validTimestamp(rec.CapNhat), "must be dd/MM/yyyy, optionally with HH:mm or HH:mm:ss")
+	return rec, errs
+}
+
+var foldSpace = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ")
+
+func hasField(errs []LineError, field string) bool {
+	for _, e := range errs {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// validCardNumber accepts the 2015 15-character code (2 letters, benefit
+// digit, 2-digit province, 10-digit BHXH number; bhyt.md §1.1) and the
+// 10-digit code of cards from 2021 (§1.2).
+func validCardNumber(s string) bool {
+	if len(s) == 10 {
+		return isDigits(s, 10)
+	}
+	return len(s) == 15 && isUpper(s[0]) && isUpper(s[1]) && isDigits(s[2:], 13)
+}
+
+func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
+
+// isDigits reports whether s is n ASCII digits.
+func isDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isAlnum reports whether s is n ASCII letters or digits (n < 0: 1 to -n).
+func isAlnum(s string, n int) bool {
+	if (n >= 0 && len(s) != n) || (n < 0 && (len(s) == 0 || len(s) > -n)) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseDMY parses a calendar date dd/MM/yyyy in years 1900–2199.
+func parseDMY(s string) (time.Time, bool) {
+	if len(s) != 10 {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("02/01/2006", s)
+	return t, err == nil && t.Year() >= 1900 && t.Year() < 2200
+}
+
+// validBirthDate accepts dd/MM/yyyy, MM/yyyy or yyyy, as the gateway does.
+func validBirthDate(s string) bool {
+	if _, ok := parseDMY(s); ok {
+		return true
+	}
+	if len(s) == 7 {
+		t, err := time.Parse("01/2006", s)
+		return err == nil && t.Year() >= 1900 && t.Year() < 2200
+	}
+	return isDigits(s, 4) && s >= "1900" && s < "2200"
+}
+
+func validTimestamp(s string) bool {
+	if _, ok := parseDMY(s); ok {
+		return true
+	}
+	for _, layout := range []string{"02/01/2006 15:04", "02/01/2006 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil && len(s) == len(layout) && t.Year() >= 1900 && t.Year() < 2200 {
+			return true
+		}
+	}
+	return false
+}
+
+// ImportCSV replaces the roster with the records of a roster CSV (see
+// ParseRosterCSV), all or nothing: if any line is bad, or repeats the
+// soCCCD, maThe or maSoBHXH of an earlier line, nothing is stored and the
+// error is an *ImportError listing every bad line (repeats are listed once
+// the file has no other bad lines). On success the roster gets the next
+// version, source as its Source, and now as its publication and sync time.
+func (db *DB) ImportCSV(r io.Reader, source string, now time.Time) (RosterMeta, error) {
+	cur, err := db.RosterMeta()
+	if err != nil {
+		return RosterMeta{}, err
+	}
+	meta := RosterMeta{Version: cur.Version + 1, Published: now, Synced: now, Source: source}
+	var lines []int32 // line of each yielded record, to place duplicates
+	err = db.ReplaceRoster(meta, func(yield func(RosterRecord) error) error {
+		return ParseRosterCSV(r, func(line int, rec RosterRecord) error {
+			lines = append(lines, int32(line))
+			return yield(rec)
+		})
+	})
+	var dup *DuplicateError
+	if errors.As(err, &dup) {
+		bad := &ImportError{Count: dup.Count}
+		for _, d := range dup.Dups {
+			bad.Lines = append(bad.Lines, LineError{Line: int(lines[d.Ordinal]), Field: d.Field, Reason: "repeats an earlier line"})
+		}
+		slices.SortStableFunc(bad.Lines, func(a, b LineError) int { return a.Line - b.Line })
+		return RosterMeta{}, fmt.Errorf("import roster: %w", bad)
+	}
+	if err != nil {
+		return RosterMeta{}, fmt.Errorf("import roster: %w", err)
+	}
+	return db.RosterMeta()
+}
