@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"crypto/x509"
 	"time"
 )
@@ -77,20 +78,27 @@ func (s *TrustStore) checkChain(ds *Certificate, T time.Time, haveSigningTime bo
 	}
 	cands := s.FindIssuers(ds)
 	var issuer *Certificate
+	keyMatched := false // a trusted CSCA carries the DS's AKI as its SKI
 	for _, c := range cands {
+		if len(ds.AuthorityKeyID) > 0 && bytes.Equal(c.SubjectKeyID, ds.AuthorityKeyID) {
+			keyMatched = true
+		}
 		if s.checkLink(ds, c) == nil {
 			issuer = c
 			break
 		}
 	}
 	switch {
-	case len(cands) == 0:
-		out.status = ChainUntrusted
-		add(false, ReasonCSCAUnknown)
-		return out
-	case issuer == nil:
+	case issuer == nil && keyMatched:
+		// The DS names a trusted CSCA key that did not sign it: forged.
 		out.status = ChainInvalid
 		add(true, ReasonDSCertSignatureInvalid)
+		return out
+	case issuer == nil:
+		// Nothing trusted signed it; a same-name match alone may be a CSCA
+		// key this store does not have yet (key rollover), not a forgery.
+		out.status = ChainUntrusted
+		add(false, ReasonCSCAUnknown)
 		return out
 	}
 	out.csca = issuer

@@ -54,7 +54,10 @@ type Template struct {
 	CA bool
 	// Scheme is the issuer's signature scheme; zero means the issuer key's default.
 	Scheme Scheme
-	Extra  []Extension
+	// AuthorityKeyID overrides the AKI (default: the issuer key's ID), e.g.
+	// for a forged certificate that names a real CSCA.
+	AuthorityKeyID []byte
+	Extra          []Extension
 }
 
 // Cert is an issued certificate with its private key.
@@ -88,6 +91,10 @@ func Issue(t Template, key *Key, issuer *Cert) *Cert {
 		must(err)
 		serial.Add(serial, big.NewInt(1))
 	}
+	aki := t.AuthorityKeyID
+	if aki == nil {
+		aki = signerKey.KeyID()
+	}
 	var tb cryptobyte.Builder
 	tb.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { b.AddASN1Int64(2) })
@@ -106,7 +113,7 @@ func Issue(t Template, key *Key, issuer *Cert) *Cert {
 					b.AddASN1OctetString(key.KeyID())
 				})}, {ID: asn1.ObjectIdentifier{2, 5, 29, 35}, Value: mustBytes(func(b *cryptobyte.Builder) {
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-						b.AddASN1(cbasn1.Tag(0).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(signerKey.KeyID()) })
+						b.AddASN1(cbasn1.Tag(0).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(aki) })
 					})
 				})}}
 				if t.CA {
