@@ -109,7 +109,7 @@ func (fr *fileReader) read(ctx context.Context) ([]byte, error) {
 		buf = buf[:total] // some chips pad the last block
 	}
 	for len(buf) < total {
-		data, err := fr.readStep(ctx, len(buf), fr.chunk(total-len(buf)))
+		data, err := fr.readStep(ctx, len(buf), fr.chunk(len(buf), total-len(buf)))
 		if err != nil {
 			return nil, err
 		}
@@ -118,14 +118,17 @@ func (fr *fileReader) read(ctx context.Context) ([]byte, error) {
 	return buf, nil
 }
 
-// chunk is the size to ask for next, at most remaining.
-func (fr *fileReader) chunk(remaining int) int {
+// chunk is the size to ask for next at off, at most remaining.
+func (fr *fileReader) chunk(off, remaining int) int {
 	s := fr.s
 	c := fr.cfg.chunk
 	if c == 0 {
 		c = s.sm.MaxShortRead()
 		if s.ExtendedLength() {
 			c = maxExtendedChunk
+		}
+		if off > 0x7FFF {
+			c -= 4 // the DO'53' header of an odd-INS answer counts against Le
 		}
 	}
 	if s.readChunk > 0 && s.readChunk < c {

@@ -1,0 +1,128 @@
+package icao_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/reader/sim"
+)
+
+// readStrategy is one way of reading the benchmark card.
+type readStrategy struct {
+	name  string
+	ext   bool // chip and reader support extended length
+	chunk int  // 0: adaptive
+}
+
+var strategies = []readStrategy{
+	{"adaptive/extended", true, 0},
+	{"adaptive/short", false, 0},
+	{"fixed-160", true, 160},
+	{"fixed-223", true, 223},
+	{"fixed-256", true, 256},
+	{"fixed-256/short", false, 256},
+}
+
+// measuredRead is the traffic and modelled time of one ReadDocument.
+type measuredRead struct {
+	stats    icao.Stats
+	modelled time.Duration
+}
+
+// airLimit is the time the read's bytes take on a 424 kbit/s link with no
+// per-APDU cost at all.
+func (m measuredRead) airLimit() time.Duration {
+	bytes := m.stats.BytesIn + m.stats.BytesOut
+	return time.Duration(bytes * 8 * int64(time.Second) / int64(sim.DefaultLinkModel.BitRate))
+}
+
+// readOnce connects, runs BAC (not measured) and measures one ReadDocument.
+func readOnce(tb testing.TB, r *sim.Reader, st readStrategy, info string, timer func(on bool)) measuredRead {
+	s, rc := openSim(tb, r, info)
+	defer rc.Close()
+	before := rc.ModelledTime()
+	timer(true)
+	files, err := icao.ReadDocument(context.Background(), s, icao.DocumentOptions{ChunkSize: st.chunk})
+	timer(false)
+	if err != nil {
+		tb.Fatalf("%s: %v", st.name, err)
+	}
+	if len(files.Raw) != 7 {
+		tb.Fatalf("%s: read %d files", st.name, len(files.Raw))
+	}
+	return measuredRead{stats: files.Stats, modelled: rc.ModelledTime() - before}
+}
+
+func strategyReader(tb testing.TB, st readStrategy) *sim.Reader {
+	p := testProfile(st.ext, 0)
+	return sim.NewReader("bench", newSimCard(tb, p), sim.WithExtendedLength(st.ext), sim.WithLinkModel(sim.DefaultLinkModel))
+}
+
+// BenchmarkReadDocument reads COM, SOD, DG1, DG13, DG14, DG15 and a 20 KB
+// DG2 under 3DES secure messaging from the in-process chip on a modelled
+// 424 kbit/s link with 5 ms per APDU, for the adaptive strategy and for
+// fixed chunk sizes. Reported per read: APDUs, bytes on the air, modelled
+// milliseconds, x-limit (modelled time ÷ the time the same bytes take at
+// 424 kbit/s with no per-APDU cost) and vs-fixed223 (modelled time ÷ that of
+// the fixed 223-byte reader, measured in the same run).
+func BenchmarkReadDocument(b *testing.B) {
+	_, info := testMRZ()
+	base := readOnce(b, strategyReader(b, strategies[3]), strategies[3], info, func(bool) {})
+	for _, st := range strategies {
+		b.Run(st.name, func(b *testing.B) {
+			r := strategyReader(b, st)
+			timer := func(on bool) {
+				if on {
+					b.StartTimer()
+				} else {
+					b.StopTimer()
+				}
+			}
+			var m measuredRead
+			b.StopTimer()
+			for b.Loop() {
+				m = readOnce(b, r, st, info, timer)
+			}
+			b.ReportMetric(float64(m.stats.APDUs), "apdus/op")
+			b.ReportMetric(float64(m.stats.BytesIn+m.stats.BytesOut), "bytes/op")
+			b.ReportMetric(float64(m.modelled)/float64(time.Millisecond), "modelled-ms/op")
+			b.ReportMetric(float64(m.modelled)/float64(m.airLimit()), "x-limit")
+			b.ReportMetric(float64(m.modelled)/float64(base.modelled), "vs-fixed223")
+		})
+	}
+}
+
+// TestAdaptiveReadTargets holds the benchmark's two targets as invariants of
+// the modelled link (no wall-clock timing): with extended length the read
+// is within 1.15× of the bits-on-the-air limit, and the adaptive strategy
+// needs fewer round trips than every fixed-chunk strategy.
+func TestAdaptiveReadTargets(t *testing.T) {
+	_, info := testMRZ()
+	res := map[string]measuredRead{}
+	for _, st := range strategies {
+		res[st.name] = readOnce(t, strategyReader(t, st), st, info, func(bool) {})
+		m := res[st.name]
+		t.Logf("%-18s %4d APDUs %6d bytes %7.1f ms modelled  x-limit %.3f", st.name, m.stats.APDUs,
+			m.stats.BytesIn+m.stats.BytesOut, float64(m.modelled)/1e6, float64(m.modelled)/float64(m.airLimit()))
+	}
+	ext := res["adaptive/extended"]
+	if x := float64(ext.modelled) / float64(ext.airLimit()); x > 1.15 {
+		t.Errorf("adaptive/extended is %.3f× the air limit, want ≤ 1.15", x)
+	}
+	for _, st := range strategies {
+		if st.chunk == 0 {
+			continue
+		}
+		if ext.stats.APDUs >= res[st.name].stats.APDUs {
+			t.Errorf("adaptive/extended %d APDUs, %s %d", ext.stats.APDUs, st.name, res[st.name].stats.APDUs)
+		}
+		if !st.ext && res["adaptive/short"].stats.APDUs >= res[st.name].stats.APDUs {
+			t.Errorf("adaptive/short %d APDUs, %s %d", res["adaptive/short"].stats.APDUs, st.name, res[st.name].stats.APDUs)
+		}
+	}
+	if res["adaptive/short"].stats.APDUs >= res["fixed-223"].stats.APDUs {
+		t.Errorf("adaptive/short %d APDUs, fixed-223 %d", res["adaptive/short"].stats.APDUs, res["fixed-223"].stats.APDUs)
+	}
+}
