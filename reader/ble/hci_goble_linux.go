@@ -1,0 +1,22 @@
+//go:build linux && goble_hci
+
+package ble
+
+import (
+	"fmt"
+
+	goble "github.com/go-ble/ble"
+	"github.com/go-ble/ble/linux"
+)
+
+// OpenHCI opens Bluetooth adapter hci<id> through go-ble's raw HCI user
+// channel and returns a DialFunc for New and a function that releases the
+// adapter. Built only with -tags goble_hci (go-ble/ble/linux pulls in
+// mgutz/logxi, whose go.sum entries the module does not carry yet).
+func OpenHCI(id int) (DialFunc, func() error, error) {
+	dev, err := linux.NewDevice(goble.OptDeviceID(id))
+	if err != nil {
+		return nil, nil, fmt.Errorf("ble: opening hci%d (needs CAP_NET_ADMIN and bluetoothd off that adapter): %w", id, err)
+	}
+	return GoBLEDialer(dev), dev.Stop, nil
+}
