@@ -26,6 +26,7 @@ var ErrUnavailable = errors.New("roster feed unavailable")
 // kept in the cache meta for conditional GETs.
 type httpState struct {
 	URL          string `json:"url"`
+	KeyID        string `json:"keyid"` // the pinned key that verified it
 	ETag         string `json:"etag,omitempty"`
 	LastModified string `json:"last_modified,omitempty"`
 	Version      uint64 `json:"version"`

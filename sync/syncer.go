@@ -181,8 +181,8 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 	}
 	res := Result{From: cur.Version, To: cur.Version, Records: cur.Records}
 	prev := s.loadState()
-	if prev != nil && (prev.URL != s.manifestURL.String() || prev.Version != cur.Version) {
-		prev = nil // validators of another feed or another roster: ask unconditionally
+	if prev != nil && (prev.URL != s.manifestURL.String() || prev.Version != cur.Version || prev.KeyID != feed.KeyID(s.cfg.PublicKey)) {
+		prev = nil // validators of another feed, key or roster: ask unconditionally
 	}
 	mr, err := s.getManifest(ctx, prev)
 	if err != nil {
@@ -211,7 +211,7 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 	} else {
 		res.Mode = ModeUpToDate
 	}
-	s.saveState(httpState{URL: s.manifestURL.String(), ETag: mr.etag, LastModified: mr.lastModified, Version: m.Version})
+	s.saveState(httpState{URL: s.manifestURL.String(), KeyID: feed.KeyID(s.cfg.PublicKey), ETag: mr.etag, LastModified: mr.lastModified, Version: m.Version})
 	return res, nil
 }
 

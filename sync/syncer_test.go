@@ -233,3 +233,21 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestKeyChangeBypassesValidators: after the admin pins another key, a 304
+// must not hide that the feed is not signed by it.
+func TestKeyChangeBypassesValidators(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	key := rostertest.Key(1)
+	publish(t, dir, key, rostertest.Records(1, 10, "v1"), time.Date(2026, 11, 29, 1, 0, 0, 0, time.UTC))
+	srv := serveDir(t, dir)
+	db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
+	if _, err := newSyncer(t, db, srv.URL, key.Public().(ed25519.PublicKey), workDir(t)).Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	other := rostertest.Key(2).Public().(ed25519.PublicKey)
+	if _, err := newSyncer(t, db, srv.URL, other, workDir(t)).Sync(ctx); !errors.Is(err, feed.ErrUnknownKey) {
+		t.Fatalf("sync with another pinned key: %v, want ErrUnknownKey", err)
+	}
+}

@@ -4,16 +4,34 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/internal/redact"
 )
 
 // SortRecords sorts records by soCCCD in place and checks that every ID is a
-// 12-digit number and appears once.
+// 12-digit number and appears once, and that no two records share a card
+// number (maThe, case-insensitively) or a maSoBHXH: the cache indexes both
+// and would refuse such a publication on every client.
 func SortRecords(records []cache.RosterRecord) error {
 	slices.SortFunc(records, func(a, b cache.RosterRecord) int { return cmp.Compare(a.SoCCCD, b.SoCCCD) })
+	cards := make(map[string]struct{}, len(records))
+	social := make(map[string]struct{}, len(records))
 	for i, r := range records {
+		if r.MaThe != "" {
+			k := strings.ToUpper(r.MaThe)
+			if _, dup := cards[k]; dup {
+				return fmt.Errorf("%w: record %s repeats the maThe of another record; fix the roster file", ErrMalformed, redact.ID(r.SoCCCD))
+			}
+			cards[k] = struct{}{}
+		}
+		if r.MaSoBHXH != "" {
+			if _, dup := social[r.MaSoBHXH]; dup {
+				return fmt.Errorf("%w: record %s repeats the maSoBHXH of another record; fix the roster file", ErrMalformed, redact.ID(r.SoCCCD))
+			}
+			social[r.MaSoBHXH] = struct{}{}
+		}
 		if !ValidID(r.SoCCCD) {
 			return fmt.Errorf("%w: record %d: soCCCD %s is not 12 digits; fix the roster file", ErrMalformed, i+1, redact.ID(r.SoCCCD))
 		}

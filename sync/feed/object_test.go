@@ -186,7 +186,11 @@ func TestSortRecordsErrorsDoNotLeakIDs(t *testing.T) {
 	recs := rostertest.Records(4, 3, "v")
 	dup := append(recs, recs[1])
 	bad := append(rostertest.Records(4, 2, "v"), cache.RosterRecord{SoCCCD: "00109901234X"})
-	for _, in := range [][]cache.RosterRecord{dup, bad} {
+	sameCard := rostertest.Records(4, 3, "v")
+	sameCard[2].MaThe = strings.ToLower(sameCard[0].MaThe)
+	sameSocial := rostertest.Records(4, 3, "v")
+	sameSocial[1].MaSoBHXH = sameSocial[2].MaSoBHXH
+	for _, in := range [][]cache.RosterRecord{dup, bad, sameCard, sameSocial} {
 		err := SortRecords(in)
 		if !errors.Is(err, ErrMalformed) {
 			t.Fatalf("err = %v, want ErrMalformed", err)
