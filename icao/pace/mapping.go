@@ -102,3 +102,13 @@ func encodePoint(d *curves.Domain, t *big.Int) (*big.Int, *big.Int, error) {
 	}
 	return x, y, nil
 }
+
+// MapIntegrated maps g with the integrated-mapping nonces: s from the chip,
+// t from the terminal (both sides of IM call it).
+func MapIntegrated(c icao.Cipher, g Group, s, t []byte) (Group, error) {
+	rp, err := prf(c, s, t, g.Prime())
+	if err != nil {
+		return nil, err
+	}
+	return g.MapIntegrated(rp)
+}

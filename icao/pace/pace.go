@@ -239,11 +239,7 @@ func (t *terminal) mapNonce(ctx context.Context, s *icao.Session, pr Protocol, g
 		if _, err := ParseDynamicAuthData(resp); err != nil {
 			return nil, nil, fmt.Errorf("pace: step 2 (integrated mapping): %w", err)
 		}
-		rp, err := prf(pr.Cipher, nonce, tn, g.Prime())
-		if err != nil {
-			return nil, nil, fmt.Errorf("pace: step 2: %w", err)
-		}
-		m, err := g.MapIntegrated(rp)
+		m, err := MapIntegrated(pr.Cipher, g, nonce, tn)
 		if err != nil {
 			return nil, nil, fmt.Errorf("pace: step 2: %w", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/icao/curves"
 )
 
 // Mapping is the PACE mapping of the nonce onto a new generator.
@@ -121,3 +122,22 @@ type Info struct {
 // EF.CardAccess: ECDH-GM-AES-CBC-CMAC-128 on brainpoolP256r1 (parameter ID
 // 13). Callers use it when EF.CardAccess cannot be read.
 var CCCDInfo = Info{Protocol: ProtocolOID(GenericMapping, true, icao.CipherAES128), Version: 2, ParameterID: 13}
+
+// Supported reports whether Establish can run protocol pr with standardized
+// parameter id (the curve or group exists, DH/ECDH match, and IM has what
+// it needs: AES and, for ECDH, p ≡ 3 mod 4).
+func Supported(pr Protocol, id int) bool {
+	std, err := curves.ByPACEParameterID(id)
+	if err != nil || pr.ECDH != (std.EC != nil) {
+		return false
+	}
+	if pr.Mapping == IntegratedMapping {
+		if pr.Cipher == icao.Cipher3DES {
+			return false
+		}
+		if std.EC != nil && std.EC.P.Bit(0)&std.EC.P.Bit(1) != 1 {
+			return false
+		}
+	}
+	return true
+}
