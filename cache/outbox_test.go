@@ -1,0 +1,178 @@
+package cache
+
+import (
+	"errors"
+	"regexp"
+	"testing"
+	"time"
+)
+
+func sampleCheckin(i int) Checkin {
+	r := synthRecord(i)
+	return Checkin{
+		Reader: "ACS ACR1252 0", Facility: "79011",
+		SoCCCD: r.SoCCCD, HoTen: r.HoTen, NgaySinh: "1990-02-15", GioiTinh: "Nam", DiaChi: r.DiaChi,
+		MaThe: r.MaThe, MaDKBD: r.MaDKBD, GtTheTu: r.GtTheTu, GtTheDen: r.GtTheDen, NgayDu5Nam: r.NgayDu5Nam,
+		Eligibility:  CheckinEligibility{Status: "eligible", Code: "000", Source: "roster", AsOf: testTime},
+		Verification: "intact-untrusted", Confirmed: true,
+	}
+}
+
+func TestCheckinOutbox(t *testing.T) {
+	db := openTemp(t)
+	keyRE := regexp.MustCompile(`^[0-9a-f]{32}$`)
+	keys := map[string]bool{}
+	for i := 1; i <= 5; i++ {
+		c := sampleCheckin(i)
+		if i == 5 {
+			c.Key, c.Time = "caller-key", testTime
+		}
+		seq, err := db.AppendCheckin(&c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seq != uint64(i) || c.Seq != seq {
+			t.Errorf("append %d: seq %d, c.Seq %d", i, seq, c.Seq)
+		}
+		if i < 5 && (!keyRE.MatchString(c.Key) || keys[c.Key] || c.Time.IsZero()) {
+			t.Errorf("append %d: key %q time %v", i, c.Key, c.Time)
+		}
+		keys[c.Key] = true
+	}
+	got, ok, err := db.Checkin(5)
+	if err != nil || !ok || got.Key != "caller-key" || !got.Time.Equal(testTime) || got.HoTen != synthRecord(5).HoTen ||
+		got.Eligibility.Source != "roster" || !got.Eligibility.AsOf.Equal(testTime) {
+		t.Errorf("read back: %+v %v %v", got, ok, err)
+	}
+	if _, ok, err := db.Checkin(99); ok || err != nil {
+		t.Errorf("missing: %v %v", ok, err)
+	}
+
+	listTests := []struct {
+		after uint64
+		limit int
+		want  []uint64
+	}{
+		{0, 0, []uint64{1, 2, 3, 4, 5}},
+		{0, 2, []uint64{1, 2}},
+		{2, 2, []uint64{3, 4}},
+		{4, 10, []uint64{5}},
+		{5, 10, nil},
+		{^uint64(0), 10, nil},
+	}
+	for _, tc := range listTests {
+		list, err := db.ListCheckins(tc.after, tc.limit)
+		if err != nil || !equalSeqs(list, tc.want) {
+			t.Errorf("list(%d, %d) = %v %v, want %v", tc.after, tc.limit, seqs(list), err, tc.want)
+		}
+	}
+
+	at := testTime.Add(time.Minute)
+	if err := db.MarkAttempt(2, at, errors.New("HIS answered 503")); err != nil {
+		t.Fatal(err)
+	}
+	db.MarkAttempt(2, at.Add(time.Minute), errors.New("HIS answered 503"))
+	if err := db.MarkDelivered(1, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkDelivered(3, at); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := db.PendingDeliveries(0)
+	if err != nil || !equalSeqs(pending, []uint64{2, 4, 5}) {
+		t.Errorf("pending %v %v", seqs(pending), err)
+	}
+	if p, _ := db.PendingDeliveries(1); !equalSeqs(p, []uint64{2}) {
+		t.Errorf("pending limit 1: %v", seqs(p))
+	}
+	c2 := pending[0]
+	if c2.Attempts != 2 || c2.LastError != "HIS answered 503" || !c2.LastAttempt.Equal(at.Add(time.Minute)) {
+		t.Errorf("attempts not recorded: %+v", c2)
+	}
+	db.MarkAttempt(2, at, nil)
+	db.MarkDelivered(2, at)
+	if c, _, _ := db.Checkin(2); c.LastError != "" || c.Attempts != 3 || !c.DeliveredAt.Equal(at) {
+		t.Errorf("after delivery: %+v", c)
+	}
+
+	// UpdateCheckin: fn's error aborts; Seq and Key are kept; clearing
+	// DeliveredAt puts a record back in the outbox.
+	boom := errors.New("boom")
+	if err := db.UpdateCheckin(4, func(c *Checkin) error { c.Confirmed = false; return boom }); !errors.Is(err, boom) {
+		t.Errorf("update error: %v", err)
+	}
+	if c, _, _ := db.Checkin(4); !c.Confirmed {
+		t.Error("aborted update was stored")
+	}
+	err = db.UpdateCheckin(1, func(c *Checkin) error {
+		c.Seq, c.Key = 77, "changed"
+		c.RecheckChanged = true
+		c.Eligibility.Status = "not-eligible"
+		c.DeliveredAt = time.Time{}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1, _, _ := db.Checkin(1)
+	if c1.Seq != 1 || c1.Key == "changed" || !c1.RecheckChanged || c1.Eligibility.Status != "not-eligible" {
+		t.Errorf("after update: %+v", c1)
+	}
+	if p, _ := db.PendingDeliveries(0); !equalSeqs(p, []uint64{1, 4, 5}) {
+		t.Errorf("pending after redelivery request: %v", seqs(p))
+	}
+	for _, fn := range []func() error{
+		func() error { return db.MarkDelivered(42, at) },
+		func() error { return db.MarkAttempt(42, at, nil) },
+		func() error { return db.UpdateCheckin(42, func(*Checkin) error { return nil }) },
+	} {
+		if err := fn(); !errors.Is(err, ErrNotFound) {
+			t.Errorf("missing record: %v", err)
+		}
+	}
+}
+
+func TestCheckinSurvivesReopen(t *testing.T) {
+	db := openTemp(t)
+	c := sampleCheckin(1)
+	seq, err := db.AppendCheckin(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := db.Path()
+	db.Close()
+	db, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got, ok, err := db.Checkin(seq)
+	if !ok || err != nil || got.Key != c.Key || got.SoCCCD != c.SoCCCD {
+		t.Errorf("after reopen: %+v %v %v", got, ok, err)
+	}
+	c2 := sampleCheckin(2)
+	if seq2, _ := db.AppendCheckin(&c2); seq2 != seq+1 {
+		t.Errorf("sequence restarted: %d after %d", seq2, seq)
+	}
+}
+
+func seqs(cs []Checkin) []uint64 {
+	var out []uint64
+	for _, c := range cs {
+		out = append(out, c.Seq)
+	}
+	return out
+}
+
+func equalSeqs(cs []Checkin, want []uint64) bool {
+	got := seqs(cs)
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			return false
+		}
+	}
+	return true
+}
