@@ -1,0 +1,203 @@
+package cache
+
+import (
+	"encoding/base64"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// WriteCheckinsXML4750 writes cs in the packaging of QĐ 4750/QĐ-BYT as
+// amended by QĐ 3176 (bhyt.md §3.3): a GIAMDINHHS document with one HOSO per
+// check-in, each holding two FILEHOSO, base64 of UTF-8 XML:
+//
+//   - XML0, the check-in table (CHI_TIEU_TRANG_THAI_KCB / TRANG_THAI_KCB);
+//   - XML1, the reception fields of the summary table (TONG_HOP).
+//
+// MA_LK is the check-in's idempotency key, STT its position in the file,
+// MA_CSKCB the facility code; dates are yyyyMMdd and times yyyyMMddHHmm in
+// Vietnam time. Fields reception does not know (MA_BN, MA_DOITUONG_KCB,
+// MA_LOAI_KCB, NGAY_YL, the service and drug codes) are left empty for the
+// HIS to fill, and the document is not signed (CHUKYDONVI is the HIS's).
+// facility is the MACSKCB of the header; now dates it (NGAYLAP).
+func WriteCheckinsXML4750(w io.Writer, cs []Checkin, facility string, now time.Time) error {
+	doc := giamDinhHS{
+		XSI: "http://www.w3.org/2001/XMLSchema-instance", XSD: "http://www.w3.org/2001/XMLSchema",
+		Facility: facility,
+		Info:     thongTinHoSo{NgayLap: now.In(vietnamTime).Format("20060102"), SoLuong: len(cs)},
+	}
+	for i, c := range cs {
+		x0, err := childXML(xml0Doc{List: []xml0Row{xml0Of(c, i+1)}})
+		if err != nil {
+			return err
+		}
+		x1, err := childXML(xml1Of(c, i+1))
+		if err != nil {
+			return err
+		}
+		doc.Info.HoSo = append(doc.Info.HoSo, hoSo{Files: []fileHoSo{{"XML0", x0}, {"XML1", x1}}})
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return fmt.Errorf("write check-ins as XML: %w", err)
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("write check-ins as XML: %w", err)
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return fmt.Errorf("write check-ins as XML: %w", err)
+	}
+	return nil
+}
+
+// childXML is the base64 of a table file: declaration and element.
+func childXML(v any) (string, error) {
+	b, err := xml.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode check-in XML: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(append([]byte(`<?xml version="1.0" encoding="utf-8"?>`), b...)), nil
+}
+
+type giamDinhHS struct {
+	XMLName  xml.Name     `xml:"GIAMDINHHS"`
+	XSI      string       `xml:"xmlns:xsi,attr"`
+	XSD      string       `xml:"xmlns:xsd,attr"`
+	Facility string       `xml:"THONGTINDONVI>MACSKCB"`
+	Info     thongTinHoSo `xml:"THONGTINHOSO"`
+	Sign     string       `xml:"CHUKYDONVI"`
+}
+
+type thongTinHoSo struct {
+	NgayLap string `xml:"NGAYLAP"`
+	SoLuong int    `xml:"SOLUONGHOSO"`
+	HoSo    []hoSo `xml:"DANHSACHHOSO>HOSO"`
+}
+
+type hoSo struct {
+	Files []fileHoSo `xml:"FILEHOSO"`
+}
+
+type fileHoSo struct {
+	Loai    string `xml:"LOAIHOSO"`
+	NoiDung string `xml:"NOIDUNGFILE"`
+}
+
+// xml0Doc is the check-in table file.
+type xml0Doc struct {
+	XMLName xml.Name  `xml:"CHI_TIEU_TRANG_THAI_KCB"`
+	List    []xml0Row `xml:"DSACH_TRANG_THAI_KCB>TRANG_THAI_KCB"`
+	Sign    string    `xml:"CHUKYDONVI"`
+}
+
+// xml0Row holds the check-in table's fields in the standard's order.
+type xml0Row struct {
+	MaLK          string `xml:"MA_LK"`
+	STT           int    `xml:"STT"`
+	MaBN          string `xml:"MA_BN"`
+	HoTen         string `xml:"HO_TEN"`
+	SoCCCD        string `xml:"SO_CCCD"`
+	NgaySinh      string `xml:"NGAY_SINH"`
+	GioiTinh      string `xml:"GIOI_TINH"`
+	MaTheBHYT     string `xml:"MA_THE_BHYT"`
+	MaDKBD        string `xml:"MA_DKBD"`
+	GtTheTu       string `xml:"GT_THE_TU"`
+	GtTheDen      string `xml:"GT_THE_DEN"`
+	MaDoiTuongKCB string `xml:"MA_DOITUONG_KCB"`
+	NgayVao       string `xml:"NGAY_VAO"`
+	NgayVaoNoiTru string `xml:"NGAY_VAO_NOI_TRU"`
+	LyDoVNT       string `xml:"LY_DO_VNT"`
+	MaLyDoVNT     string `xml:"MA_LY_DO_VNT"`
+	MaLoaiKCB     string `xml:"MA_LOAI_KCB"`
+	MaCSKCB       string `xml:"MA_CSKCB"`
+	MaDichVu      string `xml:"MA_DICH_VU"`
+	TenDichVu     string `xml:"TEN_DICH_VU"`
+	MaThuoc       string `xml:"MA_THUOC"`
+	TenThuoc      string `xml:"TEN_THUOC"`
+	MaVatTu       string `xml:"MA_VAT_TU"`
+	TenVatTu      string `xml:"TEN_VAT_TU"`
+	NgayYL        string `xml:"NGAY_YL"`
+	DuPhong       string `xml:"DU_PHONG"`
+}
+
+// xml1Doc holds the reception fields of the summary table, in order.
+type xml1Doc struct {
+	XMLName       xml.Name `xml:"TONG_HOP"`
+	MaLK          string   `xml:"MA_LK"`
+	STT           int      `xml:"STT"`
+	MaBN          string   `xml:"MA_BN"`
+	HoTen         string   `xml:"HO_TEN"`
+	SoCCCD        string   `xml:"SO_CCCD"`
+	NgaySinh      string   `xml:"NGAY_SINH"`
+	GioiTinh      string   `xml:"GIOI_TINH"`
+	DiaChi        string   `xml:"DIA_CHI"`
+	MaTheBHYT     string   `xml:"MA_THE_BHYT"`
+	MaDKBD        string   `xml:"MA_DKBD"`
+	GtTheTu       string   `xml:"GT_THE_TU"`
+	GtTheDen      string   `xml:"GT_THE_DEN"`
+	NgayVao       string   `xml:"NGAY_VAO"`
+	MaCSKCB       string   `xml:"MA_CSKCB"`
+	MaKhuVuc      string   `xml:"MA_KHUVUC"`
+	NamNamLienTuc string   `xml:"NAM_NAM_LIEN_TUC"`
+}
+
+func xml0Of(c Checkin, stt int) xml0Row {
+	return xml0Row{MaLK: c.Key, STT: stt, HoTen: c.HoTen, SoCCCD: c.SoCCCD,
+		NgaySinh: birthXML(c.NgaySinh), GioiTinh: sexXML(c.GioiTinh), MaTheBHYT: c.MaThe,
+		MaDKBD: c.MaDKBD, GtTheTu: dateXML(c.GtTheTu), GtTheDen: dateXML(c.GtTheDen),
+		NgayVao: timeXML(c.Time), MaCSKCB: c.Facility}
+}
+
+func xml1Of(c Checkin, stt int) xml1Doc {
+	return xml1Doc{MaLK: c.Key, STT: stt, HoTen: c.HoTen, SoCCCD: c.SoCCCD,
+		NgaySinh: birthXML(c.NgaySinh), GioiTinh: sexXML(c.GioiTinh), DiaChi: c.DiaChi,
+		MaTheBHYT: c.MaThe, MaDKBD: c.MaDKBD, GtTheTu: dateXML(c.GtTheTu), GtTheDen: dateXML(c.GtTheDen),
+		NgayVao: timeXML(c.Time), MaCSKCB: c.Facility, MaKhuVuc: c.MaKV, NamNamLienTuc: dateXML(c.NgayDu5Nam)}
+}
+
+// birthXML turns yyyy-mm-dd (or yyyy) into the standard's yyyyMMddHHmm with
+// unknown parts as zeros.
+func birthXML(s string) string {
+	switch {
+	case len(s) == 10 && s[4] == '-' && s[7] == '-':
+		return s[0:4] + s[5:7] + s[8:10] + "0000"
+	case len(s) == 7 && s[4] == '-':
+		return s[0:4] + s[5:7] + "000000"
+	case isDigits(s, 4):
+		return s + "00000000"
+	}
+	if t, ok := parseDMY(s); ok {
+		return t.Format("20060102") + "0000"
+	}
+	return ""
+}
+
+// dateXML turns the gateway's dd/MM/yyyy into yyyyMMdd; "" if unreadable.
+func dateXML(s string) string {
+	if t, ok := parseDMY(s); ok {
+		return t.Format("20060102")
+	}
+	return ""
+}
+
+func timeXML(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(vietnamTime).Format("200601021504")
+}
+
+// sexXML is GIOI_TINH: 1 Nam, 2 Nữ, 3 not determined.
+func sexXML(s string) string {
+	switch strings.ToLower(s) {
+	case "nam", "m", "male":
+		return "1"
+	case "nữ", "f", "female":
+		return "2"
+	}
+	return strconv.Itoa(3)
+}
