@@ -1,0 +1,236 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/sync/internal/backoff"
+)
+
+// Sentinel errors.
+var (
+	// ErrHISUnavailable: the webhook could not be reached or answered 5xx,
+	// 408 or 429; the pass stops and is retried after a backoff.
+	ErrHISUnavailable = errors.New("HIS webhook unavailable")
+	// ErrRejected: the HIS refused one record (another 4xx); the others go
+	// on and the record is retried later with its own backoff.
+	ErrRejected = errors.New("HIS rejected the check-in")
+	// ErrNotConfigured: no webhook URL.
+	ErrNotConfigured = errors.New("HIS webhook not configured")
+)
+
+// Store is what a Deliverer needs from the cache; *cache.DB implements it.
+type Store interface {
+	PendingDeliveries(limit int) ([]cache.Checkin, error)
+	MarkDelivered(seq uint64, at time.Time) error
+	MarkAttempt(seq uint64, at time.Time, err error) error
+	UpdateCheckin(seq uint64, fn func(*cache.Checkin) error) error
+}
+
+var _ Store = (*cache.DB)(nil)
+
+// Config configures a Deliverer.
+type Config struct {
+	WebhookURL string      // where check-ins are POSTed
+	Header     http.Header // extra request headers (e.g. Authorization for the HIS)
+	Client     *http.Client
+	Timeout    time.Duration // per request; 0 means 10 s
+	// Interval between passes when the outbox is idle; 0 means 5 s. Kick
+	// starts a pass at once.
+	Interval time.Duration
+	// MinBackoff and MaxBackoff bound the jittered exponential delay after
+	// the HIS failed; 0 means 2 s and 5 min.
+	MinBackoff, MaxBackoff time.Duration
+	// Gateway, if set, re-checks provisional eligibility before sending.
+	Gateway Checker
+	// Judge turns a gateway answer into eligibility; nil means DefaultJudge.
+	Judge  Judge
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Deliverer empties the outbox into the webhook. Run it in one goroutine;
+// Kick may be called from any goroutine.
+type Deliverer struct {
+	cfg   Config
+	store Store
+	log   *slog.Logger
+	kick  chan struct{}
+}
+
+// New checks cfg and returns a Deliverer reading from store.
+func New(store Store, cfg Config) (*Deliverer, error) {
+	u, err := url.Parse(cfg.WebhookURL)
+	if cfg.WebhookURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%w: set webhook.url to the HIS's http(s) endpoint", ErrNotConfigured)
+	}
+	if cfg.Client == nil {
+		cfg.Client = http.DefaultClient
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = 5 * time.Second
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = 2 * time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 5 * time.Minute
+	}
+	if cfg.Judge == nil {
+		cfg.Judge = DefaultJudge
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Deliverer{cfg: cfg, store: store, log: cfg.Logger, kick: make(chan struct{}, 1)}, nil
+}
+
+// Kick asks for a pass now (after AppendCheckin); it never blocks.
+func (d *Deliverer) Kick() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx is done and returns ctx's error.
+func (d *Deliverer) Run(ctx context.Context) error {
+	bo := &backoff.Backoff{Min: d.cfg.MinBackoff, Max: d.cfg.MaxBackoff}
+	for {
+		wait := backoff.Jitter(d.cfg.Interval, 0.1)
+		if _, err := d.DeliverPending(ctx); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			wait = bo.Next()
+		} else {
+			bo.Reset()
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-d.kick:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// DeliverPending makes one pass over the outbox in sequence order and
+// returns how many records the HIS accepted. It stops at the first sign
+// that the HIS is down (ErrHISUnavailable); records the HIS rejects are
+// counted and skipped, and the pass then returns ErrRejected.
+func (d *Deliverer) DeliverPending(ctx context.Context) (int, error) {
+	pending, err := d.store.PendingDeliveries(0)
+	if err != nil {
+		return 0, fmt.Errorf("read outbox: %w", err)
+	}
+	delivered, rejected := 0, 0
+	for i := range pending {
+		c := &pending[i]
+		if err := ctx.Err(); err != nil {
+			return delivered, err
+		}
+		if d.holdRejected(c) {
+			continue
+		}
+		if d.cfg.Gateway != nil && needsRecheck(c) {
+			d.recheck(ctx, c)
+		}
+		sendErr := d.send(ctx, c)
+		now := d.cfg.Now()
+		if sendErr == nil {
+			if err := d.store.MarkDelivered(c.Seq, now); err != nil {
+				return delivered, fmt.Errorf("mark check-in %d delivered: %w", c.Seq, err)
+			}
+			delivered++
+			continue
+		}
+		if err := d.store.MarkAttempt(c.Seq, now, sendErr); err != nil {
+			return delivered, fmt.Errorf("record delivery attempt: %w", err)
+		}
+		if errors.Is(sendErr, ErrRejected) {
+			rejected++
+			d.log.Warn("HIS rejected a check-in; will retry", "seq", c.Seq, "err", sendErr)
+			continue
+		}
+		d.log.Warn("HIS webhook down; backing off", "pending", len(pending)-i, "err", sendErr)
+		return delivered, sendErr
+	}
+	if delivered > 0 {
+		d.log.Info("check-ins delivered", "count", delivered)
+	}
+	if rejected > 0 {
+		return delivered, fmt.Errorf("%w: %d check-ins", ErrRejected, rejected)
+	}
+	return delivered, nil
+}
+
+// holdRejected keeps a record the HIS refused before out of the next passes
+// for a while (doubling per attempt, up to MaxBackoff), so that one bad
+// record costs one request per backoff, not one per pass.
+func (d *Deliverer) holdRejected(c *cache.Checkin) bool {
+	if c.Attempts == 0 || !strings.HasPrefix(c.LastError, ErrRejected.Error()) {
+		return false
+	}
+	hold := d.cfg.MinBackoff
+	for i := 1; i < c.Attempts && hold < d.cfg.MaxBackoff; i++ {
+		hold *= 2
+	}
+	return d.cfg.Now().Before(c.LastAttempt.Add(min(hold, d.cfg.MaxBackoff)))
+}
+
+// send POSTs one record. Error strings carry the status, never the body.
+func (d *Deliverer) send(ctx context.Context, c *cache.Checkin) error {
+	body, err := json.Marshal(NewPayload(c))
+	if err != nil {
+		return fmt.Errorf("encode check-in: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.cfg.WebhookURL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("%w: build request", ErrNotConfigured)
+	}
+	for k, v := range d.cfg.Header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("Idempotency-Key", c.Key)
+	resp, err := d.cfg.Client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL may carry a secret query; keep the cause only
+		}
+		return fmt.Errorf("%w: %v", ErrHISUnavailable, err)
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	switch s := resp.StatusCode; {
+	case s >= 200 && s < 300, s == http.StatusConflict: // 409: the HIS already has this key
+		return nil
+	case s >= 500, s == http.StatusRequestTimeout, s == http.StatusTooManyRequests:
+		return fmt.Errorf("%w: HTTP %d", ErrHISUnavailable, s)
+	default:
+		return fmt.Errorf("%w: HTTP %d", ErrRejected, s)
+	}
+}

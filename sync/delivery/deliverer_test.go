@@ -1,0 +1,227 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/sync/gateway"
+	"github.com/cccd-agent/cccd/sync/gateway/fakegw"
+)
+
+func TestDeliverInOrderOnce(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
+	his := newHIS(t)
+	var seqs []uint64
+	for i := 0; i < 5; i++ {
+		seq, err := db.AppendCheckin(checkin(i, "eligible", "gateway"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, seq)
+	}
+	d, err := New(db, Config{WebhookURL: his.URL, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := d.DeliverPending(ctx)
+	if err != nil || n != 5 {
+		t.Fatalf("DeliverPending = %d, %v", n, err)
+	}
+	if len(his.received) != 5 || his.badKey != 0 {
+		t.Fatalf("HIS got %d records, %d with a wrong key header", len(his.received), his.badKey)
+	}
+	for i, p := range his.received {
+		if p.Seq != seqs[i] || p.Event != "checkin" || p.Key == "" || p.HoTen == "" || p.Eligibility.Status != "eligible" {
+			t.Errorf("record %d: %+v", i, p)
+		}
+	}
+	if pend, _ := db.PendingDeliveries(0); len(pend) != 0 {
+		t.Fatalf("%d still pending", len(pend))
+	}
+	// A second pass sends nothing.
+	if n, err := d.DeliverPending(ctx); n != 0 || err != nil || len(his.received) != 5 {
+		t.Fatalf("second pass: %d, %v, HIS has %d", n, err, len(his.received))
+	}
+}
+
+func TestWebhookDownThenBack(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
+	his := newHIS(t)
+	for i := 0; i < 4; i++ {
+		db.AppendCheckin(checkin(i, "eligible", "gateway"))
+	}
+	d, _ := New(db, Config{WebhookURL: his.URL, Logger: quiet()})
+	tests := []struct {
+		status int
+		want   error
+	}{
+		{http.StatusServiceUnavailable, ErrHISUnavailable},
+		{http.StatusBadGateway, ErrHISUnavailable},
+		{http.StatusTooManyRequests, ErrHISUnavailable},
+		{http.StatusRequestTimeout, ErrHISUnavailable},
+	}
+	for _, tc := range tests {
+		his.status.Store(int64(tc.status))
+		n, err := d.DeliverPending(ctx)
+		if n != 0 || !errors.Is(err, tc.want) {
+			t.Fatalf("HTTP %d: %d, %v", tc.status, n, err)
+		}
+	}
+	pend, _ := db.PendingDeliveries(0)
+	if len(pend) != 4 || pend[0].Attempts != len(tests) || pend[1].Attempts != 0 || !strings.Contains(pend[0].LastError, "HTTP 408") {
+		t.Fatalf("after outage: %d pending, first %+v", len(pend), pend[0])
+	}
+	his.status.Store(0)
+	if n, err := d.DeliverPending(ctx); n != 4 || err != nil {
+		t.Fatalf("back online: %d, %v", n, err)
+	}
+	c, _, _ := db.Checkin(pend[0].Seq)
+	if c.DeliveredAt.IsZero() || c.LastError != "" {
+		t.Errorf("delivered record: %+v", c)
+	}
+	his.Close()
+	db.AppendCheckin(checkin(9, "eligible", "gateway"))
+	if _, err := d.DeliverPending(ctx); !errors.Is(err, ErrHISUnavailable) {
+		t.Errorf("closed webhook: %v", err)
+	}
+}
+
+func TestRejectedRecordDoesNotBlock(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
+	his := newHIS(t)
+	reject := true
+	his.rejectFn = func(p Payload) bool { return reject && p.Seq == 2 }
+	for i := 0; i < 3; i++ {
+		db.AppendCheckin(checkin(i, "eligible", "gateway"))
+	}
+	clock := &fakeClock{t: time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)}
+	d, _ := New(db, Config{WebhookURL: his.URL, Logger: quiet(), Now: clock.Now, MinBackoff: time.Minute})
+	n, err := d.DeliverPending(ctx)
+	if n != 2 || !errors.Is(err, ErrRejected) {
+		t.Fatalf("first pass: %d, %v", n, err)
+	}
+	// Held back for MinBackoff: the next pass does not resend it.
+	if n, err := d.DeliverPending(ctx); n != 0 || err != nil || len(his.received) != 2 {
+		t.Fatalf("held pass: %d, %v", n, err)
+	}
+	reject = false
+	clock.Add(2 * time.Minute)
+	if n, err := d.DeliverPending(ctx); n != 1 || err != nil {
+		t.Fatalf("after hold: %d, %v", n, err)
+	}
+}
+
+func TestRecheckProvisional(t *testing.T) {
+	ctx := context.Background()
+	gw := fakegw.New()
+	defer gw.Close()
+	gw.Username, gw.PasswordMD5 = "01832_BV", "5f4dcc3b5aa765d61d8327deb882cf99" // md5("password")
+	gw.Staff["030181000001"] = "Nguyễn Văn Cán"
+	valid := checkin(1, "eligible-provisional", "roster")
+	expired := checkin(2, "eligible-provisional", "roster")
+	unknown := checkin(3, "unknown", "roster")
+	fresh := checkin(4, "eligible", "gateway")
+	card := func(c *cache.Checkin, code string) fakegw.Patient {
+		return fakegw.Patient{Code: code, Card: gateway.Answer{MaThe: c.MaThe, HoTen: c.HoTen, NgaySinh: "05/03/1994",
+			MaDKBD: "01832", GtTheTu: "01/01/2026", GtTheDen: "31/12/2026"}}
+	}
+	gw.Patients[valid.MaThe] = card(valid, "000")
+	gw.Patients[expired.MaThe] = card(expired, "010")
+	gwc, err := gateway.New(gateway.Config{URL: gw.BaseURL(), Username: "01832_BV", Password: "password",
+		StaffName: "Nguyễn Văn Cán", StaffID: "030181000001", Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
+	for _, c := range []*cache.Checkin{valid, expired, unknown, fresh} {
+		if _, err := db.AppendCheckin(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	his := newHIS(t)
+	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+	d, _ := New(db, Config{WebhookURL: his.URL, Gateway: gwc, Logger: quiet(), Now: func() time.Time { return now }})
+	if n, err := d.DeliverPending(ctx); n != 4 || err != nil {
+		t.Fatalf("DeliverPending = %d, %v", n, err)
+	}
+	tests := []struct {
+		c       *cache.Checkin
+		status  string
+		source  string
+		changed bool
+	}{
+		{valid, "eligible", "gateway", false},
+		{expired, "not-eligible", "gateway", true},
+		{unknown, "not-found", "gateway", true},
+		{fresh, "eligible", "gateway", false},
+	}
+	if gw.LookupCalls.Load() != 3 {
+		t.Errorf("%d gateway lookups, want 3 (the fresh answer is not re-checked)", gw.LookupCalls.Load())
+	}
+	for i, tc := range tests {
+		got, _, _ := db.Checkin(tc.c.Seq)
+		sent := his.received[i]
+		if got.Eligibility.Status != tc.status || got.Eligibility.Source != tc.source || got.RecheckChanged != tc.changed {
+			t.Errorf("check-in %d stored %+v changed=%v", i, got.Eligibility, got.RecheckChanged)
+		}
+		if sent.Eligibility.Status != tc.status || sent.RecheckChanged != tc.changed {
+			t.Errorf("check-in %d sent %+v changed=%v", i, sent.Eligibility, sent.RecheckChanged)
+		}
+	}
+	// Gateway down: the provisional answer is delivered as it is.
+	gw.Down.Store(true)
+	late := checkin(5, "eligible-provisional", "roster")
+	db.AppendCheckin(late)
+	if n, err := d.DeliverPending(ctx); n != 1 || err != nil {
+		t.Fatalf("with gateway down: %d, %v", n, err)
+	}
+	if p := his.received[4]; p.Eligibility.Status != "eligible-provisional" || p.Eligibility.Source != "roster" {
+		t.Errorf("sent %+v", p.Eligibility)
+	}
+}
+
+// TestNoPersonalDataInErrorsOrLogs: delivery errors are stored in the
+// outbox (LastError) and logged; neither may carry the person's data or a
+// secret from the webhook URL.
+func TestNoPersonalDataInErrorsOrLogs(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
+	his := newHIS(t)
+	c := checkin(7, "eligible-provisional", "roster")
+	db.AppendCheckin(c)
+	var logs bytes.Buffer
+	d, _ := New(db, Config{WebhookURL: his.URL + "/hook?secret=hunter2", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	var errs []string
+	for _, status := range []int{503, 400} {
+		his.status.Store(int64(status))
+		if _, err := d.DeliverPending(ctx); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	his.Close()
+	db.UpdateCheckin(c.Seq, func(rc *cache.Checkin) error { rc.Attempts = 0; rc.LastError = ""; return nil })
+	if _, err := d.DeliverPending(ctx); err != nil {
+		errs = append(errs, err.Error())
+	}
+	stored, _, _ := db.Checkin(c.Seq)
+	all := strings.Join(errs, "\n") + "\n" + logs.String() + "\n" + stored.LastError
+	if len(errs) != 3 || stored.LastError == "" {
+		t.Fatalf("failures not exercised: %q / %q", errs, stored.LastError)
+	}
+	for _, s := range []string{c.SoCCCD, c.HoTen, c.MaThe, c.NgaySinh, "hunter2"} {
+		if strings.Contains(all, s) {
+			t.Errorf("%q leaked:\n%s", s, all)
+		}
+	}
+}

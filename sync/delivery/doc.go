@@ -1,0 +1,11 @@
+// Package delivery sends check-ins from the cache outbox to the hospital
+// information system's webhook, at least once: each record is POSTed as
+// JSON with its Idempotency-Key until the HIS accepts it, in sequence order,
+// with a jittered exponential backoff while the HIS is down. A record
+// leaves the outbox only after a 2xx answer (MarkDelivered), so a crash at
+// any point means a resend, never a loss; the HIS de-duplicates by the key.
+//
+// When a BHXH gateway client is configured, check-ins whose eligibility
+// came from the offline roster or cache are re-checked online before they
+// are sent, and a changed status is flagged on the record (RecheckChanged).
+package delivery

@@ -1,0 +1,104 @@
+package delivery
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	stdsync "sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cccd-agent/cccd/cache"
+)
+
+// hisServer is a fake HIS webhook that records what it accepted.
+type hisServer struct {
+	*httptest.Server
+	status   atomic.Int64 // answer with this status; 0 means 200
+	delayMS  atomic.Int64 // think this long before answering
+	rejectFn func(p Payload) bool
+
+	mu       stdsync.Mutex
+	received []Payload
+	keys     map[string]int // Idempotency-Key → deliveries
+	badKey   int            // requests whose header and body keys differ
+}
+
+func newHIS(t testing.TB) *hisServer {
+	h := &hisServer{keys: map[string]int{}}
+	h.Server = httptest.NewServer(http.HandlerFunc(h.serve))
+	t.Cleanup(h.Close)
+	return h
+}
+
+func (h *hisServer) serve(w http.ResponseWriter, r *http.Request) {
+	time.Sleep(time.Duration(h.delayMS.Load()) * time.Millisecond)
+	if s := h.status.Load(); s != 0 {
+		w.WriteHeader(int(s))
+		return
+	}
+	var p Payload
+	if err := json.NewDecoder(r.Body).Decode(&p); err != nil || r.Method != http.MethodPost {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	if h.rejectFn != nil && h.rejectFn(p) {
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if r.Header.Get("Idempotency-Key") != p.Key {
+		h.badKey++
+	}
+	h.keys[p.Key]++
+	h.received = append(h.received, p)
+	w.WriteHeader(http.StatusCreated)
+}
+
+func (h *hisServer) count(key string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.keys[key]
+}
+
+func openDB(t testing.TB, path string) *cache.DB {
+	t.Helper()
+	db, err := cache.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// checkin makes a placeholder check-in for person i.
+func checkin(i int, status, source string) *cache.Checkin {
+	return &cache.Checkin{
+		Time: time.Date(2026, 11, 29, 8, 0, i, 0, time.UTC), Reader: "sim", Facility: "01832",
+		SoCCCD: fmt.Sprintf("0010990%05d", i), HoTen: fmt.Sprintf("Người Thử %d", i), NgaySinh: "1994-03-05",
+		GioiTinh: "Nam", MaThe: fmt.Sprintf("GD40101%08d", i), MaDKBD: "01832",
+		GtTheTu: "01/01/2026", GtTheDen: "31/12/2026",
+		Eligibility:  cache.CheckinEligibility{Status: status, Code: "000", Source: source},
+		Verification: "intact-untrusted", Confirmed: true,
+	}
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// fakeClock is a settable clock.
+type fakeClock struct {
+	mu stdsync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}

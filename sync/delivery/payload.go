@@ -1,0 +1,47 @@
+package delivery
+
+import (
+	"time"
+
+	"github.com/cccd-agent/cccd/cache"
+)
+
+// Payload is the webhook body: the check-in as the HIS needs it, without
+// the outbox's delivery bookkeeping.
+type Payload struct {
+	Event    string    `json:"event"` // always "checkin"
+	Seq      uint64    `json:"seq"`
+	Key      string    `json:"key"` // also the Idempotency-Key header
+	Time     time.Time `json:"time"`
+	Reader   string    `json:"reader"`
+	Facility string    `json:"facility"`
+
+	SoCCCD   string `json:"soCCCD"`
+	HoTen    string `json:"hoTen"`
+	NgaySinh string `json:"ngaySinh"`
+	GioiTinh string `json:"gioiTinh"`
+	DiaChi   string `json:"diaChi"`
+
+	MaThe      string `json:"maThe"`
+	MaDKBD     string `json:"maDKBD"`
+	GtTheTu    string `json:"gtTheTu"`
+	GtTheDen   string `json:"gtTheDen"`
+	MaKV       string `json:"maKV"`
+	NgayDu5Nam string `json:"ngayDu5Nam"`
+
+	Eligibility    cache.CheckinEligibility `json:"eligibility"`
+	Verification   string                   `json:"verification"`
+	Confirmed      bool                     `json:"confirmed"`
+	RecheckChanged bool                     `json:"recheck_changed"`
+}
+
+// NewPayload builds the webhook body of c.
+func NewPayload(c *cache.Checkin) Payload {
+	return Payload{
+		Event: "checkin", Seq: c.Seq, Key: c.Key, Time: c.Time, Reader: c.Reader, Facility: c.Facility,
+		SoCCCD: c.SoCCCD, HoTen: c.HoTen, NgaySinh: c.NgaySinh, GioiTinh: c.GioiTinh, DiaChi: c.DiaChi,
+		MaThe: c.MaThe, MaDKBD: c.MaDKBD, GtTheTu: c.GtTheTu, GtTheDen: c.GtTheDen, MaKV: c.MaKV,
+		NgayDu5Nam: c.NgayDu5Nam, Eligibility: c.Eligibility, Verification: c.Verification,
+		Confirmed: c.Confirmed, RecheckChanged: c.RecheckChanged,
+	}
+}
