@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"testing"
 
 	"github.com/cccd-agent/cccd/icao"
@@ -110,6 +111,15 @@ func newSimCard(t testing.TB, p *sim.Profile) *sim.Card {
 		t.Fatal(err)
 	}
 	return c
+}
+
+func unhexTB(tb testing.TB, s string) []byte {
+	tb.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }
 
 // checkFiles asserts every wanted file came back byte for byte.
