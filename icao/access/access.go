@@ -1,0 +1,252 @@
+// Package access opens a chip the way a reception desk needs: it reads
+// EF.CardAccess (or falls back to the CCCD's known PACEInfo), runs PACE with
+// the CAN, then with the MRZ, and Basic Access Control only when the chip
+// offers no PACE or the caller allows the fallback. A PACE failure is never
+// silently downgraded to BAC; the method used is always reported.
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/icao/lds"
+	"github.com/cccd-agent/cccd/icao/pace"
+)
+
+// Method names the access control that opened the session (stable JSON
+// values of the read result's "access" field).
+type Method string
+
+// The access methods.
+const (
+	PACECAN Method = "PACE-CAN"
+	PACEMRZ Method = "PACE-MRZ"
+	BAC     Method = "BAC"
+)
+
+// ErrNoKey means the caller gave no key the chip can use (no CAN and no MRZ
+// information, or only a CAN for a chip without PACE).
+var ErrNoKey = errors.New("access: no usable key for this chip")
+
+// Key is what the receptionist gave: the CAN and/or the MRZ information
+// (document number, birth date, expiry date, each with its check digit).
+// Its String method hides both.
+type Key struct {
+	CAN     string
+	MRZInfo string
+}
+
+// String says which parts are present, never their values.
+func (k Key) String() string {
+	return fmt.Sprintf("access key (CAN: %t, MRZ: %t)", k.CAN != "", k.MRZInfo != "")
+}
+
+// BACPolicy says when BAC may be used.
+type BACPolicy int
+
+// BAC policies. The zero value is BACIfNoPACE.
+const (
+	// BACIfNoPACE uses BAC only for a chip that offers no PACE.
+	BACIfNoPACE BACPolicy = iota
+	// BACFallback also uses BAC after PACE failed (reported as "BAC").
+	BACFallback
+	// BACNever never uses BAC.
+	BACNever
+)
+
+// Options tune Open.
+type Options struct {
+	// BAC is the BAC policy (default BACIfNoPACE).
+	BAC BACPolicy
+	// Trace receives one line per step and per APDU (no personal data).
+	Trace func(string)
+	// Rand is the randomness source for the protocols (crypto/rand if nil).
+	Rand io.Reader
+}
+
+// Conn is an opened chip: the session under secure messaging with the eMRTD
+// application selected, and what was learned on the way.
+type Conn struct {
+	Session *icao.Session
+	Method  Method
+	// CardAccess is EF.CardAccess as read (nil if it could not be read).
+	CardAccess []byte
+	// PACE is the PACE result (nil after BAC); PACE.CAM is set for PACE-CAM.
+	PACE *pace.Result
+}
+
+// Open runs the access order on t and returns the session, the method used
+// and an error. A refused CAN or MRZ matches icao.ErrAccessDenied.
+func Open(ctx context.Context, t icao.Transport, key Key, opts Options) (*icao.Session, Method, error) {
+	c, err := Connect(ctx, t, key, opts)
+	if err != nil {
+		return nil, "", err
+	}
+	return c.Session, c.Method, nil
+}
+
+// Connect is Open with the details a verifier needs (EF.CardAccess, the
+// PACE-CAM data).
+func Connect(ctx context.Context, t icao.Transport, key Key, opts Options) (*Conn, error) {
+	trace := opts.Trace
+	if trace == nil {
+		trace = func(string) {}
+	}
+	s := icao.NewSession(t)
+	s.Trace = opts.Trace
+	conn := &Conn{Session: s}
+
+	info, offersPACE, err := choosePACE(ctx, s, conn, trace)
+	if err != nil {
+		return nil, err
+	}
+	var paceErr error
+	if offersPACE {
+		for _, try := range []struct {
+			m   Method
+			pw  func() (pace.Password, error)
+			has bool
+		}{
+			{PACECAN, func() (pace.Password, error) { return pace.CAN(key.CAN) }, key.CAN != ""},
+			{PACEMRZ, func() (pace.Password, error) { return pace.MRZ(key.MRZInfo) }, key.MRZInfo != ""},
+		} {
+			if !try.has {
+				continue
+			}
+			pw, err := try.pw()
+			if err != nil {
+				return nil, fmt.Errorf("access: %w", err)
+			}
+			trace(fmt.Sprintf("access: %s with %s", try.m, protocolName(info)))
+			res, err := pace.Establish(ctx, s, pw, info, pace.Options{Rand: opts.Rand})
+			if err == nil {
+				if err := selectApplication(ctx, s); err != nil {
+					return nil, err
+				}
+				conn.Method, conn.PACE = try.m, res
+				trace("access: opened with " + string(try.m))
+				return conn, nil
+			}
+			trace(fmt.Sprintf("access: %s failed: %v", try.m, err))
+			if errors.Is(err, icao.ErrTransport) || ctx.Err() != nil {
+				return nil, err
+			}
+			paceErr = err
+			if !errors.Is(err, icao.ErrAccessDenied) && !conn.knowsPACE() && notOffered(err) {
+				// No EF.CardAccess and the chip rejects the CCCD PACEInfo:
+				// it does not offer PACE at all.
+				trace("access: the chip does not take PACE")
+				offersPACE = false
+				paceErr = nil
+				break
+			}
+		}
+	}
+	bacOK := opts.BAC == BACFallback || (opts.BAC == BACIfNoPACE && !offersPACE)
+	if !bacOK {
+		if paceErr != nil {
+			return nil, paceErr
+		}
+		if offersPACE {
+			return nil, fmt.Errorf("%w: the chip needs PACE; give the CAN (the last 6 digits of the ID number) or the MRZ", ErrNoKey)
+		}
+		return nil, fmt.Errorf("%w: the chip offers only BAC, which this reader is set not to use", ErrNoKey)
+	}
+	if key.MRZInfo == "" {
+		if paceErr != nil {
+			return nil, paceErr
+		}
+		return nil, fmt.Errorf("%w: the chip offers only BAC; give the ID number with the dates of birth and expiry, or the MRZ", ErrNoKey)
+	}
+	if paceErr != nil {
+		trace("access: PACE failed, falling back to BAC as the caller allows")
+	}
+	s.SetSecureMessaging(nil)
+	if _, err := s.Transmit(ctx, icao.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: icao.AID}); err != nil {
+		return nil, fmt.Errorf("access: select the eMRTD application: %w", err)
+	}
+	if err := icao.BAC(ctx, s, key.MRZInfo); err != nil {
+		return nil, fmt.Errorf("access: %w", err)
+	}
+	conn.Method = BAC
+	trace("access: opened with BAC")
+	return conn, nil
+}
+
+// knowsPACE reports whether EF.CardAccess was read (so PACE support is known).
+func (c *Conn) knowsPACE() bool { return c.CardAccess != nil }
+
+// notOffered reports the refusals of a chip without PACE at MSE:Set AT.
+func notOffered(err error) bool {
+	var se *icao.StatusError
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.SW {
+	case 0x6D00, 0x6E00, 0x6A80, 0x6A86, 0x6A88, 0x6985, 0x6982:
+		return true
+	}
+	return false
+}
+
+// choosePACE reads EF.CardAccess and picks a PACEInfo. Without a readable
+// EF.CardAccess it falls back to the CCCD's PACEInfo and says so.
+func choosePACE(ctx context.Context, s *icao.Session, conn *Conn, trace func(string)) (pace.Info, bool, error) {
+	ca, how, err := readCardAccess(ctx, s)
+	if err != nil {
+		if errors.Is(err, icao.ErrTransport) || ctx.Err() != nil {
+			return pace.Info{}, false, err
+		}
+		trace("access: EF.CardAccess unreadable; using the known CCCD PACEInfo (ECDH-GM AES-128 brainpoolP256r1)")
+		return pace.CCCDInfo, true, nil
+	}
+	conn.CardAccess = ca
+	trace("access: EF.CardAccess read via " + how)
+	si, err := lds.ParseCardAccess(ca)
+	if err != nil {
+		trace("access: EF.CardAccess malformed; using the known CCCD PACEInfo")
+		return pace.CCCDInfo, true, nil
+	}
+	info, ok := pickPACEInfo(si.PACE)
+	if !ok {
+		trace("access: EF.CardAccess offers no supported PACE")
+		return pace.Info{}, false, nil
+	}
+	return info, true, nil
+}
+
+// pickPACEInfo prefers generic mapping, then CAM, then IM, among the
+// PACEInfos pace can run.
+func pickPACEInfo(infos []lds.PACEInfo) (pace.Info, bool) {
+	for _, want := range []pace.Mapping{pace.GenericMapping, pace.ChipAuthenticationMapping, pace.IntegratedMapping} {
+		for _, pi := range infos {
+			pr, err := pace.ParseProtocol(pi.Protocol)
+			if err != nil || pr.Mapping != want || pi.ParameterID < 0 {
+				continue
+			}
+			if pace.Supported(pr, pi.ParameterID) {
+				return pace.Info{Protocol: pi.Protocol, Version: pi.Version, ParameterID: pi.ParameterID}, true
+			}
+		}
+	}
+	return pace.Info{}, false
+}
+
+func protocolName(info pace.Info) string {
+	pr, err := pace.ParseProtocol(info.Protocol)
+	if err != nil {
+		return info.Protocol.String()
+	}
+	return fmt.Sprintf("%s, parameter ID %d", pr, info.ParameterID)
+}
+
+// selectApplication selects the eMRTD application under the new SM.
+func selectApplication(ctx context.Context, s *icao.Session) error {
+	if _, err := s.Transmit(ctx, icao.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: icao.AID}); err != nil {
+		return fmt.Errorf("access: select the eMRTD application after PACE: %w", err)
+	}
+	return nil
+}
