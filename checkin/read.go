@@ -1,0 +1,208 @@
+package checkin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/icao/access"
+	"github.com/cccd-agent/cccd/icao/lds"
+	"github.com/cccd-agent/cccd/reader"
+	"github.com/cccd-agent/cccd/verify"
+)
+
+// ErrNoKey means the key given cannot open a chip: neither a CAN nor enough
+// of the MRZ (ID number with date of birth, or the MRZ itself).
+var ErrNoKey = errors.New("checkin: no key to open the chip")
+
+// ReadOptions tune one card read.
+type ReadOptions struct {
+	// Trust holds the CSCAs a document must chain to for "verified"; nil
+	// trusts nothing (an intact card then reads "intact-untrusted").
+	Trust *verify.TrustStore
+	// NoPhoto leaves the face image's bytes out of the result.
+	NoPhoto bool
+	// AllowBAC lets BAC run after a failed PACE; chips without PACE always
+	// use BAC.
+	AllowBAC bool
+	// SkipChipAuth leaves Chip/Active Authentication out (chip "skipped").
+	SkipChipAuth bool
+	// Trace receives one line per protocol step and APDU (no personal data).
+	Trace func(string)
+	// Progress receives the step being done and an estimate of completion.
+	Progress func(step string, percent int)
+	// Now is the clock (time.Now if nil): it picks the expiry candidates and
+	// is the verification time when the SOD has no signing time.
+	Now func() time.Time
+}
+
+func (o ReadOptions) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+func (o ReadOptions) progress(step string, percent int) {
+	if o.Progress != nil {
+		o.Progress(step, percent)
+	}
+}
+
+// Capture is what a session took from the chip, before any parsing: the
+// access method, every file as read, the chip check and the traffic.
+type Capture struct {
+	Access access.Method
+	Files  map[string][]byte // "COM", "SOD", "DG1", ..., "CardAccess"
+	Chip   access.ChipVerdict
+	Stats  icao.Stats
+}
+
+// Capture opens the chip with key, reads its files (security data first,
+// the photo last) and runs the chip check. A wrong key is an error matching
+// icao.ErrAccessDenied; a card that leaves the field, reader.ErrCardRemoved.
+func CaptureCard(ctx context.Context, card reader.Card, key Key, opts ReadOptions) (*Capture, error) {
+	conn, err := openChip(ctx, card, key, opts)
+	if err != nil {
+		return nil, err
+	}
+	opts.progress("read", 20)
+	files, err := icao.ReadDocument(ctx, conn.Session, icao.DocumentOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("read the chip's files: %w", err)
+	}
+	capture := &Capture{Access: conn.Method, Files: files.Raw}
+	if conn.CardAccess != nil {
+		capture.Files["CardAccess"] = conn.CardAccess
+	}
+	opts.progress("chip", 85)
+	if opts.SkipChipAuth {
+		capture.Chip = access.ChipVerdict{Method: "skipped"}
+	} else {
+		// EF.CardSecurity is not read, so PACE-CAM is never the check chosen:
+		// its binding would need that file's own signature verified.
+		capture.Chip = access.AuthenticateChip(ctx, conn, access.ChipFiles{
+			DG14: files.Get("DG14"), DG15: files.Get("DG15"),
+		}, access.ChipOptions{})
+		if capture.Chip.Inconclusive() {
+			return nil, fmt.Errorf("chip authentication: %w", reader.ErrCardRemoved)
+		}
+	}
+	capture.Stats = conn.Session.Stats()
+	return capture, nil
+}
+
+// openChip runs the access order with the key: PACE-CAN, PACE-MRZ, BAC. When
+// only the ID and date of birth are known the expiry is a guess, so each
+// candidate expiry of the ID laws is tried in turn on a refusal.
+func openChip(ctx context.Context, card reader.Card, key Key, opts ReadOptions) (*access.Conn, error) {
+	seeds := key.MRZSeeds(opts.now())
+	if key.CAN == "" && len(seeds) == 0 {
+		return nil, fmt.Errorf("%w: give the 6-digit CAN, the 12-digit ID number, the MRZ, or the ID with the date of birth", ErrNoKey)
+	}
+	aopts := access.Options{Trace: opts.Trace}
+	if opts.AllowBAC {
+		aopts.BAC = access.BACFallback
+	}
+	first := access.Key{CAN: key.CAN}
+	if len(seeds) > 0 {
+		first.MRZInfo = seeds[0]
+	}
+	opts.progress("access", 5)
+	conn, err := access.Connect(ctx, card, first, aopts)
+	for i := 1; err != nil && errors.Is(err, icao.ErrAccessDenied) && i < len(seeds); i++ {
+		if opts.Trace != nil {
+			opts.Trace(fmt.Sprintf("access refused; trying expiry candidate %d of %d", i+1, len(seeds)))
+		}
+		conn, err = access.Connect(ctx, card, access.Key{MRZInfo: seeds[i]}, aopts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open the chip: %w", err)
+	}
+	return conn, nil
+}
+
+// Assemble parses a capture and verifies it: DG1 into the document, DG13
+// into the personal data, DG2 into the photo, passive authentication of
+// everything read, and the chip check bound to it. A file that does not
+// parse is left out of the result and named in the verification reasons;
+// it never makes a read look better than it is.
+func Assemble(c *Capture, readerName string, opts ReadOptions) *ReadResult {
+	res := &ReadResult{
+		Reader: readerName,
+		Access: string(c.Access),
+		Timing: Timing{APDUs: c.Stats.APDUs, BytesIn: int(c.Stats.BytesIn), BytesOut: int(c.Stats.BytesOut)},
+	}
+	dgs := map[int][]byte{}
+	for name, b := range c.Files {
+		var n int
+		if _, err := fmt.Sscanf(name, "DG%d", &n); err == nil && strings.HasPrefix(name, "DG") {
+			dgs[n] = b
+		}
+	}
+	res.Verification = verify.Passive(c.Files["SOD"], dgs, opts.Trust, opts.now())
+	var parseProblems []string
+	if b, ok := dgs[1]; ok {
+		if m, err := lds.ParseDG1(b); err == nil {
+			res.Document = documentFromMRZ(m, opts.now())
+		} else {
+			parseProblems = append(parseProblems, "dg-unparsed:DG1")
+		}
+	}
+	if b, ok := dgs[13]; ok {
+		if p, err := lds.ParseDG13(b); err == nil {
+			res.Personal = p
+		} else {
+			parseProblems = append(parseProblems, "dg-unparsed:DG13")
+		}
+	}
+	if b, ok := dgs[2]; ok {
+		if img, err := lds.ParseDG2(b); err == nil {
+			res.Photo = &Photo{Format: img.Format, Width: img.Width, Height: img.Height, Bytes: len(img.Data)}
+			if !opts.NoPhoto {
+				res.Photo.Data = img.Data
+			}
+		} else {
+			parseProblems = append(parseProblems, "dg-unparsed:DG2")
+		}
+	}
+	res.Verification.Reasons = append(res.Verification.Reasons, parseProblems...)
+	applyChip(res.Verification, c.Chip)
+	return res
+}
+
+// applyChip binds the chip check to passive authentication: a key counts
+// only when the file that carried it is covered by the valid SOD.
+func applyChip(v *verify.Result, chip access.ChipVerdict) {
+	switch chip.Method {
+	case "skipped":
+		return
+	case "", "none":
+		v.SetChipNotSupported()
+		return
+	}
+	var bound bool // PACE-CAM stays unbound: EF.CardSecurity is not verified here
+	switch chip.Method {
+	case "CA":
+		bound = v.Covered(14)
+	case "AA":
+		bound = v.Covered(15)
+	}
+	v.ApplyChip(chip.Method, chip.OK, bound)
+}
+
+// ReadCard is CaptureCard then Assemble: the whole read of one tap.
+func ReadCard(ctx context.Context, card reader.Card, readerName string, key Key, opts ReadOptions) (*ReadResult, error) {
+	start := time.Now()
+	c, err := CaptureCard(ctx, card, key, opts)
+	if err != nil {
+		return nil, err
+	}
+	opts.progress("verify", 90)
+	res := Assemble(c, readerName, opts)
+	res.Timing.TotalMS = time.Since(start).Milliseconds()
+	return res, nil
+}
