@@ -17,7 +17,13 @@ type Card struct {
 	closed bool
 }
 
-var _ reader.Card = (*Card)(nil)
+var (
+	_ reader.Card                   = (*Card)(nil)
+	_ reader.ExtendedLengthReporter = (*Card)(nil)
+)
+
+// ExtendedLength reports Config.ExtendedLength.
+func (c *Card) ExtendedLength() bool { return c.r.cfg.ExtendedLength }
 
 // ATS returns the card's answer to select (TL first).
 func (c *Card) ATS() []byte { return append([]byte(nil), c.target.ATS...) }

@@ -20,7 +20,7 @@ import (
 // go.bug.st/serial.
 func startBench(t *testing.T, chip sim.Chip, opts pn532emu.Options, cfg pn532.Config) (*pn532emu.Bench, *pn532.Reader) {
 	t.Helper()
-	socat := testenv.LookPath(t, "socat")
+	socat := lookSocat(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	b, err := pn532emu.StartBench(ctx, socat, t.TempDir(), chip, opts)
@@ -39,6 +39,8 @@ func startBench(t *testing.T, chip sim.Chip, opts pn532emu.Options, cfg pn532.Co
 	t.Cleanup(func() { r.Close() })
 	return b, r
 }
+
+func lookSocat(t testing.TB) string { return testenv.LookPath(t, "socat") }
 
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -35,6 +35,11 @@ type Config struct {
 	// Chunk is the most APDU bytes per InDataExchange frame; longer APDUs
 	// are chained with MI. Default 252, the most a normal frame holds.
 	Chunk int
+	// ExtendedLength tells the ICAO layer (reader.ExtendedLengthReporter)
+	// that extended-length APDUs may be used. Off by default: the driver
+	// chains them, but whether a PN532 relays extended responses of a real
+	// chip is unverified on hardware.
+	ExtendedLength bool
 	// Open opens the port; default OpenSerial. Tests substitute it.
 	Open func(path string, baud int) (Port, error)
 	// Logger receives debug traces of retries; default slog.Default().
