@@ -118,11 +118,16 @@ func TestAdaptiveReadTargets(t *testing.T) {
 		if ext.stats.APDUs >= res[st.name].stats.APDUs {
 			t.Errorf("adaptive/extended %d APDUs, %s %d", ext.stats.APDUs, st.name, res[st.name].stats.APDUs)
 		}
-		if !st.ext && res["adaptive/short"].stats.APDUs >= res[st.name].stats.APDUs {
+		// Without extended length a fixed 256 asks for more than a short
+		// protected answer holds; the chip answers what fits (231 bytes
+		// under 3DES), so it can tie with the adaptive reader but not win.
+		if !st.ext && res["adaptive/short"].stats.APDUs > res[st.name].stats.APDUs {
 			t.Errorf("adaptive/short %d APDUs, %s %d", res["adaptive/short"].stats.APDUs, st.name, res[st.name].stats.APDUs)
 		}
 	}
-	if res["adaptive/short"].stats.APDUs >= res["fixed-223"].stats.APDUs {
-		t.Errorf("adaptive/short %d APDUs, fixed-223 %d", res["adaptive/short"].stats.APDUs, res["fixed-223"].stats.APDUs)
+	for _, fixed := range []string{"fixed-160", "fixed-223"} {
+		if res["adaptive/short"].stats.APDUs >= res[fixed].stats.APDUs {
+			t.Errorf("adaptive/short %d APDUs, %s %d", res["adaptive/short"].stats.APDUs, fixed, res[fixed].stats.APDUs)
+		}
 	}
 }

@@ -57,15 +57,20 @@ func ReadDocument(ctx context.Context, s *Session, opts DocumentOptions) (*Files
 		ro = append(ro, WithChunkSize(opts.ChunkSize))
 	}
 	if opts.CardAccess {
-		if err := SelectMF(ctx, s); err != nil && !errors.Is(err, ErrNotFound) {
+		// Some chips refuse SELECT MF (6D00, 6A86) yet serve EF.CardAccess
+		// from the MF they are in: a status word here is not fatal, and a
+		// chip without the file just leaves it out. A broken exchange is.
+		err := SelectMF(ctx, s)
+		var se *StatusError
+		if err != nil && !errors.As(err, &se) {
 			return done(fmt.Errorf("icao: select master file: %w", err))
 		}
 		b, err := ReadFile(ctx, s, FileCardAccess, ro...)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return done(err)
-		}
-		if err == nil {
+		switch {
+		case err == nil:
 			out.Raw[FileCardAccess.Name] = b
+		case !errors.As(err, &se):
+			return done(err)
 		}
 	}
 	if err := SelectApplication(ctx, s); err != nil {

@@ -76,7 +76,9 @@ func (fr *fileReader) read(ctx context.Context) ([]byte, error) {
 		switch {
 		case err == nil || (len(data) > 0 && errors.Is(err, ErrEndOfFile)):
 			buf = data
-		case errors.Is(err, ErrEndOfFile) || errors.Is(err, ErrWrongLength):
+		case errors.Is(err, ErrWrongLength):
+			s.SetExtendedLength(false) // the chip refused Le = 65536
+		case errors.Is(err, ErrEndOfFile):
 			s.noReadAll = true // this chip does not answer Le=max with the whole file
 		default:
 			return nil, err

@@ -150,9 +150,16 @@ func (s *Session) Transmit(ctx context.Context, cmd Command) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if wire.Ne == MaxExtendedNe && cmd.Ne <= MaxShortNe && s.ext != extYes {
+		// Up to 256 plaintext bytes were asked but the protected answer
+		// needs more: without extended length, send Le=00 and let the chip
+		// answer what it can. The MAC covers DO'97', not the outer Le.
+		wire.Ne = MaxShortNe
+	}
 	raw := wire.Bytes()
 	resp, err := s.exchange(ctx, raw)
 	if err != nil {
+		s.trace(cmd, sm != nil, 0, 0, "no answer: card exchange failed")
 		return nil, fmt.Errorf("icao: %s: %w: %w", cmdName(cmd), ErrTransport, err)
 	}
 	var data []byte
@@ -205,7 +212,9 @@ func (s *Session) trace(cmd Command, sm bool, sw uint16, n int, note string) {
 	if sm {
 		b.WriteString(" (SM)")
 	}
-	fmt.Fprintf(&b, "  < %04X %d bytes", sw, n)
+	if sw != 0 {
+		fmt.Fprintf(&b, "  < %04X %d bytes", sw, n)
+	}
 	if note != "" {
 		b.WriteString("  " + note)
 	}

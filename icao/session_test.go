@@ -62,7 +62,8 @@ func TestSessionPlainAndStats(t *testing.T) {
 	if st.APDUs != 4 || st.BytesOut != int64(4+1+7+5+7+5) || st.BytesIn != 2+5+2 {
 		t.Errorf("stats = %+v", st)
 	}
-	want := []string{"> 00A4 040C Lc=7  < 9000 0 bytes", "> 00B0 0000 Le=8  < 6282 3 bytes", "> 00A4 020C Lc=2  < 6A82 0 bytes"}
+	want := []string{"> 00A4 040C Lc=7  < 9000 0 bytes", "> 00B0 0000 Le=8  < 6282 3 bytes", "> 00A4 020C Lc=2  < 6A82 0 bytes",
+		"> 00B0 0000 Le=8  no answer: card exchange failed"}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("trace:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
