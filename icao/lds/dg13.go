@@ -3,6 +3,7 @@ package lds
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/cccd-agent/cccd/icao/tlv"
@@ -211,7 +212,8 @@ func personalFrom(v map[int][]string) *Personal {
 
 // isoDate turns dd/mm/yyyy, dd-mm-yyyy, ddmmyyyy and yyyy into ISO 8601.
 // A day or month of 00 (unknown on some cards) shortens the result to
-// yyyy-mm or yyyy. Anything else is returned unchanged.
+// yyyy-mm or yyyy. Anything else, including impossible dates such as
+// 31/02/2000, is returned unchanged.
 func isoDate(s string) string {
 	var d, m, y string
 	switch {
@@ -234,7 +236,10 @@ func isoDate(s string) string {
 	case dd == 0 && mm <= 12:
 		return y + "-" + m
 	case mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31:
-		return y + "-" + m + "-" + d
+		yy := atoi2(y[0:2])*100 + atoi2(y[2:4])
+		if t := time.Date(yy, time.Month(mm), dd, 0, 0, 0, 0, time.UTC); t.Day() == dd {
+			return y + "-" + m + "-" + d
+		}
 	}
 	return s
 }

@@ -171,12 +171,11 @@ func ParseDG14(b []byte) (*SecurityInfos, error) {
 // checked here; passive authentication must verify it before the chip keys
 // inside are trusted.
 func ParseCardSecurity(b []byte) (*SecurityInfos, error) {
-	el, _, err := tlv.Parse(b)
-	if err != nil {
-		// Indefinite-length files are left to the BER-aware CMS walk.
-		el.Raw = b
+	ci := b
+	if el, _, err := tlv.Parse(b); err == nil {
+		ci = el.Raw // drop read padding; BER files go to the CMS walk whole
 	}
-	ctype, content, err := EncapsulatedContent(el.Raw)
+	ctype, content, err := EncapsulatedContent(ci)
 	if err != nil {
 		return nil, fmt.Errorf("EF.CardSecurity: %w", err)
 	}
