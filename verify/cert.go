@@ -2,10 +2,12 @@ package verify
 
 import (
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
 	encasn1 "encoding/asn1"
 	"fmt"
 	"math/big"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -46,6 +48,25 @@ type Certificate struct {
 	// extension; zero when absent.
 	PrivateKeyNotBefore, PrivateKeyNotAfter time.Time
 	Extensions                              []Extension
+
+	fpOnce sync.Once
+	fp     [32]byte
+
+	subjOnce sync.Once
+	subj     string
+}
+
+// SubjectString is Subject.String(), computed once (cached certificates are
+// reported on every read).
+func (c *Certificate) SubjectString() string {
+	c.subjOnce.Do(func() { c.subj = c.Subject.String() })
+	return c.subj
+}
+
+// fingerprint is the SHA-256 of Raw, computed once.
+func (c *Certificate) fingerprint() [32]byte {
+	c.fpOnce.Do(func() { c.fp = sha256.Sum256(c.Raw) })
+	return c.fp
 }
 
 // Extension is one certificate or CRL extension, value undecoded.

@@ -25,7 +25,7 @@ type SignedData struct {
 }
 
 // SignerInfo is one CMS SignerInfo. Exactly one of SKI and (Issuer, Serial)
-// identifies the signer.
+// identifies the signer. Issuer carries only Raw; IssuerName decodes it.
 type SignerInfo struct {
 	Version            int
 	Issuer             Name
@@ -51,10 +51,16 @@ const maxCMSInput = 8 << 20
 // (indefinite lengths, constructed OCTET STRINGs, as in real NZ and US SODs)
 // is normalised to DER first when the strict parse fails.
 func ParseSignedData(b []byte) (*SignedData, error) {
+	return parseSignedData(b, ParseCertificate)
+}
+
+// parseSignedData is ParseSignedData with the embedded-certificate parser
+// given (TrustStore passes its cache).
+func parseSignedData(b []byte, parseCert func([]byte) (*Certificate, error)) (*SignedData, error) {
 	if len(b) > maxCMSInput {
 		return nil, fmt.Errorf("%w: CMS input larger than %d bytes", ErrMalformed, maxCMSInput)
 	}
-	sd, err := parseSignedDataDER(b)
+	sd, err := parseSignedDataDER(b, parseCert)
 	if err == nil || !errors.Is(err, ErrMalformed) {
 		return sd, err
 	}
@@ -62,10 +68,10 @@ func ParseSignedData(b []byte) (*SignedData, error) {
 	if nerr != nil {
 		return nil, err // report the DER error: it names the structure
 	}
-	return parseSignedDataDER(der)
+	return parseSignedDataDER(der, parseCert)
 }
 
-func parseSignedDataDER(b []byte) (*SignedData, error) {
+func parseSignedDataDER(b []byte, parseCert func([]byte) (*Certificate, error)) (*SignedData, error) {
 	in := cryptobyte.String(b)
 	var ci, content cryptobyte.String
 	var ct encasn1.ObjectIdentifier
@@ -115,7 +121,7 @@ func parseSignedDataDER(b []byte) (*SignedData, error) {
 		if tag != asn1.SEQUENCE { // other CertificateChoices are not used by eMRTDs
 			continue
 		}
-		c, err := ParseCertificate(el)
+		c, err := parseCert(el)
 		if err != nil {
 			return nil, fmt.Errorf("embedded certificate: %w", err)
 		}
@@ -184,10 +190,13 @@ func readSignerInfo(set *cryptobyte.String) (SignerInfo, error) {
 		if !s.ReadASN1(&ias, asn1.SEQUENCE) {
 			return si, bad("issuerAndSerialNumber")
 		}
-		var err error
-		if si.Issuer, err = readName(&ias, "signer issuer"); err != nil {
-			return si, err
+		// The issuer is kept raw; most SODs repeat the certificate's issuer
+		// byte for byte, so attributes are decoded only when they differ.
+		var raw cryptobyte.String
+		if !ias.ReadASN1Element(&raw, asn1.SEQUENCE) {
+			return si, bad("issuer")
 		}
+		si.Issuer = Name{Raw: raw}
 		if si.SerialNumber, ok = readInteger(&ias); !ok {
 			return si, bad("serial number")
 		}
@@ -278,4 +287,12 @@ func (si *SignerInfo) SigningTime() (time.Time, bool) {
 	}
 	s := cryptobyte.String(v)
 	return readTime(&s)
+}
+
+// IssuerName decodes the issuer of an issuerAndSerialNumber signer identifier.
+func (si *SignerInfo) IssuerName() (Name, bool) {
+	if si.Issuer.Raw == nil {
+		return Name{}, false
+	}
+	return parseName(si.Issuer.Raw)
 }

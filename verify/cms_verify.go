@@ -68,7 +68,7 @@ func (sd *SignedData) signerCandidates(si *SignerInfo, extra []*Certificate) []*
 				exact = append(exact, c)
 			}
 		case si.SerialNumber != nil && c.SerialNumber.Cmp(si.SerialNumber) == 0:
-			if c.Issuer.Equal(si.Issuer) {
+			if bytes.Equal(c.Issuer.Raw, si.Issuer.Raw) || issuerMatches(si, c) {
 				exact = append(exact, c)
 			} else {
 				serial = append(serial, c)
@@ -121,4 +121,10 @@ func (sd *SignedData) signedMessage(si *SignerInfo) ([]byte, crypto.Hash, error)
 	copy(msg, si.RawSignedAttrs)
 	msg[0] = 0x31
 	return msg, h, nil
+}
+
+// issuerMatches compares the SignerInfo issuer with c's issuer semantically.
+func issuerMatches(si *SignerInfo, c *Certificate) bool {
+	n, ok := si.IssuerName()
+	return ok && c.Issuer.Equal(n)
 }

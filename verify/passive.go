@@ -28,7 +28,7 @@ func Passive(sod []byte, dgs map[int][]byte, trust *TrustStore, at time.Time) *R
 		r.addReason(ReasonSODMalformed)
 		return r
 	}
-	sd, err := ParseSignedData(ci)
+	sd, err := parseSignedData(ci, trust.parseCertificateCached)
 	if err != nil {
 		r.addReason(ReasonSODMalformed)
 		return r
@@ -48,7 +48,7 @@ func Passive(sod []byte, dgs map[int][]byte, trust *TrustStore, at time.Time) *R
 	case err == nil:
 		r.Passive.Signature = SignatureValid
 		r.DS = ds
-		r.Passive.Signer = ds.Subject.String()
+		r.Passive.Signer = ds.SubjectString()
 	case errors.Is(err, ErrSignerNotFound):
 		r.Passive.Signature = SignatureInvalid
 		r.addReason(ReasonDSCertificateMissing)
@@ -78,7 +78,7 @@ func Passive(sod []byte, dgs map[int][]byte, trust *TrustStore, at time.Time) *R
 	}
 	if ch.csca != nil && ch.status == ChainValid {
 		r.CSCA = ch.csca
-		r.Passive.CSCA = ch.csca.Subject.String()
+		r.Passive.CSCA = ch.csca.SubjectString()
 	}
 	return r
 }

@@ -33,6 +33,9 @@ type TrustStore struct {
 
 	linkMu sync.Mutex
 	links  map[linkKey]bool // verified certificate signatures
+
+	certMu    sync.Mutex
+	certCache map[string]*Certificate // embedded DS certificates by DER
 }
 
 type trustedCRL struct {
@@ -45,6 +48,9 @@ type linkKey struct {
 	issuer *Certificate
 }
 
+// maxCached bounds the link and certificate caches; a desk needs a handful.
+const maxCached = 4096
+
 // NewTrustStore returns an empty store.
 func NewTrustStore() *TrustStore {
 	return &TrustStore{
@@ -52,6 +58,8 @@ func NewTrustStore() *TrustStore {
 		bySKI:  map[string][]*Anchor{},
 		byName: map[string][]*Anchor{},
 		links:  map[linkKey]bool{},
+
+		certCache: map[string]*Certificate{},
 	}
 }
 
@@ -188,7 +196,7 @@ func (s *TrustStore) revoked(cert, issuer *Certificate) (time.Time, bool) {
 // checkLink verifies issuer's signature on child, remembering successes:
 // a desk sees the same few DS certificates all day.
 func (s *TrustStore) checkLink(child, issuer *Certificate) error {
-	k := linkKey{child: sha256.Sum256(child.Raw), issuer: issuer}
+	k := linkKey{child: child.fingerprint(), issuer: issuer}
 	s.linkMu.Lock()
 	ok := s.links[k]
 	s.linkMu.Unlock()
@@ -199,10 +207,36 @@ func (s *TrustStore) checkLink(child, issuer *Certificate) error {
 		return err
 	}
 	s.linkMu.Lock()
-	if len(s.links) > 4096 { // bound memory; a desk needs a handful
+	if len(s.links) > maxCached {
 		clear(s.links)
 	}
 	s.links[k] = true
 	s.linkMu.Unlock()
 	return nil
+}
+
+// parseCertificateCached parses an embedded DS certificate, reusing the
+// result for identical bytes: the same DS signs thousands of cards. The
+// cached value owns a copy of the bytes. A nil store does not cache.
+func (s *TrustStore) parseCertificateCached(der []byte) (*Certificate, error) {
+	if s == nil {
+		return ParseCertificate(der)
+	}
+	s.certMu.Lock()
+	c, ok := s.certCache[string(der)]
+	s.certMu.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := ParseCertificate(bytes.Clone(der))
+	if err != nil {
+		return nil, err
+	}
+	s.certMu.Lock()
+	if len(s.certCache) > maxCached {
+		clear(s.certCache)
+	}
+	s.certCache[string(c.Raw)] = c
+	s.certMu.Unlock()
+	return c, nil
 }

@@ -1,0 +1,108 @@
+package verify
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/verify/pkitest"
+)
+
+// Seeds: the real SODs (incl. BER), CardSecurity, the UK CSCA, and small
+// generated objects. Master lists are ~1 MB, too big for useful mutation,
+// so FuzzParseMasterList seeds with generated lists.
+
+func addRealSODs(f *testing.F) {
+	for _, c := range []string{"AT", "DE", "FI", "FR", "ID", "MY", "NZ", "PH", "RU", "SG", "UK", "US"} {
+		b := testenv.ReadShared(f, filepath.Join("pa/gmrtd-sods", c+"_EF_SOD.bin"))
+		f.Add(b[4:]) // ContentInfo without the 77 wrapper
+	}
+	f.Add(testenv.ReadShared(f, "pa/gmrtd-sods/DE_EF_CardSecurity.bin"))
+}
+
+func FuzzParseSignedData(f *testing.F) {
+	addRealSODs(f)
+	f.Add(mustHex("30800201010000"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sd, err := ParseSignedData(b)
+		if err != nil {
+			return
+		}
+		_, _ = sd.VerifySignature()
+		for i := range sd.SignerInfos {
+			sd.SignerInfos[i].SigningTime()
+		}
+		// The full pipeline must not panic either.
+		Passive(append([]byte{0x77, 0x82, byte(len(b) >> 8), byte(len(b))}, b...), map[int][]byte{1: b[:min(len(b), 10)]}, nil, time.Now())
+	})
+}
+
+func FuzzParseCertificate(f *testing.F) {
+	f.Add(testenv.ReadShared(f, "pa/gmrtd-uk-expired/CSCA.der"))
+	f.Add(testenv.ReadShared(f, "masterlists/VN_CSCA_ePassport_Vietnam_2022.der"))
+	f.Add(testenv.ReadShared(f, "pa/pymrtd-tr03105-5/dsc_de_0142fd5cf927.cer"))
+	for _, k := range []*pkitest.Key{pkitest.ECKey("brainpoolP224r1", true), pkitest.ECKey("P-256", false)} {
+		f.Add(k.SPKI())
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if c, err := ParseCertificate(b); err == nil {
+			_ = c.CheckSignatureFrom(c)
+			_ = c.Subject.String()
+		}
+		if pub, err := ParsePublicKey(b); err == nil && pub == nil {
+			t.Fatal("nil key without error")
+		}
+	})
+}
+
+func FuzzParseCRL(f *testing.F) {
+	ca := pkitest.Issue(pkitest.Template{Subject: pkitest.Name{C: "VN", CN: "CSCA"}, NotBefore: t0, NotAfter: t0.AddDate(5, 0, 0), CA: true},
+		pkitest.ECKey("P-256", false), nil)
+	crl := pkitest.CRL(ca, t0)
+	f.Add(crl)
+	f.Add(pkitest.CRL(ca, t0, ca.Serial))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ParseCRL(b)
+		if err != nil {
+			return
+		}
+		_ = c.CheckSignatureFrom(&Certificate{})
+		c.Revoked(ca.Serial)
+	})
+}
+
+func FuzzParseMasterList(f *testing.F) {
+	ca := pkitest.Issue(pkitest.Template{Subject: pkitest.Name{C: "VN", CN: "CSCA"}, NotBefore: t0, NotAfter: t0.AddDate(5, 0, 0), CA: true},
+		pkitest.ECKey("brainpoolP256r1", true), nil)
+	signer := pkitest.Issue(pkitest.Template{Subject: pkitest.Name{C: "VN", CN: "ML signer"}, NotBefore: t0, NotAfter: t0.AddDate(5, 0, 0)},
+		pkitest.RSAKey(1024), ca)
+	f.Add(pkitest.MasterList(signer, ca.DER))
+	f.Add(pkitest.MasterList(signer, ca.DER, signer.DER))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ml, err := ParseMasterList(b)
+		if err != nil {
+			return
+		}
+		_, _ = ml.Verify()
+		ts := NewTrustStore()
+		_, _ = ts.AddMasterList(b)
+		_, _ = DecodeTrustFile(b)
+	})
+}
+
+func FuzzNormalizeBER(f *testing.F) {
+	f.Add(mustHex("3080308002010100000000"))
+	f.Add(mustHex("238003020001030204f00000"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		der, err := normalizeBER(b)
+		if err != nil {
+			return
+		}
+		// Normalising DER is the identity.
+		again, err := normalizeBER(der)
+		if err != nil || string(again) != string(der) {
+			t.Fatalf("not idempotent: %v", err)
+		}
+	})
+}
