@@ -105,7 +105,10 @@ func New(cfg Config) (*Reader, error) {
 // ParseName returns the port path of a reader name "pn532:PATH".
 func ParseName(name string) (path string, ok bool) {
 	path, ok = strings.CutPrefix(name, NamePrefix)
-	return path, ok && path != ""
+	if !ok || path == "" {
+		return "", false
+	}
+	return path, true
 }
 
 // Name returns "pn532:" followed by the port path.
