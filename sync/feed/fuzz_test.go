@@ -7,6 +7,8 @@ import (
 	"io"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/cccd-agent/cccd/sync/internal/rostertest"
 )
 
@@ -54,8 +56,9 @@ func FuzzManifest(f *testing.F) {
 	})
 }
 
-// FuzzDelta feeds arbitrary compressed and uncompressed bodies to the
-// object decoder (deltas and snapshots share it).
+// FuzzDelta feeds arbitrary bytes to the object decoder (deltas and
+// snapshots share it) twice: as the stored (compressed) object, and
+// compressed first, so that the fuzzer reaches the JSON-lines body too.
 func FuzzDelta(f *testing.F) {
 	recs := rostertest.Records(1, 20, "v1")
 	next := rostertest.Mutate(2, recs, 0.3, "v2")
@@ -75,7 +78,22 @@ func FuzzDelta(f *testing.F) {
 	f.Add(rawObject(`{"format":"cccd-roster-object/1","kind":"delta","base":4,"version":5,"count":2}`,
 		`{"put":{"soCCCD":"001099012345"}}`, `{"del":"001099012346"}`))
 	f.Add(rawObject(`{"format":"cccd-roster-object/1","kind":"delta","base":4,"version":5,"count":1}`, `{"del":"0"}`))
+	f.Add([]byte(`{"format":"cccd-roster-object/1","kind":"delta","base":4,"version":5,"count":2}` + "\n" +
+		`{"put":{"soCCCD":"001099012345","hoTen":"Trần Văn A"}}` + "\n" + `{"del":"001099012346"}` + "\n"))
+	f.Add([]byte(`{"format":"cccd-roster-object/1","kind":"snapshot","version":1,"count":1}` + "\n" + `{"soCCCD":"001099012345"}`))
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkObject(t, data)
+		checkObject(t, enc.EncodeAll(data, nil))
+	})
+}
+
+// checkObject decodes one object and checks the decoder's guarantees.
+func checkObject(t *testing.T, data []byte) {
+	{
 		or, err := NewObjectReader(bytes.NewReader(data))
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) {
@@ -119,5 +137,5 @@ func FuzzDelta(f *testing.F) {
 				t.Fatalf("round trip entry %d differs", i)
 			}
 		}
-	})
+	}
 }
