@@ -1,0 +1,331 @@
+package checkin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/cccd-agent/cccd/api"
+	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/internal/metrics"
+	"github.com/cccd-agent/cccd/internal/redact"
+	"github.com/cccd-agent/cccd/reader"
+)
+
+// ReaderOpener returns the reader named name, or false when this opener does
+// not own that name (each backend owns its own names).
+type ReaderOpener func(name string) (reader.Reader, bool)
+
+// AgentConfig is what the reception flow needs from the configuration.
+type AgentConfig struct {
+	Facility   string        // this facility's code (maDKBD), for "registered here"
+	KeyTimeout time.Duration // how long a card waits for a key, and a key for a card
+	Read       ReadOptions   // trust store, photo, BAC policy
+	Now        func() time.Time
+}
+
+// Agent runs the reception flow: one session per tap, from the card present
+// event to the recorded check-in. It implements api.Backend.
+type Agent struct {
+	cfg     AgentConfig
+	db      *cache.DB
+	lookup  *Lookup
+	watcher *reader.Watcher
+	openers []ReaderOpener
+	hub     *api.Hub
+	metrics *metrics.Metrics
+	log     *slog.Logger
+	status  func() StatusInfo
+
+	mu    sync.Mutex
+	slots map[string]*slot
+	wg    sync.WaitGroup
+}
+
+// slot is the agent's state for one reader.
+type slot struct {
+	name     string
+	card     bool      // a card is in the field
+	reading  bool      // a read is running
+	key      *Key      // the key for the next (or waiting) card
+	keyUntil time.Time // when that key stops being valid
+	cancel   context.CancelFunc
+	waitKey  *time.Timer // a card waiting for its key
+	lastErr  string
+}
+
+// NewAgent assembles the flow. status reports roster age and online state
+// for the console; it may be nil.
+func NewAgent(cfg AgentConfig, db *cache.DB, lookup *Lookup, watcher *reader.Watcher, openers []ReaderOpener,
+	hub *api.Hub, m *metrics.Metrics, log *slog.Logger, status func() StatusInfo) *Agent {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.KeyTimeout <= 0 {
+		cfg.KeyTimeout = 2 * time.Minute
+	}
+	return &Agent{cfg: cfg, db: db, lookup: lookup, watcher: watcher, openers: openers, hub: hub,
+		metrics: m, log: log, status: status, slots: map[string]*slot{}}
+}
+
+// Run follows the watcher until ctx ends, then waits for running reads to
+// finish or be cancelled.
+func (a *Agent) Run(ctx context.Context) {
+	for ev := range a.watcher.Run(ctx) {
+		a.handle(ctx, ev)
+	}
+	a.mu.Lock()
+	for _, s := range a.slots {
+		if s.cancel != nil {
+			s.cancel()
+		}
+		if s.waitKey != nil {
+			s.waitKey.Stop()
+		}
+	}
+	a.mu.Unlock()
+	a.wg.Wait()
+}
+
+func (a *Agent) slotLocked(name string) *slot {
+	s, ok := a.slots[name]
+	if !ok {
+		s = &slot{name: name}
+		a.slots[name] = s
+	}
+	return s
+}
+
+func (a *Agent) publish(typ, readerName string, data any) {
+	a.hub.Publish(api.Event{Type: typ, Reader: readerName, Data: data})
+}
+
+func (a *Agent) handle(ctx context.Context, ev reader.Event) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch ev.Type {
+	case reader.ReaderAdded:
+		a.slotLocked(ev.Reader)
+		a.publish("reader-added", ev.Reader, nil)
+	case reader.ReaderRemoved:
+		if s, ok := a.slots[ev.Reader]; ok {
+			a.endCardLocked(s)
+			delete(a.slots, ev.Reader)
+		}
+		a.publish("reader-removed", ev.Reader, nil)
+	case reader.CardPresent:
+		s := a.slotLocked(ev.Reader)
+		s.card = true
+		s.lastErr = ""
+		a.publish("card-present", ev.Reader, nil)
+		a.startOrWaitLocked(ctx, s)
+	case reader.CardRemoved:
+		if s, ok := a.slots[ev.Reader]; ok {
+			a.endCardLocked(s)
+		}
+		a.publish("card-removed", ev.Reader, nil)
+	case reader.CardMute:
+		s := a.slotLocked(ev.Reader)
+		s.lastErr = "card-mute"
+		a.publish("error", ev.Reader, readError{Code: "card-mute", Message: msgCardMute, MessageEN: "The card does not answer: lift it and lay it down again, keep it still."})
+	case reader.Error:
+		a.log.Warn("reader backend error", "reader", ev.Reader, "err", ev.Err)
+	}
+}
+
+// startOrWaitLocked starts the read when a fresh key is there, and otherwise
+// asks the console for one and waits KeyTimeout.
+func (a *Agent) startOrWaitLocked(ctx context.Context, s *slot) {
+	if !s.card || s.reading {
+		return
+	}
+	if s.key != nil && a.cfg.Now().Before(s.keyUntil) {
+		key := *s.key
+		s.key = nil
+		a.startReadLocked(ctx, s, key)
+		return
+	}
+	s.key = nil
+	a.publish("key-needed", s.name, nil)
+	if s.waitKey != nil {
+		s.waitKey.Stop()
+	}
+	name := s.name
+	s.waitKey = time.AfterFunc(a.cfg.KeyTimeout, func() {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if cur, ok := a.slots[name]; ok && cur.card && !cur.reading {
+			cur.lastErr = "key-timeout"
+			a.publish("error", name, readError{Code: "key-timeout", Message: msgKeyTimeout, MessageEN: "No CAN was entered: type the last 6 digits of the ID number, then lay the card again."})
+		}
+	})
+}
+
+func (a *Agent) endCardLocked(s *slot) {
+	s.card = false
+	if s.cancel != nil {
+		s.cancel()
+	}
+	if s.waitKey != nil {
+		s.waitKey.Stop()
+		s.waitKey = nil
+	}
+}
+
+func (a *Agent) startReadLocked(ctx context.Context, s *slot, key Key) {
+	if s.waitKey != nil {
+		s.waitKey.Stop()
+		s.waitKey = nil
+	}
+	r, ok := a.open(s.name)
+	if !ok {
+		a.publish("error", s.name, readError{Code: "no-reader", Message: msgNoReader, MessageEN: "The reader could not be opened: check its cable or run cccd doctor."})
+		return
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	s.reading, s.cancel = true, cancel
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		defer cancel()
+		a.read(rctx, r, key)
+		a.mu.Lock()
+		s.reading, s.cancel = false, nil
+		a.mu.Unlock()
+	}()
+}
+
+func (a *Agent) open(name string) (reader.Reader, bool) {
+	for _, o := range a.openers {
+		if r, ok := o(name); ok {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+// read runs one session: connect, read, verify, eligibility, record.
+func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
+	start := a.cfg.Now()
+	name := r.Name()
+	fail := func(outcome string, err error) {
+		a.metrics.Reads.WithLabelValues(outcome).Inc()
+		ue := describeReadError(err)
+		a.log.Info("read failed", "reader", name, "outcome", outcome, "code", ue.Code, "err", err)
+		a.mu.Lock()
+		if s, ok := a.slots[name]; ok {
+			s.lastErr = ue.Code
+		}
+		a.mu.Unlock()
+		a.publish("error", name, ue)
+	}
+	card, err := r.Connect(ctx)
+	if err != nil {
+		fail("error", err)
+		return
+	}
+	defer card.Close()
+	opts := a.cfg.Read
+	opts.Progress = func(step string, percent int) {
+		a.publish("progress", name, map[string]any{"step": step, "percent": percent})
+	}
+	res, err := ReadCard(ctx, card, name, key, opts)
+	if err != nil {
+		outcome := "error"
+		switch {
+		case errors.Is(err, icao.ErrAccessDenied):
+			outcome = "access-denied"
+		case errors.Is(err, reader.ErrCardRemoved), ctx.Err() != nil:
+			outcome = "card-removed"
+		}
+		fail(outcome, err)
+		return
+	}
+	a.publish("progress", name, map[string]any{"step": "eligibility", "percent": 95})
+	elig := a.lookup.Eligibility(ctx, personOf(res), a.cfg.Now())
+	rec := newCheckinRecord(res, elig, name, a.cfg.Facility, a.cfg.Now())
+	seq, err := a.db.AppendCheckin(rec)
+	if err != nil {
+		fail("error", fmt.Errorf("record check-in: %w", err))
+		return
+	}
+	elapsed := a.cfg.Now().Sub(start)
+	res.Timing.TotalMS = elapsed.Milliseconds()
+	a.metrics.Reads.WithLabelValues(res.Verification.Status).Inc()
+	for _, reason := range res.Verification.Reasons {
+		a.metrics.ReadReasons.WithLabelValues(reasonToken(reason)).Inc()
+	}
+	a.metrics.ReadSeconds.Observe(elapsed.Seconds())
+	a.metrics.APDUsPerRead.Observe(float64(res.Timing.APDUs))
+	a.metrics.Checkins.WithLabelValues(string(elig.Status)).Inc()
+	a.log.Info("card read", "reader", name, "access", res.Access, "verification", res.Verification.Status,
+		"eligibility", elig.Status, "apdus", res.Timing.APDUs, "ms", res.Timing.TotalMS, "checkin", seq,
+		"id", redact.ID(res.Document.IDNumber))
+	a.publish("result", name, ResultEvent{Seq: seq, Read: res, Eligibility: elig})
+	a.publish("checkin", name, map[string]any{"seq": seq})
+}
+
+// ResultEvent is the data of a "result" event: the read, its eligibility and
+// the check-in it was recorded as.
+type ResultEvent struct {
+	Seq         uint64      `json:"seq"`
+	Read        *ReadResult `json:"read"`
+	Eligibility Eligibility `json:"eligibility"`
+	Confirmed   bool        `json:"confirmed"`
+}
+
+// SubmitKey implements api.Backend.
+func (a *Agent) SubmitKey(ctx context.Context, readerName, text string) error {
+	key, err := ParseKey(text)
+	if err != nil {
+		return fmt.Errorf("%w: %v", api.ErrBadInput, err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s, ok := a.slots[readerName]
+	if !ok {
+		return fmt.Errorf("reader %q is not connected: %w", readerName, api.ErrNotFound)
+	}
+	if s.reading {
+		return fmt.Errorf("a card is being read on this reader; wait for the result: %w", api.ErrConflict)
+	}
+	s.key, s.keyUntil = &key, a.cfg.Now().Add(a.cfg.KeyTimeout)
+	a.startOrWaitLocked(context.WithoutCancel(ctx), s)
+	return nil
+}
+
+// ReaderInfo is one reader as the API lists it.
+type ReaderInfo struct {
+	Name    string `json:"name"`
+	State   string `json:"state"` // empty, card, reading, waiting-key, error
+	Sim     bool   `json:"sim"`
+	LastErr string `json:"last_error,omitempty"`
+}
+
+// Readers implements api.Backend.
+func (a *Agent) Readers(context.Context) any {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]ReaderInfo, 0, len(a.slots))
+	for _, s := range a.slots {
+		st := "empty"
+		switch {
+		case s.reading:
+			st = "reading"
+		case s.card && s.lastErr != "":
+			st = "error"
+		case s.card && s.key == nil:
+			st = "waiting-key"
+		case s.card:
+			st = "card"
+		}
+		out = append(out, ReaderInfo{Name: s.name, State: st, Sim: isSimReader(s.name), LastErr: s.lastErr})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

@@ -1,0 +1,137 @@
+package checkin
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	gosync "sync"
+	"time"
+
+	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/internal/metrics"
+	"github.com/cccd-agent/cccd/sync/gateway"
+)
+
+// Gateway is the online BHXH card check (sync/gateway.Client).
+type Gateway interface {
+	Check(ctx context.Context, q gateway.Query) (*gateway.Answer, error)
+}
+
+// Person is who an eligibility lookup is for, as read from the card.
+type Person struct {
+	IDNumber    string // 12 digits
+	FullName    string // as on the card, NFC
+	DateOfBirth string // ISO 8601, as in the read result
+}
+
+// Lookup answers eligibility from the best source there is: the BHXH
+// gateway when configured and reachable, then an earlier gateway answer from
+// the lookup cache, then the local roster. Answers that are not fresh — and
+// every roster answer while the feed cannot be reached — are provisional.
+// Safe for concurrent use.
+type Lookup struct {
+	DB      *cache.DB
+	Gateway Gateway // nil: no gateway configured
+	Config  EligibilityConfig
+	// Sync syncs the roster now (the API's "sync now"); nil without a feed.
+	Sync    func(ctx context.Context) error
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
+
+	mu             gosync.Mutex
+	gatewayFailing bool
+}
+
+// Online reports whether the last gateway call (if any is configured) and
+// the last roster sync (if any was attempted) succeeded.
+func (l *Lookup) Online() bool {
+	l.mu.Lock()
+	failing := l.gatewayFailing
+	l.mu.Unlock()
+	if failing {
+		return false
+	}
+	meta, err := l.DB.RosterMeta()
+	return err == nil && meta.LastError == ""
+}
+
+// Eligibility looks p up. It never fails: an unreachable source falls back
+// to the next, and no record at all is "not-found".
+func (l *Lookup) Eligibility(ctx context.Context, p Person, now time.Time) Eligibility {
+	if p.IDNumber == "" {
+		return Evaluate(EligibilityInput{Found: false, Source: FromRoster, AsOf: now}, now, l.Config)
+	}
+	if l.Gateway != nil {
+		if e, ok := l.fromGateway(ctx, p, now); ok {
+			return e
+		}
+	}
+	cfg := l.Config
+	meta, metaErr := l.DB.RosterMeta()
+	if metaErr != nil || meta.LastError != "" || !l.Online() {
+		// Offline: whatever the local data says is provisional, with its age.
+		cfg.Freshness = 0
+	}
+	if raw, at, ok, err := l.DB.GetLookup(p.IDNumber); err == nil && ok {
+		if a, err := ParseGatewayAnswer(raw); err == nil {
+			return Evaluate(a.Input(FromCache, at), now, cfg)
+		}
+	}
+	rec, found, err := l.DB.LookupRoster(p.IDNumber)
+	if err != nil {
+		l.logWarn("roster lookup failed", err)
+		return Evaluate(EligibilityInput{Found: false, Source: FromRoster, AsOf: now}, now, cfg)
+	}
+	asOf := meta.Published
+	if asOf.IsZero() {
+		asOf = meta.Synced
+	}
+	return Evaluate(RosterInput(rec, found, asOf), now, cfg)
+}
+
+// fromGateway asks the gateway and caches a patient answer; ok is false when
+// the gateway could not answer about the patient.
+func (l *Lookup) fromGateway(ctx context.Context, p Person, now time.Time) (Eligibility, bool) {
+	start := time.Now()
+	dob := p.DateOfBirth
+	if t, err := time.Parse(time.DateOnly, dob); err == nil {
+		dob = t.Format("02/01/2006")
+	}
+	a, err := l.Gateway.Check(ctx, gateway.Query{MaThe: p.IDNumber, HoTen: p.FullName, NgaySinh: dob})
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+		if errors.Is(err, context.DeadlineExceeded) {
+			outcome = "timeout"
+		}
+	}
+	if l.Metrics != nil {
+		l.Metrics.GatewaySeconds.WithLabelValues(outcome).Observe(time.Since(start).Seconds())
+	}
+	l.mu.Lock()
+	l.gatewayFailing = err != nil && errors.Is(err, gateway.ErrUnavailable)
+	l.mu.Unlock()
+	if err != nil {
+		l.logWarn("gateway lookup failed; using cache and roster", err)
+		return Eligibility{}, false
+	}
+	at := a.At
+	if at.IsZero() {
+		at = now
+	}
+	if err := l.DB.PutLookup(p.IDNumber, a.Raw, at); err != nil {
+		l.logWarn("lookup cache write failed", err)
+	}
+	parsed, err := ParseGatewayAnswer(a.Raw)
+	if err != nil {
+		l.logWarn("gateway answer not understood", err)
+		return Eligibility{}, false
+	}
+	return Evaluate(parsed.Input(FromGateway, at), now, l.Config), true
+}
+
+func (l *Lookup) logWarn(msg string, err error) {
+	if l.Log != nil {
+		l.Log.Warn(msg, "err", err)
+	}
+}

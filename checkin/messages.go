@@ -1,0 +1,65 @@
+package checkin
+
+import (
+	"errors"
+
+	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/reader"
+)
+
+// Messages for the receptionist, Vietnamese first (the console shows
+// MessageEN when switched to English). They say what happened and what to do.
+const (
+	msgCardMute   = "Thẻ không phản hồi: lấy thẻ ra và đặt lại, giữ yên trên đầu đọc."
+	msgKeyTimeout = "Chưa nhập mã CAN: nhập 6 số cuối của số CCCD rồi đặt lại thẻ."
+	msgNoReader   = "Không mở được đầu đọc: kiểm tra cáp hoặc chạy cccd doctor."
+)
+
+// readErrors maps what went wrong to a code and the two messages. The first
+// match wins.
+var readErrors = []struct {
+	err    error
+	code   string
+	vi, en string
+}{
+	{icao.ErrAccessDenied, "wrong-key",
+		"Sai mã CAN: kiểm tra 6 số in trên thẻ và nhập lại.",
+		"Wrong CAN: check the 6 digits printed on the card and type them again."},
+	{reader.ErrCardRemoved, "card-removed",
+		"Thẻ bị lấy ra khi đang đọc: đặt lại thẻ và giữ yên.",
+		"The card left the reader during the read: lay it down again and keep it still."},
+	{reader.ErrNoCard, "no-card",
+		"Không thấy thẻ trên đầu đọc: đặt thẻ lên giữa đầu đọc.",
+		"No card on the reader: lay the card in the middle of the reader."},
+	{reader.ErrTimeout, "timeout",
+		"Thẻ không trả lời kịp: lấy thẻ ra và đặt lại.",
+		"The card did not answer in time: lift it and lay it down again."},
+	{reader.ErrNoService, "no-service",
+		"Dịch vụ thẻ thông minh (pcscd) không chạy: báo bộ phận kỹ thuật.",
+		"The smart-card service (pcscd) is not running: call IT (cccd doctor tells how to start it)."},
+	{reader.ErrReaderBusy, "reader-busy",
+		"Đầu đọc đang bị chương trình khác dùng: đóng chương trình đó rồi thử lại.",
+		"Another program is using the reader: close it and try again."},
+	{reader.ErrNoReader, "no-reader",
+		"Không tìm thấy đầu đọc: kiểm tra cáp USB.",
+		"Reader not found: check its USB cable."},
+}
+
+// readError is the data of an "error" event.
+type readError struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	MessageEN string `json:"message_en"`
+}
+
+// describeReadError turns a failed read into what the console shows.
+func describeReadError(err error) readError {
+	for _, m := range readErrors {
+		if errors.Is(err, m.err) {
+			return readError{Code: m.code, Message: m.vi, MessageEN: m.en}
+		}
+	}
+	return readError{Code: "read-error",
+		Message:   "Không đọc được thẻ: đặt lại thẻ; nếu vẫn lỗi, báo bộ phận kỹ thuật.",
+		MessageEN: "The card could not be read: lay it down again; if it keeps failing, call IT (cccd doctor)."}
+}
