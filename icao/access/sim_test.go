@@ -35,13 +35,16 @@ func newProfile(t testing.TB, opts sim.ChipKeyOptions) *sim.Profile {
 }
 
 // connect powers the profile's chip in an in-process reader.
-func connect(t testing.TB, p *sim.Profile) reader.Card {
+func connect(t testing.TB, p *sim.Profile) reader.Card { return connectExt(t, p, false) }
+
+// connectExt is connect with a reader that passes extended-length APDUs.
+func connectExt(t testing.TB, p *sim.Profile, ext bool) reader.Card {
 	t.Helper()
 	chip, err := sim.NewCard(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	card, err := sim.NewReader("sim", chip).Connect(context.Background())
+	card, err := sim.NewReader("sim", chip, sim.WithExtendedLength(ext)).Connect(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,7 +133,7 @@ func (t *terminal) run(ctx context.Context, s *icao.Session, pw Password, info I
 	}
 
 	// Step 1: the encrypted nonce.
-	resp, err := generalAuthenticate(ctx, s, true, 0, nil)
+	resp, err := generalAuthenticate(ctx, s, true, 0, nil, icao.MaxShortNe)
 	if err != nil {
 		return nil, fmt.Errorf("pace: step 1 (nonce): %w", err)
 	}
@@ -157,7 +157,7 @@ func (t *terminal) run(ctx context.Context, s *icao.Session, pw Password, info I
 	if err != nil {
 		return nil, fmt.Errorf("pace: ephemeral key: %w", err)
 	}
-	resp, err = generalAuthenticate(ctx, s, true, 0x83, pk)
+	resp, err = generalAuthenticate(ctx, s, true, 0x83, pk, answerLen(mapped))
 	if err != nil {
 		return nil, fmt.Errorf("pace: step 3 (key agreement): %w", err)
 	}
@@ -179,7 +179,7 @@ func (t *terminal) run(ctx context.Context, s *icao.Session, pw Password, info I
 	if err != nil {
 		return nil, err
 	}
-	resp, err = generalAuthenticate(ctx, s, false, 0x85, tIFD)
+	resp, err = generalAuthenticate(ctx, s, false, 0x85, tIFD, icao.MaxShortNe)
 	if err != nil {
 		if errors.Is(err, icao.ErrAccessDenied) {
 			return nil, fmt.Errorf("pace: the chip refused the %s, check it and try again: %w", pw.Kind(), err)
@@ -232,7 +232,7 @@ func (t *terminal) mapNonce(ctx context.Context, s *icao.Session, pr Protocol, g
 		if err != nil {
 			return nil, nil, fmt.Errorf("pace: nonce t: %w", err)
 		}
-		resp, err := generalAuthenticate(ctx, s, true, 0x81, tn)
+		resp, err := generalAuthenticate(ctx, s, true, 0x81, tn, icao.MaxShortNe)
 		if err != nil {
 			return nil, nil, fmt.Errorf("pace: step 2 (integrated mapping): %w", err)
 		}
@@ -249,7 +249,7 @@ func (t *terminal) mapNonce(ctx context.Context, s *icao.Session, pr Protocol, g
 	if err != nil {
 		return nil, nil, fmt.Errorf("pace: mapping key: %w", err)
 	}
-	resp, err := generalAuthenticate(ctx, s, true, 0x81, pkMap)
+	resp, err := generalAuthenticate(ctx, s, true, 0x81, pkMap, answerLen(g))
 	if err != nil {
 		return nil, nil, fmt.Errorf("pace: step 2 (mapping): %w", err)
 	}
@@ -280,13 +280,26 @@ func mseSetAT(oid asn1.ObjectIdentifier, ref byte, paramID int) []byte {
 }
 
 // generalAuthenticate sends one GENERAL AUTHENTICATE step; chained steps
-// set CLA bit 0x10 (all but the last).
-func generalAuthenticate(ctx context.Context, s *icao.Session, chained bool, tag uint32, value []byte) ([]byte, error) {
+// set CLA bit 0x10 (all but the last). ne is what the answer may need.
+func generalAuthenticate(ctx context.Context, s *icao.Session, chained bool, tag uint32, value []byte, ne int) ([]byte, error) {
 	cla := byte(0)
 	if chained {
 		cla = 0x10
 	}
-	return s.Transmit(ctx, icao.Command{CLA: cla, INS: 0x86, Data: dynamicAuthData(tag, value), Ne: icao.MaxShortNe})
+	return s.Transmit(ctx, icao.Command{CLA: cla, INS: 0x86, Data: dynamicAuthData(tag, value), Ne: ne})
+}
+
+// answerLen is the Ne for GENERAL AUTHENTICATE in group g: a short Le
+// unless a public key in 7C { 8x } would not fit (DH 2048 needs extended).
+func answerLen(g Group) int {
+	elem := (g.Prime().BitLen() + 7) / 8
+	if g.PublicTag() == 0x86 {
+		elem = 1 + 2*elem
+	}
+	if elem+8 > icao.MaxShortNe {
+		return icao.MaxExtendedNe
+	}
+	return icao.MaxShortNe
 }
 
 // camIV returns E(KS_enc, −1), the IV of the PACE-CAM encrypted chip data.

@@ -180,7 +180,12 @@ func (c *Card) paceStep(st *paceState, cmd icao.Command) reply {
 		if len(in) != 0 {
 			return status(swWrongData)
 		}
-		st.nonce = c.random(st.pr.Cipher.BlockSize())
+		// One block, except IM with AES-192/256, whose PRF needs a 256-bit s.
+		n := st.pr.Cipher.BlockSize()
+		if st.pr.Mapping == pace.IntegratedMapping && st.pr.Cipher.KeySize() > 16 {
+			n = 32
+		}
+		st.nonce = c.random(n)
 		z, err := pace.EncryptNonce(st.pr.Cipher, pace.PasswordKey(st.pr.Cipher, st.pw), st.nonce)
 		if err != nil {
 			return status(swWrongData)

@@ -34,12 +34,15 @@ type ChipKeyOptions struct {
 	NoPACE bool
 	// PACEMapping is GM (default), IM or CAM.
 	PACEMapping pace.Mapping
-	// PACEParameterID is the standardized domain parameter (default 13).
-	PACEParameterID int
+	// PACEDomain names the standardized domain parameters by their
+	// curves name: "brainpoolP256r1" (default, ID 13), "P-256",
+	// "MODP-1024-160" (ID 0) ...
+	PACEDomain string
 	// PACECipher is the PACE cipher (default AES-128).
 	PACECipher icao.Cipher
-	// CAParameterID is the CA key's domain (default 13; 0–2 give DH).
-	CAParameterID int
+	// CADomain names the CA key's domain like PACEDomain (default
+	// brainpoolP256r1; a MODP group gives DH Chip Authentication).
+	CADomain string
 	// CACipher is the CA cipher (default AES-128; 3DES uses MSE:Set KAT).
 	CACipher icao.Cipher
 	// AARSABits makes an RSA AA key of that size instead of ECDSA.
@@ -59,14 +62,14 @@ func (o ChipKeyOptions) withDefaults() ChipKeyOptions {
 	if o.PACEMapping == 0 {
 		o.PACEMapping = pace.GenericMapping
 	}
-	if o.PACEParameterID == 0 {
-		o.PACEParameterID = 13
+	if o.PACEDomain == "" {
+		o.PACEDomain = "brainpoolP256r1"
 	}
 	if o.PACECipher == 0 {
 		o.PACECipher = icao.CipherAES128
 	}
-	if o.CAParameterID == 0 {
-		o.CAParameterID = 13
+	if o.CADomain == "" {
+		o.CADomain = "brainpoolP256r1"
 	}
 	if o.CACipher == 0 {
 		o.CACipher = icao.CipherAES128
@@ -79,13 +82,13 @@ func (o ChipKeyOptions) withDefaults() ChipKeyOptions {
 
 // AddChipKeys generates the chip's CA and AA keys and writes DG14, DG15 and
 // (unless NoPACE) EF.CardAccess into p, setting p.PACE. A PACE-CAM chip uses
-// its CA key for CAM, so CAM needs CAParameterID = PACEParameterID.
+// its CA key for CAM, so CAM needs CADomain = PACEDomain.
 func AddChipKeys(p *Profile, opts ChipKeyOptions) error {
 	o := opts.withDefaults()
 	if p.Files == nil {
 		p.Files = map[string][]byte{}
 	}
-	caKey, caPub, err := newCAKey(o.CAParameterID, o.Rand)
+	caKey, caPub, err := newCAKey(o.CADomain, o.Rand)
 	if err != nil {
 		return err
 	}
@@ -128,9 +131,9 @@ func AddChipKeys(p *Profile, opts ChipKeyOptions) error {
 		delete(p.Files, "CardAccess")
 		return nil
 	}
-	std, err := curves.ByPACEParameterID(o.PACEParameterID)
+	std, err := domainByName(o.PACEDomain)
 	if err != nil {
-		return fmt.Errorf("sim: %w", err)
+		return err
 	}
 	paceOID := pace.ProtocolOID(o.PACEMapping, std.EC != nil, o.PACECipher)
 	if _, err := pace.ParseProtocol(paceOID); err != nil {
@@ -139,7 +142,7 @@ func AddChipKeys(p *Profile, opts ChipKeyOptions) error {
 	p.Files["CardAccess"] = derSet([]asn1.RawValue{
 		rawSeq(oidTA, 1),
 		rawSeq(caOID, 1),
-		rawSeq(paceOID, 2, o.PACEParameterID),
+		rawSeq(paceOID, 2, std.ID),
 	})
 	return nil
 }
@@ -191,10 +194,20 @@ func CloneChipKeys(p *Profile, rnd io.Reader) (*Profile, error) {
 	return &q, nil
 }
 
-func newCAKey(paramID int, rnd io.Reader) (priv, pub any, err error) {
-	std, err := curves.ByPACEParameterID(paramID)
+// domainByName finds standardized domain parameters by name.
+func domainByName(name string) (curves.Standard, error) {
+	for id := 0; id <= 18; id++ {
+		if s, err := curves.ByPACEParameterID(id); err == nil && s.Name() == name {
+			return s, nil
+		}
+	}
+	return curves.Standard{}, fmt.Errorf("sim: unknown domain parameters %q", name)
+}
+
+func newCAKey(domain string, rnd io.Reader) (priv, pub any, err error) {
+	std, err := domainByName(domain)
 	if err != nil {
-		return nil, nil, fmt.Errorf("sim: CA key: %w", err)
+		return nil, nil, err
 	}
 	if std.DH != nil {
 		k, err := newDHKey(std.DH, rnd)
