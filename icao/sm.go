@@ -39,6 +39,8 @@ type SecureMessaging struct {
 	macKey []byte       // 3DES: K1‖K2 for the retail MAC
 	macBlk cipher.Block // AES: CMAC key schedule
 	ssc    []byte
+
+	maxShort int // MaxShortRead, computed once
 }
 
 // NewSecureMessaging starts a session with the given session keys and
@@ -136,7 +138,8 @@ func (sm *SecureMessaging) decrypt(ct []byte) ([]byte, error) {
 func (sm *SecureMessaging) ProtectedResponseLen(n int) int {
 	l := 4 + 10 + 2 // DO'99' + DO'8E' + SW
 	if n > 0 {
-		l += doLen(1 + len(Pad(make([]byte, n), sm.alg.BlockSize())))
+		bs := sm.alg.BlockSize()
+		l += doLen(1 + (n/bs+1)*bs) // padding method 2 always adds a byte
 	}
 	return l
 }
@@ -148,11 +151,14 @@ func (sm *SecureMessaging) MaxShortRead() int {
 	if sm == nil {
 		return MaxShortNe
 	}
-	n := MaxShortNe
-	for n > 0 && sm.ProtectedResponseLen(n) > MaxShortNe+2 {
-		n--
+	if sm.maxShort == 0 {
+		n := MaxShortNe
+		for n > 0 && sm.ProtectedResponseLen(n) > MaxShortNe+2 {
+			n--
+		}
+		sm.maxShort = n
 	}
-	return n
+	return sm.maxShort
 }
 
 // doLen is the encoded size of a TLV with a one-byte tag and n value bytes.
