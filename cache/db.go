@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -53,6 +54,10 @@ const lockTimeout = 2 * time.Second
 type DB struct {
 	bolt *bolt.DB
 	path string
+	// rosterMu serialises ReplaceRoster and ApplyRosterDelta: a replace
+	// spans many transactions around one staging area, and a delta applied
+	// in between would be lost by the swap.
+	rosterMu sync.Mutex
 }
 
 // Open opens or creates the cache at path. A missing parent directory is

@@ -16,8 +16,11 @@ import (
 // greater than it. An upsert without a 12-digit soCCCD is ErrInvalid; one
 // whose maThe or maSoBHXH is held by a record the delta leaves in place is
 // ErrDuplicate. On success meta replaces the stored meta (Records is
-// recounted; LastError and LastAttempt are kept).
+// recounted; LastError and LastAttempt are kept). It waits for a running
+// ReplaceRoster.
 func (db *DB) ApplyRosterDelta(baseVersion uint64, meta RosterMeta, upserts []RosterRecord, deletes []string) error {
+	db.rosterMu.Lock()
+	defer db.rosterMu.Unlock()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		cur, err := readRosterMeta(tx)
 		if err != nil {

@@ -85,9 +85,12 @@ func (e *DuplicateError) add(ord int, field string) {
 // that error is returned wrapped.
 //
 // ReplaceRoster does not compare versions: a local import may go back to
-// version 1 of another source. Feed clients check RosterMeta first. Do not
-// run two ReplaceRoster calls on one DB at the same time.
+// version 1 of another source. Feed clients check RosterMeta first.
+// ReplaceRoster and ApplyRosterDelta calls wait for each other; lookups and
+// other writes go on meanwhile. each must not call them (it would deadlock).
 func (db *DB) ReplaceRoster(meta RosterMeta, each func(yield func(RosterRecord) error) error) error {
+	db.rosterMu.Lock()
+	defer db.rosterMu.Unlock()
 	st, err := newStager(db)
 	if err != nil {
 		return fmt.Errorf("replace roster: %w", err)
