@@ -47,6 +47,10 @@ func WithChunkSize(n int) ReadOption { return func(c *readConfig) { c.chunk = n 
 // chip's number, and what worked is kept in the Session for later files.
 // Secure messaging stays in step through every error (see SecureMessaging).
 //
+// Extended length is used only when the Session knows it works: the
+// transport reported it, or ProbeExtendedLength (run before access control)
+// found it.
+//
 // A missing file is an error matching ErrNotFound; a card removed mid-read
 // an error matching reader.ErrCardRemoved.
 func ReadFile(ctx context.Context, s *Session, f File, opts ...ReadOption) ([]byte, error) {
@@ -98,7 +102,7 @@ func (fr *fileReader) read(ctx context.Context) ([]byte, error) {
 		if want <= 0 {
 			want = 6 - len(buf) // four-byte length form
 		}
-		data, err := fr.readStep(ctx, len(buf), want)
+		data, err := fr.readStep(ctx, len(buf), want, false)
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +115,8 @@ func (fr *fileReader) read(ctx context.Context) ([]byte, error) {
 		buf = buf[:total] // some chips pad the last block
 	}
 	for len(buf) < total {
-		data, err := fr.readStep(ctx, len(buf), fr.chunk(len(buf), total-len(buf)))
+		n := fr.chunk(len(buf), total-len(buf))
+		data, err := fr.readStep(ctx, len(buf), n, n < total-len(buf))
 		if err != nil {
 			return nil, err
 		}
@@ -141,7 +146,9 @@ func (fr *fileReader) chunk(off, remaining int) int {
 
 // readStep reads up to n bytes at off, stepping the size down on length
 // errors until the chip answers. It returns at least one byte or an error.
-func (fr *fileReader) readStep(ctx context.Context, off, n int) ([]byte, error) {
+// learn says n was a full chunk, not the file's tail or its header, so a
+// smaller size that works is the chip's limit and is kept for later reads.
+func (fr *fileReader) readStep(ctx context.Context, off, n int, learn bool) ([]byte, error) {
 	s := fr.s
 	for {
 		data, err := fr.readBinary(ctx, off, n)
@@ -176,7 +183,9 @@ func (fr *fileReader) readStep(ctx context.Context, off, n int) ([]byte, error) 
 		default:
 			return nil, err
 		}
-		s.readChunk = n
+		if learn {
+			s.readChunk = n
+		}
 	}
 }
 
