@@ -173,3 +173,31 @@ func TestNewSecureMessagingChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestSMResponseWithoutDO99: vsmartcard (and some chips) answer DO'87' ‖
+// DO'8E' with the MAC over SSC ‖ DO'87' only; the reader must accept it.
+func TestSMResponseWithoutDO99(t *testing.T) {
+	for _, alg := range []Cipher{Cipher3DES, CipherAES256} {
+		r, c := newPair(t, alg)
+		w, _ := r.Wrap(Command{INS: 0xB0, Ne: 3})
+		if _, err := c.UnwrapCommand(w); err != nil {
+			t.Fatal(err)
+		}
+		c.incSSC()
+		ct := c.encrypt([]byte{7, 8, 9})
+		do87 := append([]byte{0x87, byte(len(ct) + 1), 0x01}, ct...)
+		resp := append(append(append(do87, 0x8E, 0x08), c.mac(do87)...), 0x90, 0x00)
+		data, sw, err := r.Unwrap(resp)
+		if err != nil || sw != SWOK || !bytes.Equal(data, []byte{7, 8, 9}) {
+			t.Errorf("%s: Unwrap = %X %04X %v", alg, data, sw, err)
+		}
+		// An SM SELECT answered with DO'8E' alone.
+		w, _ = r.Wrap(Command{INS: 0xA4, P1: 2, P2: 0x0C, Data: []byte{1, 1}})
+		c.UnwrapCommand(w)
+		c.incSSC()
+		resp = append(append([]byte{0x8E, 0x08}, c.mac(nil)...), 0x90, 0x00)
+		if data, sw, err := r.Unwrap(resp); err != nil || sw != SWOK || data != nil {
+			t.Errorf("%s: MAC-only answer = %X %04X %v", alg, data, sw, err)
+		}
+	}
+}
