@@ -27,6 +27,9 @@ type AgentConfig struct {
 	KeyTimeout time.Duration // how long a card waits for a key, and a key for a card
 	Read       ReadOptions   // trust store, photo, BAC policy
 	Now        func() time.Time
+	// AfterCheckin is called after each check-in is stored (the outbox
+	// deliverer's Kick); it must not block.
+	AfterCheckin func()
 }
 
 // Agent runs the reception flow: one session per tap, from the card present
@@ -268,6 +271,9 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 		"id", redact.ID(res.Document.IDNumber))
 	a.publish("result", name, ResultEvent{Seq: seq, Read: res, Eligibility: elig})
 	a.publish("checkin", name, map[string]any{"seq": seq})
+	if a.cfg.AfterCheckin != nil {
+		a.cfg.AfterCheckin()
+	}
 }
 
 // ResultEvent is the data of a "result" event: the read, its eligibility and

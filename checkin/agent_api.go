@@ -117,3 +117,41 @@ func reasonToken(reason string) string {
 }
 
 var _ api.Backend = (*Agent)(nil)
+
+// simReader is a simulated reader whose card the console can insert and remove.
+type simReader interface {
+	Insert()
+	Remove()
+}
+
+func (a *Agent) simSlot(name string) (simReader, error) {
+	r, ok := a.open(name)
+	if !ok {
+		return nil, fmt.Errorf("reader %q: %w", name, api.ErrNotFound)
+	}
+	s, ok := r.(simReader)
+	if !ok {
+		return nil, fmt.Errorf("reader %q is not simulated: %w", name, api.ErrBadInput)
+	}
+	return s, nil
+}
+
+// SimInsert implements api.SimControl for simulated readers.
+func (a *Agent) SimInsert(_ context.Context, name string) error {
+	s, err := a.simSlot(name)
+	if err == nil {
+		s.Insert()
+	}
+	return err
+}
+
+// SimRemove implements api.SimControl for simulated readers.
+func (a *Agent) SimRemove(_ context.Context, name string) error {
+	s, err := a.simSlot(name)
+	if err == nil {
+		s.Remove()
+	}
+	return err
+}
+
+var _ api.SimControl = (*Agent)(nil)
