@@ -145,4 +145,3 @@ func seedDemoRoster(dir string) error {
 		return nil
 	})
 }
-
