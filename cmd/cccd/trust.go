@@ -1,0 +1,185 @@
+package main
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/verify"
+)
+
+func init() {
+	registerTrust(newTrustImportCmd)
+	registerTrust(newTrustListCmd)
+}
+
+func newTrustImportCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "import FILE...",
+		Short: "Store trust anchors: CSCA certificates (PEM or DER), master lists (.ml), CRLs",
+		Long: `Check each file and store it in the data directory's cache, where ` + "`cccd read`" + `, ` + "`cccd verify`" + `
+and ` + "`cccd serve`" + ` find it. The kind is detected from the content: a certificate (PEM or DER), a CSCA
+master list (its CMS signature must verify with the signer embedded in it) or a CRL (its signature
+must verify with a CSCA already imported or given in the same command).`,
+		Example: `  cccd trust import DE_ML_2026-05-28.ml NL_ML_2026-07-22.ml
+  cccd trust import csca-vn.pem vn.crl`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("trust import needs at least one file")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			type file struct {
+				name  string
+				items []verify.TrustItem
+			}
+			var files []file
+			for _, p := range args {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return usagef("read %s: %v", p, err)
+				}
+				items, err := verify.DecodeTrustFile(b)
+				if err != nil {
+					return usagef("%s: %v", p, err)
+				}
+				files = append(files, file{filepath.Base(p), items})
+			}
+			db, err := openCache()
+			if err != nil {
+				return fmt.Errorf("open the data directory: %w", err)
+			}
+			defer db.Close()
+			// Validate against what is stored already plus this command's
+			// files, certificates before CRLs, before storing anything.
+			check := verify.NewTrustStore()
+			if err := addTrustEntries(check, db); err != nil {
+				return fmt.Errorf("stored trust anchors: %w", err)
+			}
+			for _, crls := range []bool{false, true} {
+				for _, f := range files {
+					for _, it := range f.items {
+						if (it.Kind == verify.KindCRL) != crls {
+							continue
+						}
+						if err := check.AddItems([]verify.TrustItem{it}, f.name); err != nil {
+							return usagef("%v", err)
+						}
+					}
+				}
+			}
+			counts := map[string]int{}
+			for _, f := range files {
+				for _, it := range f.items {
+					if err := db.PutTrust(it.Kind, it.DER, f.name); err != nil {
+						return err
+					}
+					counts[it.Kind]++
+				}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "imported %d certificates, %d master lists, %d CRLs; %d trusted certificates in total\n",
+				counts[verify.KindCertificate], counts[verify.KindMasterList], counts[verify.KindCRL], check.Len())
+			return nil
+		},
+	}
+}
+
+// trustListEntry is one row of `cccd trust list --json`.
+type trustListEntry struct {
+	Subject   string    `json:"subject"`
+	Country   string    `json:"country"`
+	SKI       string    `json:"ski"`
+	NotBefore time.Time `json:"not_before"`
+	NotAfter  time.Time `json:"not_after"`
+	Key       string    `json:"key"`
+	Source    string    `json:"source"`
+}
+
+func newTrustListCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the imported trusted certificates (subject, country, SKI, validity, source)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := openCache()
+			if err != nil {
+				return fmt.Errorf("open the data directory: %w", err)
+			}
+			defer db.Close()
+			rows, err := trustRows(db)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rows)
+			}
+			printTrustRows(out, rows)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+// trustRows lists every stored certificate, master-list certificates
+// included, labelled with the file it was imported from.
+func trustRows(db *cache.DB) ([]trustListEntry, error) {
+	entries, err := db.ListTrust()
+	if err != nil {
+		return nil, err
+	}
+	store := verify.NewTrustStore()
+	for _, e := range entries {
+		switch e.Kind {
+		case verify.KindCertificate:
+			if _, err := store.AddSource(e.DER, e.Source); err != nil {
+				return nil, fmt.Errorf("stored certificate from %s: %w", e.Source, err)
+			}
+		case verify.KindMasterList:
+			ml, err := verify.ParseMasterList(e.DER)
+			if err != nil {
+				return nil, fmt.Errorf("stored master list %s: %w", e.Source, err)
+			}
+			if _, err := ml.Verify(); err != nil {
+				return nil, fmt.Errorf("stored master list %s: %w", e.Source, err)
+			}
+			for _, c := range ml.Certificates {
+				if _, err := store.AddSource(c.Raw, e.Source+" (master list)"); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	rows := []trustListEntry{}
+	for _, a := range store.Anchors() {
+		rows = append(rows, trustListEntry{
+			Subject: a.Cert.SubjectString(), Country: a.Cert.Country(), SKI: hex.EncodeToString(a.Cert.SubjectKeyID),
+			NotBefore: a.Cert.NotBefore, NotAfter: a.Cert.NotAfter, Key: a.Cert.KeyDescription(), Source: a.Source,
+		})
+	}
+	return rows, nil
+}
+
+func printTrustRows(w io.Writer, rows []trustListEntry) {
+	if len(rows) == 0 {
+		fmt.Fprintln(w, "no trust anchors imported: add some with `cccd trust import FILE...`")
+		return
+	}
+	for _, r := range rows {
+		fmt.Fprintf(w, "%-2s  %s  %s..%s  %-22s  %s  [%s]\n", r.Country, r.SKI,
+			r.NotBefore.Format("2006-01-02"), r.NotAfter.Format("2006-01-02"), r.Key, r.Subject, r.Source)
+	}
+	fmt.Fprintf(w, "%d trusted certificates\n", len(rows))
+}
