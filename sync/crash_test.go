@@ -66,7 +66,7 @@ func TestSyncSurvivesSIGKILL(t *testing.T) {
 	key := rostertest.Key(1)
 	pub := key.Public().(ed25519.PublicKey)
 	t0 := time.Date(2026, 11, 29, 1, 0, 0, 0, time.UTC)
-	v1 := sorted(rostertest.Records(21, 20000, "v1"))
+	v1 := sorted(rostertest.Records(21, 10000, "v1"))
 	v2 := sorted(rostertest.Mutate(22, v1, 0.3, "v2"))
 
 	deltaFeed, snapFeed := t.TempDir(), t.TempDir()

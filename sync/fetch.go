@@ -137,9 +137,10 @@ func (s *Syncer) download(ctx context.Context, ref feed.Object, part, label stri
 			return fmt.Errorf("roster feed: reset partial download: %w", err)
 		}
 		have = 0
-	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable:
+	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable || resp.StatusCode == http.StatusPartialContent:
+		// The server's idea of the object differs from ours: start over next time.
 		f.Truncate(0)
-		return fmt.Errorf("%w: object %.12s… changed size on the server; retry", ErrUnavailable, ref.SHA256)
+		return fmt.Errorf("%w: object %.12s… answered %s to a resume; it will be fetched whole", ErrUnavailable, ref.SHA256, resp.Status)
 	default:
 		return fmt.Errorf("%w: %s answered %s for object %.12s…", ErrUnavailable, s.redactedURL(), resp.Status, ref.SHA256)
 	}
@@ -150,7 +151,7 @@ func (s *Syncer) download(ctx context.Context, ref feed.Object, part, label stri
 	if s.cfg.Progress != nil {
 		p := s.cfg.Progress(label, ref.Size, have)
 		defer p.Close()
-		w = io.MultiWriter(f, p)
+		w = io.MultiWriter(f, ignoreErrors{p})
 	}
 	// Read at most one byte beyond the expected size: a longer body is a
 	// hash mismatch, not a reason to fill the disk.
@@ -224,4 +225,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	*c.n += int64(n)
 	return n, err
+}
+
+// ignoreErrors keeps a failing progress display from failing a download.
+type ignoreErrors struct{ w io.Writer }
+
+func (i ignoreErrors) Write(p []byte) (int, error) {
+	i.w.Write(p)
+	return len(p), nil
 }

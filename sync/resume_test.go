@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -101,8 +100,8 @@ func TestResumeInterruptedDownload(t *testing.T) {
 			if objectBytes != want {
 				t.Errorf("object bytes sent %d, want %d", objectBytes, want)
 			}
-			if ents, _ := os.ReadDir(work); len(ents) != 1 || !strings.HasSuffix(ents[0].Name(), ".zst") {
-				t.Errorf("work dir after success: %v", ents)
+			if ents, _ := os.ReadDir(work); len(ents) != 0 {
+				t.Errorf("work dir keeps %v after success", ents)
 			}
 		})
 	}

@@ -207,7 +207,7 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 		if res, err = s.update(ctx, cur, m); err != nil {
 			return res, err
 		}
-		s.cleanWorkDir(m)
+		s.cleanWorkDir()
 	} else {
 		res.Mode = ModeUpToDate
 	}
@@ -264,20 +264,15 @@ func (s *Syncer) saveState(st httpState) {
 	}
 }
 
-// cleanWorkDir removes downloads that the current manifest no longer lists.
-func (s *Syncer) cleanWorkDir(m *feed.Manifest) {
-	keep := map[string]bool{m.Snapshot.SHA256: true}
-	for _, d := range m.Deltas {
-		keep[d.SHA256] = true
-	}
+// cleanWorkDir removes every download once the roster holds what they
+// carried: a later publication needs new objects anyway.
+func (s *Syncer) cleanWorkDir() {
 	ents, err := os.ReadDir(s.cfg.WorkDir)
 	if err != nil {
 		return
 	}
 	for _, e := range ents {
-		name := e.Name()
-		sha := strings.TrimSuffix(strings.TrimSuffix(name, ".part"), ".zst")
-		if sha != name && !keep[sha] {
+		if name := e.Name(); strings.HasSuffix(name, ".part") || strings.HasSuffix(name, ".zst") {
 			os.Remove(filepath.Join(s.cfg.WorkDir, name))
 		}
 	}
