@@ -43,6 +43,45 @@ func Passive(sod []byte, dgs map[int][]byte, trust *TrustStore, at time.Time) *R
 		return r
 	}
 
+	checkSigner(r, sd)
+	checkHashes(r, lso, dgs)
+	if r.DS == nil {
+		return r
+	}
+	checkCountry(r, dgs[1])
+	checkTrust(r, sd, trust, at)
+	return r
+}
+
+// CardSecurity authenticates EF.CardSecurity (BSI TR-03110: CMS SignedData
+// over SecurityInfos, eContentType id-SecurityObject) the way Passive
+// authenticates an SOD: signature by the embedded DS, DS → CSCA chain at
+// signing time. It returns the signed SecurityInfos (nil unless the
+// signature verified) and a Result without data-group hashes. A PACE-CAM
+// verdict counts only when the status is not failed and securityInfos is
+// the content the chip's key was taken from.
+func CardSecurity(cs []byte, trust *TrustStore, at time.Time) (securityInfos []byte, r *Result) {
+	r = newResult()
+	defer r.finish()
+	sd, err := parseSignedData(cs, trust.parseCertificateCached)
+	if err != nil {
+		r.addReason(ReasonSODMalformed)
+		return nil, r
+	}
+	if !sd.EContentType.Equal(OIDSecurityObject) {
+		r.addReason(ReasonSODContentType)
+		return nil, r
+	}
+	checkSigner(r, sd)
+	if r.DS == nil {
+		return nil, r
+	}
+	checkTrust(r, sd, trust, at)
+	return sd.EContent, r
+}
+
+// checkSigner verifies the CMS signature and records the DS certificate.
+func checkSigner(r *Result, sd *SignedData) {
 	ds, err := sd.VerifySignature()
 	switch {
 	case err == nil:
@@ -59,13 +98,10 @@ func Passive(sod []byte, dgs map[int][]byte, trust *TrustStore, at time.Time) *R
 		r.Passive.Signature = SignatureInvalid
 		r.addReason(ReasonSODSignatureInvalid)
 	}
+}
 
-	checkHashes(r, lso, dgs)
-	if r.DS == nil {
-		return r
-	}
-	checkCountry(r, dgs[1])
-
+// checkTrust validates the DS against the trust store at signing time.
+func checkTrust(r *Result, sd *SignedData, trust *TrustStore, at time.Time) {
 	T, haveST := sd.SignerInfos[0].SigningTime()
 	if !haveST {
 		T = at
@@ -80,7 +116,6 @@ func Passive(sod []byte, dgs map[int][]byte, trust *TrustStore, at time.Time) *R
 		r.CSCA = ch.csca
 		r.Passive.CSCA = ch.csca.SubjectString()
 	}
-	return r
 }
 
 // checkHashes compares every data group read with the SOD: listed and

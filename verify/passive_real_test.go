@@ -206,3 +206,27 @@ func indexOf(hay, needle []byte) int {
 func indexFromEnd(hay, needle []byte) int {
 	return len(hay) - (indexOf(hay, needle) + len(needle))
 }
+
+func TestCardSecurityResult(t *testing.T) {
+	ts := realTrust(t)
+	for _, c := range []string{"DE", "FI"} {
+		cs := testenv.ReadShared(t, "pa/gmrtd-sods/"+c+"_EF_CardSecurity.bin")
+		content, r := CardSecurity(cs, ts, time.Now())
+		if r.Passive.Signature != SignatureValid || r.DS == nil || len(content) == 0 {
+			t.Fatalf("%s: %s %v", c, r.Passive.Signature, r.Reasons)
+		}
+		_, r = CardSecurity(cs, ts, r.DS.NotBefore.Add(24*time.Hour))
+		if r.Status != StatusVerified {
+			t.Errorf("%s at DS start: %s %v", c, r.Status, r.Reasons)
+		}
+		bad := slices.Clone(cs)
+		bad[len(bad)-5] ^= 1 // inside the signature
+		if content, r := CardSecurity(bad, ts, time.Now()); r.Status != StatusFailed || content != nil {
+			t.Errorf("%s tampered: %s", c, r.Status)
+		}
+	}
+	// An SOD is not a CardSecurity.
+	if _, r := CardSecurity(testenv.ReadShared(t, "pa/gmrtd-sods/DE_EF_SOD.bin")[4:], ts, time.Now()); !slices.Contains(r.Reasons, ReasonSODContentType) {
+		t.Errorf("SOD as CardSecurity: %v", r.Reasons)
+	}
+}
