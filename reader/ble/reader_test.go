@@ -25,7 +25,7 @@ func newRig(t *testing.T, readerKey, fakeKey []byte) *rig {
 		func(ctx context.Context, addr string) (GATTLink, error) {
 			g.dials.Add(1)
 			return g.fake, nil
-		}, WithTimeout(300*time.Millisecond))
+		}, WithTimeout(2*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

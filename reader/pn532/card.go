@@ -14,8 +14,12 @@ type Card struct {
 	r      *Reader
 	gen    uint64
 	target Target
+	rate   int
 	closed bool
 }
+
+// BitRate returns the RF bit rate in kbps negotiated at Connect.
+func (c *Card) BitRate() int { return c.rate }
 
 var (
 	_ reader.Card                   = (*Card)(nil)

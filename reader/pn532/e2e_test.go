@@ -30,7 +30,8 @@ func startBench(t *testing.T, chip sim.Chip, opts pn532emu.Options, cfg pn532.Co
 	t.Cleanup(b.Close)
 	cfg.Path = b.Path
 	if cfg.ReadTimeout == 0 {
-		cfg.ReadTimeout = 400 * time.Millisecond
+		// Generous: the test machine may be heavily loaded.
+		cfg.ReadTimeout = 2 * time.Second
 	}
 	r, err := pn532.New(cfg)
 	if err != nil {
@@ -88,15 +89,18 @@ func TestEndToEndExchange(t *testing.T) {
 	big := pattern(700, 3)
 	tests := []struct {
 		name  string
-		chunk int // both directions; 0 = default 252 (normal frames)
+		chunk int  // both directions; 0 = default 252 (normal frames)
+		ta    byte // ATS TA(1) of the card; 0 = 106 kbps only
+		max   int  // Config.MaxBitRate
+		rate  int  // bit rate expected after Connect
 	}{
-		{"normal frames", 0},
-		{"extended frames", 262},
-		{"small chunks", 40},
+		{"normal frames", 0, 0, 0, 106},
+		{"extended frames at 424 kbps", 262, 0xB3, 0, 424},
+		{"small chunks capped at 212 kbps", 40, 0xB3, 212, 212},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b, r := startBench(t, &testChip{}, pn532emu.Options{Chunk: tc.chunk}, pn532.Config{Chunk: tc.chunk})
+			b, r := startBench(t, &testChip{}, pn532emu.Options{Chunk: tc.chunk, TA: tc.ta}, pn532.Config{Chunk: tc.chunk, MaxBitRate: tc.max})
 			ctx := testCtx(t)
 			if r.Name() != "pn532:"+b.Path {
 				t.Fatalf("Name = %q", r.Name())
@@ -106,6 +110,9 @@ func TestEndToEndExchange(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
+			if got, emu := c.(*pn532.Card).BitRate(), b.Emulator().Stats().BitRate; got != tc.rate || emu != tc.rate {
+				t.Fatalf("bit rate: driver %d, emulator %d, want %d kbps", got, emu, tc.rate)
+			}
 			ats := c.(*pn532.Card).ATS()
 			if !bytes.HasSuffix(ats, []byte("CCCDTEST")) || int(ats[0]) != len(ats) {
 				t.Fatalf("ATS % X does not carry the chip's historical bytes", ats)
@@ -255,12 +262,12 @@ func TestFirmwareAndProbe(t *testing.T) {
 		t.Fatalf("Connect with empty field: %v, want ErrNoCard", err)
 	}
 	r.Close()
-	if err := pn532.Probe(ctx, pn532.Config{Path: b.Path, ReadTimeout: 300 * time.Millisecond}); err != nil {
+	if err := pn532.Probe(ctx, pn532.Config{Path: b.Path, ReadTimeout: 2 * time.Second}); err != nil {
 		t.Fatalf("Probe: %v", err)
 	}
 
 	other, _ := startBench(t, nil, pn532emu.Options{Firmware: pn532.Firmware{IC: 0x33, Version: 2}}, pn532.Config{})
-	if err := pn532.Probe(ctx, pn532.Config{Path: other.Path, ReadTimeout: 300 * time.Millisecond}); !errors.Is(err, pn532.ErrNotPN532) {
+	if err := pn532.Probe(ctx, pn532.Config{Path: other.Path, ReadTimeout: 2 * time.Second}); !errors.Is(err, pn532.ErrNotPN532) {
 		t.Fatalf("Probe of a PN533: %v, want ErrNotPN532", err)
 	}
 	if err := pn532.Probe(ctx, pn532.Config{Path: b.Path + ".missing"}); !errors.Is(err, reader.ErrNoReader) {

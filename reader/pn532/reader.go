@@ -40,6 +40,10 @@ type Config struct {
 	// chains them, but whether a PN532 relays extended responses of a real
 	// chip is unverified on hardware.
 	ExtendedLength bool
+	// MaxBitRate caps the RF bit rate in kbps (106, 212 or 424): after
+	// activation the driver raises the rate with InPSL to the fastest the
+	// card's ATS allows, up to this. Default 424; 106 keeps the default rate.
+	MaxBitRate int
 	// Open opens the port; default OpenSerial. Tests substitute it.
 	Open func(path string, baud int) (Port, error)
 	// Logger receives debug traces of retries; default slog.Default().
@@ -70,6 +74,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Chunk <= 0 || c.Chunk > MaxExtendedData-2 {
 		c.Chunk = DefaultChunk
+	}
+	if c.MaxBitRate == 0 {
+		c.MaxBitRate = 424
 	}
 	if c.Open == nil {
 		c.Open = OpenSerial
@@ -169,8 +176,20 @@ func (r *Reader) Connect(ctx context.Context) (reader.Card, error) {
 		_ = l.inRelease(ctx, t.Tg)
 		return nil, fmt.Errorf("%w: pn532: the card on %s is not ISO 14443-4 (SAK 0x%02X); is it a CCCD?", reader.ErrUnsupported, r.cfg.Path, t.SelRes)
 	}
+	rate := 106
+	if code, ok := t.MaxRate(r.cfg.MaxBitRate); ok {
+		// A failed PSL leaves the card at 106 kbps (ISO 14443-4 §5.6): go on.
+		if err := l.inPSL(ctx, t.Tg, code); err != nil {
+			r.cfg.Logger.Debug("pn532: InPSL failed; staying at 106 kbps", "port", r.cfg.Path, "err", err)
+			if errors.Is(err, errPortDead) {
+				return nil, r.failLocked(err)
+			}
+		} else {
+			rate = rateKbps(code)
+		}
+	}
 	r.gen++
-	return &Card{r: r, gen: r.gen, target: *t}, nil
+	return &Card{r: r, gen: r.gen, target: *t, rate: rate}, nil
 }
 
 // ensureLinkLocked opens and initialises the port if it is closed.

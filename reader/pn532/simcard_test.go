@@ -54,13 +54,16 @@ func TestReadSimulatedCard(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			b, r := startBench(t, chip, pn532emu.Options{}, pn532.Config{ExtendedLength: tc.ext})
+			b, r := startBench(t, chip, pn532emu.Options{TA: 0xB3}, pn532.Config{ExtendedLength: tc.ext})
 			ctx := testCtx(t)
 			c, err := r.Connect(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer c.Close()
+			if rate := c.(*pn532.Card).BitRate(); rate != 424 {
+				t.Fatalf("bit rate %d kbps, want 424", rate)
+			}
 			s := icao.NewSession(c)
 			if err := icao.SelectApplication(ctx, s); err != nil {
 				t.Fatalf("select: %v", err)

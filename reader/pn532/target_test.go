@@ -95,3 +95,31 @@ func TestStatusError(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxRate(t *testing.T) {
+	tests := []struct {
+		name  string
+		ats   []byte
+		limit int
+		code  byte
+		ok    bool
+	}{
+		{"no ATS", nil, 424, br106, false},
+		{"no TA(1)", []byte{0x05, 0x68, 0x70, 0x02, 0x00}, 424, br106, false},
+		{"TA 80: 106 only", []byte{0x05, 0x78, 0x80, 0x70, 0x02}, 424, br106, false},
+		{"TA B3: up to 424", []byte{0x05, 0x78, 0xB3, 0x70, 0x02}, 424, br424, true},
+		{"TA B3 capped at 212", []byte{0x05, 0x78, 0xB3, 0x70, 0x02}, 212, br212, true},
+		{"TA B3 capped at 106", []byte{0x05, 0x78, 0xB3, 0x70, 0x02}, 106, br106, false},
+		{"TA 91: 212 both ways", []byte{0x05, 0x78, 0x91, 0x70, 0x02}, 424, br212, true},
+		{"TA A1: 424 one way only, 212 the other", []byte{0x05, 0x78, 0xA1, 0x70, 0x02}, 424, br106, false},
+		{"TA F7 (ACR122L trace card)", []byte{0x07, 0x77, 0xF7, 0x80, 0x02, 0x47, 0x65}, 424, br424, true},
+		{"truncated ATS", []byte{0x02, 0x78}, 424, br106, false},
+	}
+	for _, tc := range tests {
+		tg := &Target{ATS: tc.ats}
+		code, ok := tg.MaxRate(tc.limit)
+		if code != tc.code || ok != tc.ok {
+			t.Errorf("%s: MaxRate = %d, %v; want %d, %v", tc.name, code, ok, tc.code, tc.ok)
+		}
+	}
+}

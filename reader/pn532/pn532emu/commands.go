@@ -43,6 +43,8 @@ func (e *Emulator) execute(cmd byte, p []byte) (resp []byte, ok bool) {
 		return e.listTarget(p)
 	case pn532.CmdInDataExchange:
 		return e.dataExchange(p)
+	case pn532.CmdInPSL:
+		return e.psl(p)
 	case pn532.CmdInDeselect:
 		if len(p) != 1 {
 			return nil, false
@@ -84,23 +86,24 @@ func (e *Emulator) listTarget(p []byte) ([]byte, bool) {
 		NFCID: []byte{0x08, 0x5A, 0xC3, e.uid},
 	}
 	if e.flags&0x10 != 0 { // automatic RATS
-		t.ATS = atsFromATR(atr)
+		t.ATS = atsFromATR(atr, e.opts.TA)
 	}
+	e.stats.BitRate = 106
 	return pn532.AppendTargetA(nil, t), true
 }
 
 // atsFromATR builds an ATS (TL T0 TA TB TC historical bytes) carrying the
 // historical bytes of a PC/SC contactless pseudo-ATR 3B 8n 80 01 <hist> TCK.
-func atsFromATR(atr []byte) []byte {
+func atsFromATR(atr []byte, ta byte) []byte {
 	var hist []byte
 	if len(atr) >= 4 && atr[0] == 0x3B && atr[1]&0xF0 == 0x80 && atr[2] == 0x80 && atr[3] == 0x01 {
 		if k := int(atr[1] & 0x0F); len(atr) >= 4+k {
 			hist = atr[4 : 4+k]
 		}
 	}
-	// T0 0x78: TA, TB, TC present, FSCI 8 (256 bytes); TA 0x80 (106 only);
+	// T0 0x78: TA, TB, TC present, FSCI 8 (256 bytes); TA as configured;
 	// TB 0x70 (FWI 7); TC 0x02 (CID not supported).
-	ats := []byte{byte(5 + len(hist)), 0x78, 0x80, 0x70, 0x02}
+	ats := []byte{byte(5 + len(hist)), 0x78, ta, 0x70, 0x02}
 	return append(ats, hist...)
 }
 
@@ -144,4 +147,20 @@ func (e *Emulator) nextChunk() []byte {
 	out := append([]byte{status}, e.tx[:n]...)
 	e.tx = e.tx[n:]
 	return out
+}
+
+// psl answers InPSL: Tg, BRit, BRti, each rate allowed by the card's TA(1).
+func (e *Emulator) psl(p []byte) ([]byte, bool) {
+	if len(p) != 3 || p[1] > 2 || p[2] > 2 {
+		return nil, false
+	}
+	if !e.active || p[0] != 1 {
+		return []byte{statusNotValid}, true
+	}
+	allowed := map[byte]bool{0: true, 1: e.opts.TA&0x11 == 0x11, 2: e.opts.TA&0x22 == 0x22}
+	if !allowed[p[1]] || !allowed[p[2]] {
+		return []byte{0x10}, true // invalid parameter
+	}
+	e.stats.BitRate = 106 << p[1]
+	return []byte{statusOK}, true
 }

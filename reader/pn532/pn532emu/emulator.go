@@ -18,6 +18,10 @@ type Options struct {
 	Chunk int
 	// Firmware is what GetFirmwareVersion reports; default PN532 v1.6.
 	Firmware pn532.Firmware
+	// TA is the TA(1) byte of the ATS the emulated card sends: the bit
+	// rates it accepts. Default 0x80 (106 kbps only); 0xB3 allows 212 and
+	// 424 both ways.
+	TA byte
 	// AwakeAtStart skips the LowVbat state, so frames are answered without a
 	// preceding 0x55 wake-up.
 	AwakeAtStart bool
@@ -32,6 +36,7 @@ type Stats struct {
 	NacksReceived int // NACK frames from the host
 	AcksReceived  int // ACK frames (aborts) from the host
 	Wakeups       int // transitions out of LowVbat
+	BitRate       int // kbps set by the last InPSL (106 after activation)
 }
 
 // Emulator is one emulated PN532 with an optional card in its field.
@@ -62,6 +67,9 @@ type faults struct {
 func New(port io.ReadWriteCloser, chip sim.Chip, opts Options) *Emulator {
 	if opts.Chunk <= 0 || opts.Chunk > pn532.MaxExtendedData-2 {
 		opts.Chunk = pn532.DefaultChunk
+	}
+	if opts.TA == 0 {
+		opts.TA = 0x80
 	}
 	if opts.Firmware == (pn532.Firmware{}) {
 		opts.Firmware = pn532.Firmware{IC: 0x32, Version: 1, Revision: 6, Support: 0x07}

@@ -28,6 +28,9 @@ type SocatPair struct {
 
 var ptyLine = regexp.MustCompile(`PTY is (/dev/pts/\d+)`)
 
+// socatSpecial are characters socat's address parser gives a meaning to.
+const socatSpecial = ",:!;\"'\\{}[]()%"
+
 // StartSocat runs `socat -d -d pty,raw,echo=0,link=Dir/ttyA
 // pty,raw,echo=0,link=Dir/ttyB` and waits until both ends exist and socat
 // is forwarding. socatPath is the socat binary ("" looks it up in PATH).
@@ -38,6 +41,9 @@ func StartSocat(ctx context.Context, socatPath, dir string) (*SocatPair, error) 
 			return nil, fmt.Errorf("pn532emu: socat not installed: %w", err)
 		}
 		socatPath = p
+	}
+	if strings.ContainsAny(dir, socatSpecial) {
+		return nil, fmt.Errorf("pn532emu: directory %q holds a character socat parses (%s); use another", dir, socatSpecial)
 	}
 	s := &SocatPair{Dir: dir, A: filepath.Join(dir, "ttyA"), B: filepath.Join(dir, "ttyB"), done: make(chan struct{})}
 	// Stale links from a killed socat would point at recycled pts numbers.
@@ -76,9 +82,11 @@ func (s *SocatPair) watch(stderr interface{ Read([]byte) (int, error) }, ready c
 	defer close(s.done)
 	sc := bufio.NewScanner(stderr)
 	var pts []string
+	var last string
 	sent := false
 	for sc.Scan() {
 		line := sc.Text()
+		last = line
 		if m := ptyLine.FindStringSubmatch(line); m != nil {
 			pts = append(pts, m[1])
 		}
@@ -90,7 +98,7 @@ func (s *SocatPair) watch(stderr interface{ Read([]byte) (int, error) }, ready c
 	}
 	_ = s.cmd.Wait()
 	if !sent {
-		ready <- fmt.Errorf("pn532emu: socat exited before its PTYs were ready (found %d)", len(pts))
+		ready <- fmt.Errorf("pn532emu: socat exited before its PTYs were ready (found %d; last message %q)", len(pts), last)
 	}
 }
 
