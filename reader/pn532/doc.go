@@ -5,8 +5,8 @@
 // The wire format follows the PN532 User Manual UM0701-02 as implemented by
 // libnfc (pn53x.c, pn532_uart.c): normal and extended information frames,
 // ACK/NACK frames, the 0x55 wake-up, SAMConfiguration, RFConfiguration,
-// InListPassiveTarget, InDataExchange with MI chaining in both directions and
-// InRelease. Frame-level faults are retried (NACK, retransmit, abort by ACK);
+// InListPassiveTarget, InPSL (bit rate up to 424 kbps as the ATS allows),
+// InDataExchange with MI chaining in both directions and InRelease. Frame-level faults are retried (NACK, retransmit, abort by ACK);
 // what cannot be recovered maps onto the reader package's sentinel errors.
 //
 // A Reader is safe for concurrent use; its Card is not (one APDU at a time).
