@@ -133,8 +133,12 @@ func (r *Reader) Connect(ctx context.Context) (reader.Card, error) {
 	if err != nil {
 		return nil, r.failLocked(s, err)
 	}
-	if err := slotError(m.Param); err != nil || len(m.Data) == 0 {
+	serr := slotError(m.Param)
+	if errors.Is(serr, reader.ErrCardRemoved) || (serr == nil && len(m.Data) == 0) {
 		return nil, fmt.Errorf("%w: ble: no card on %s; lay the card on the reader", reader.ErrNoCard, r.Name())
+	}
+	if serr != nil {
+		return nil, fmt.Errorf("ble: powering the card on %s: %w; lift the card and retry", r.Name(), serr)
 	}
 	r.gen++
 	return &Card{r: r, s: s, gen: r.gen, leaves: r.leaves.Load(), atr: m.Data}, nil
