@@ -7,7 +7,9 @@ var AID = []byte{0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01}
 
 // File names an elementary file of the chip: its name in Files and in
 // sim.Profile, its file identifier and short file identifier, and whether it
-// lives under the master file (outside the eMRTD application).
+// lives under the master file (outside the eMRTD application). Files and
+// SFIs are looked up in the current DF, so an InMF file is read after
+// SelectMF and the others after SelectApplication.
 type File struct {
 	Name string
 	FID  uint16
