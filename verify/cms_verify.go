@@ -53,6 +53,8 @@ func (sd *SignedData) VerifySignature(extra ...*Certificate) (*Certificate, erro
 	return nil, lastErr
 }
 
+const maxSignerCandidates = 4
+
 // signerCandidates lists the certificates that may be the signer, best
 // first. Matching is tolerant because real SODs differ from their DS
 // certificates in RDN order (MY) and string types (UA): by SKI; by serial
@@ -78,6 +80,11 @@ func (sd *SignedData) signerCandidates(si *SignerInfo, extra []*Certificate) []*
 	out := append(exact, serial...)
 	if len(out) == 0 && len(sd.Certificates) == 1 {
 		out = sd.Certificates
+	}
+	// Each candidate costs a signature check; a hostile SOD could embed
+	// thousands of look-alikes. Real ones embed one.
+	if len(out) > maxSignerCandidates {
+		out = out[:maxSignerCandidates]
 	}
 	return out
 }

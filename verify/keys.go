@@ -54,6 +54,8 @@ func ParsePublicKey(spki []byte) (crypto.PublicKey, error) {
 	return nil, fmt.Errorf("%w: %s", ErrUnsupportedKey, alg.Algorithm)
 }
 
+const maxRSABits = 8192
+
 func parseRSAKey(b []byte) (*rsa.PublicKey, error) {
 	in := cryptobyte.String(b)
 	var seq cryptobyte.String
@@ -64,6 +66,11 @@ func parseRSAKey(b []byte) (*rsa.PublicKey, error) {
 	e, ok2 := readInteger(&seq)
 	if !ok1 || !ok2 || n.Sign() <= 0 || e.Sign() <= 0 || !e.IsInt64() || e.Int64() > 1<<31-1 || e.Int64() < 3 {
 		return nil, fmt.Errorf("%w: RSA modulus or exponent", ErrMalformed)
+	}
+	// eMRTD keys are 1024–4096 bits; larger ones would only make hostile
+	// input expensive to check.
+	if n.BitLen() > maxRSABits {
+		return nil, fmt.Errorf("%w: RSA modulus of %d bits", ErrUnsupportedKey, n.BitLen())
 	}
 	return &rsa.PublicKey{N: n, E: int(e.Int64())}, nil
 }
