@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -98,15 +99,16 @@ func newRosterSyncCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			dir := rosterFeedDataDir(cfg)
-			if dir == "" {
-				return usagef("no data directory: pass --data DIR or set data_dir in the config")
-			}
-			db, err := cache.Open(filepath.Join(dir, rosterFeedDBName))
+			db, err := openCache()
 			if err != nil {
+				var coded *codedError
+				if errors.As(err, &coded) {
+					return err // a bad --config or --data keeps its usage code
+				}
 				return withCode(exitRoster, err)
 			}
 			defer db.Close()
+			dir := filepath.Dir(db.Path())
 			// The outcome is printed; log lines would only repeat it.
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 			scfg := cccdsync.Config{URL: from, PublicKey: pub, WorkDir: filepath.Join(dir, "feed"), Logger: quiet}
@@ -129,17 +131,6 @@ func newRosterSyncCmd() *cobra.Command {
 	c.Flags().StringVar(&from, "from", "", "feed URL (directory holding manifest.json); default roster.feed_url")
 	c.Flags().StringVar(&pubPath, "pubkey", "", "publisher Ed25519 public key, SPKI PEM; default roster.publisher_key")
 	return c
-}
-
-// rosterFeedDBName is the cache file in the data directory.
-const rosterFeedDBName = "cccd.db"
-
-// rosterFeedDataDir is --data, else the config's data_dir.
-func rosterFeedDataDir(cfg config.Config) string {
-	if global.dataDir != "" {
-		return global.dataDir
-	}
-	return cfg.DataDir
 }
 
 func readPrivateKey(path string) (ed25519.PrivateKey, error) {

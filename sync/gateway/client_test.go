@@ -268,3 +268,33 @@ func TestNoSecretsOrPersonalDataLeak(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenTTL: a token older than TokenTTL (or the gateway's expires_in)
+// is replaced before use, without a refused lookup.
+func TestTokenTTL(t *testing.T) {
+	gw := newFake(t)
+	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+	c, err := gateway.New(gateway.Config{URL: gw.BaseURL(), Username: username, Password: password,
+		StaffName: staffName, StaffID: staffID, TokenTTL: 10 * time.Minute,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := gateway.Query{MaThe: "GD4010000000000", HoTen: "Trần Văn A", NgaySinh: "05/03/1994"}
+	steps := []struct {
+		advance    time.Duration
+		wantTokens int64
+	}{{0, 1}, {9 * time.Minute, 1}, {2 * time.Minute, 2}, {time.Minute, 2}}
+	for i, st := range steps {
+		now = now.Add(st.advance)
+		if _, err := c.Check(context.Background(), q); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if got := gw.TokenCalls.Load(); got != st.wantTokens {
+			t.Errorf("step %d: %d token requests, want %d", i, got, st.wantTokens)
+		}
+	}
+	if gw.Unauthorized.Load() != 0 {
+		t.Errorf("%d lookups refused", gw.Unauthorized.Load())
+	}
+}
