@@ -51,6 +51,12 @@ func RetailMAC(key, msg []byte) ([]byte, error) {
 	}
 	k1, _ := des.NewCipher(key[:8])
 	k2, _ := des.NewCipher(key[8:16])
+	return retailMAC(k1, k2, msg), nil
+}
+
+// retailMAC is RetailMAC with the two DES key schedules prepared; msg is a
+// non-empty multiple of 8 bytes.
+func retailMAC(k1, k2 cipher.Block, msg []byte) []byte {
 	h := make([]byte, 8)
 	for i := 0; i < len(msg); i += 8 {
 		subtle.XORBytes(h, h, msg[i:i+8])
@@ -58,7 +64,7 @@ func RetailMAC(key, msg []byte) ([]byte, error) {
 	}
 	k2.Decrypt(h, h)
 	k1.Encrypt(h, h)
-	return h, nil
+	return h
 }
 
 // AESCMAC computes the full 16-byte AES-CMAC of msg (NIST SP 800-38B,

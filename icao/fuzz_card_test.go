@@ -10,8 +10,10 @@ import (
 
 // FuzzCardProcess feeds arbitrary APDUs to the simulated chip, in plain and,
 // after a real BAC, wrapped in valid secure messaging so they reach every
-// handler: the chip must answer each with at least a status word and never
-// panic. Input: a mode byte, then APDUs as length-prefixed records.
+// handler: the chip must answer each with at least a status word, never
+// panic, and afterwards still accept a fresh BAC and serve EF.COM. Input: a
+// mode byte (bit 0: BAC first, bit 1: wrap the APDUs in SM, bit 2: extended
+// length), then APDUs as length-prefixed records.
 func FuzzCardProcess(f *testing.F) {
 	seeds := [][]string{
 		{"00A4040C07A0000002471001", "00B09E0004", "00B0000012"},
@@ -84,6 +86,17 @@ func FuzzCardProcess(f *testing.F) {
 			if len(resp) < 2 {
 				t.Fatalf("answer %X to %X has no status word", resp, apdu)
 			}
+		}
+		// Whatever came before, a new access control brings the chip back.
+		s := icao.NewSession(rc)
+		if err := icao.SelectApplication(ctx, s); err != nil {
+			t.Fatalf("select application after the fuzz input: %v", err)
+		}
+		if err := icao.BAC(ctx, s, info); err != nil {
+			t.Fatalf("BAC after the fuzz input: %v", err)
+		}
+		if _, err := icao.ReadFile(ctx, s, icao.FileCOM); err != nil {
+			t.Fatalf("EF.COM after the fuzz input: %v", err)
 		}
 	})
 }

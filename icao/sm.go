@@ -2,6 +2,7 @@ package icao
 
 import (
 	"crypto/cipher"
+	"crypto/des"
 	"errors"
 	"fmt"
 
@@ -36,7 +37,8 @@ var (
 type SecureMessaging struct {
 	alg    Cipher
 	enc    cipher.Block
-	macKey []byte       // 3DES: K1‖K2 for the retail MAC
+	macK1  cipher.Block // 3DES: the retail MAC's DES keys K1 and K2
+	macK2  cipher.Block
 	macBlk cipher.Block // AES: CMAC key schedule
 	ssc    []byte
 
@@ -56,7 +58,8 @@ func NewSecureMessaging(alg Cipher, ksEnc, ksMac, ssc []byte) (*SecureMessaging,
 		if len(ksMac) != 16 {
 			return nil, fmt.Errorf("icao: secure messaging MAC key: %w: 3DES takes 16 bytes, got %d", ErrBadKey, len(ksMac))
 		}
-		sm.macKey = append([]byte(nil), ksMac...)
+		sm.macK1, _ = des.NewCipher(ksMac[:8]) // 8-byte keys never fail
+		sm.macK2, _ = des.NewCipher(ksMac[8:])
 	} else {
 		if sm.macBlk, err = NewBlock(alg, ksMac); err != nil {
 			return nil, fmt.Errorf("icao: secure messaging MAC key: %w", err)
@@ -103,8 +106,7 @@ func (sm *SecureMessaging) mac(parts ...[]byte) []byte {
 	}
 	msg = Pad(msg, sm.alg.BlockSize())
 	if sm.alg == Cipher3DES {
-		m, _ := RetailMAC(sm.macKey, msg) // key length checked in the constructor
-		return m
+		return retailMAC(sm.macK1, sm.macK2, msg)
 	}
 	return cmac(sm.macBlk, msg)[:8]
 }

@@ -46,7 +46,7 @@ func TestSM3DESAppendixD4(t *testing.T) {
 			v.check("ssc", sm.SSC())
 			n := Pad(append(sm.SSC(), m...), 8)
 			v.check("n", n)
-			cc, _ := RetailMAC(sm.macKey, n)
+			cc, _ := RetailMAC(ksMac, n)
 			v.check("cc", cc)
 			v.check("do8e", append([]byte{0x8E, 0x08}, cc...))
 			v.check("protected_capdu", wrapped.Bytes())
@@ -69,7 +69,7 @@ func TestSM3DESAppendixD4(t *testing.T) {
 			body := rapdu[:len(rapdu)-2]
 			k := Pad(append(sm.SSC(), body[:len(body)-10]...), 8)
 			v.check("k", k)
-			ccr, _ := RetailMAC(sm.macKey, k)
+			ccr, _ := RetailMAC(ksMac, k)
 			v.check("cc_response", ccr)
 			if _, ok := v.m["unprotected_rapdu"]; ok {
 				v.check("unprotected_rapdu", append(data, 0x90, 0x00))
