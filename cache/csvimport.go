@@ -91,11 +91,15 @@ func ParseRosterCSV(r io.Reader, fn func(line int, rec RosterRecord) error) erro
 	cr.ReuseRecord = true
 	var bad ImportError
 	header, err := cr.Read()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			bad.add(LineError{Line: 1, Reason: "empty file; expected a header line of field names"})
-			return &bad
-		}
+	var pe *csv.ParseError
+	switch {
+	case errors.Is(err, io.EOF):
+		bad.add(LineError{Line: 1, Reason: "empty file; expected a header line of field names"})
+		return &bad
+	case errors.As(err, &pe):
+		bad.add(LineError{Line: pe.StartLine, Reason: "malformed CSV header (" + pe.Err.Error() + ")"})
+		return &bad
+	case err != nil:
 		return fmt.Errorf("read roster header: %w", err)
 	}
 	cols, herrs := parseHeader(header)
@@ -111,8 +115,6 @@ func ParseRosterCSV(r io.Reader, fn func(line int, rec RosterRecord) error) erro
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
-		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			bad.add(LineError{Line: pe.StartLine, Reason: "malformed CSV (" + pe.Err.Error() + ")"})
 			continue
@@ -120,6 +122,7 @@ func ParseRosterCSV(r io.Reader, fn func(line int, rec RosterRecord) error) erro
 		if err != nil {
 			return fmt.Errorf("read roster file: %w", err)
 		}
+		line, _ := cr.FieldPos(0) // only valid for a record read without error
 		if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
 			continue // blank line
 		}
