@@ -153,3 +153,43 @@ func TestCardRemovedMidDG2(t *testing.T) {
 	}
 	checkFiles(t, p, again, allFiles...)
 }
+
+// plainTransport hides the reader's ExtendedLength report, as a transport
+// that cannot tell does.
+type plainTransport struct{ icao.Transport }
+
+// TestProbeExtendedLengthSim: without a report from the transport, the probe
+// (before BAC) finds out what the chip supports and the read uses it.
+func TestProbeExtendedLengthSim(t *testing.T) {
+	_, info := testMRZ()
+	ctx := context.Background()
+	for _, ext := range []bool{true, false} {
+		p := testProfile(ext, 0)
+		rc, err := sim.NewReader("sim", newSimCard(t, p), sim.WithExtendedLength(true)).Connect(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := icao.NewSession(plainTransport{rc})
+		if s.ExtendedLength() {
+			t.Fatal("extended length assumed before the probe")
+		}
+		got, err := s.ProbeExtendedLength(ctx)
+		if err != nil || got != ext {
+			t.Fatalf("chip ext=%v: probe = %v, %v", ext, got, err)
+		}
+		if err := icao.SelectApplication(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		if err := icao.BAC(ctx, s, info); err != nil {
+			t.Fatal(err)
+		}
+		files, err := icao.ReadDocument(ctx, s, icao.DocumentOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkFiles(t, p, files, allFiles...)
+		if ext && files.Stats.APDUs > 8 || !ext && files.Stats.APDUs < 100 {
+			t.Errorf("chip ext=%v: %d APDUs", ext, files.Stats.APDUs)
+		}
+	}
+}
