@@ -233,7 +233,9 @@ func (fr *fileReader) readBinary(ctx context.Context, off, n int) ([]byte, error
 	if ne > MaxExtendedNe {
 		ne = MaxExtendedNe
 	}
-	data, err := s.Transmit(ctx, Command{INS: 0xB1, Data: do54, Ne: ne})
+	// P1-P2 names the file by SFI (P1 00, P2 = SFI), which ISO 7816-4 and
+	// vsmartcard both accept; 0000 (current EF) for a file without one.
+	data, err := s.Transmit(ctx, Command{INS: 0xB1, P2: fr.f.SFI, Data: do54, Ne: ne})
 	if len(data) == 0 {
 		return nil, err
 	}
