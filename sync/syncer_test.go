@@ -21,7 +21,6 @@ import (
 type countingServer struct {
 	*httptest.Server
 	requests atomic.Int64
-	paths    []string
 	failNext atomic.Int64 // answer that many requests with 503
 }
 
@@ -30,7 +29,6 @@ func serveDir(t *testing.T, dir string) *countingServer {
 	fs := http.FileServer(http.Dir(dir))
 	cs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cs.requests.Add(1)
-		cs.paths = append(cs.paths, r.URL.Path)
 		if cs.failNext.Load() > 0 {
 			cs.failNext.Add(-1)
 			http.Error(w, "maintenance", http.StatusServiceUnavailable)

@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -39,7 +40,8 @@ func deliveryChild() int {
 		return 2
 	}
 	defer db.Close()
-	d, err := New(db, Config{WebhookURL: os.Getenv(envHook), Logger: quiet(), Interval: 20 * time.Millisecond,
+	fmt.Println("R")
+	d, err := New(reportingStore{db}, Config{WebhookURL: os.Getenv(envHook), Logger: quiet(), Interval: 20 * time.Millisecond,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -54,6 +56,7 @@ func deliveryChild() int {
 			fmt.Fprintln(os.Stderr, err)
 			return 2
 		}
+		fmt.Println("A")
 		d.Kick()
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -70,6 +73,43 @@ func deliveryChild() int {
 	}
 }
 
+// reportingStore tells the parent test about every delivery it records.
+type reportingStore struct{ *cache.DB }
+
+func (r reportingStore) MarkDelivered(seq uint64, at time.Time) error {
+	err := r.DB.MarkDelivered(seq, at)
+	if err == nil {
+		fmt.Println("D")
+	}
+	return err
+}
+
+// child is a running deliveryChild with its progress lines.
+type child struct {
+	cmd    *exec.Cmd
+	events chan string // "R" started, "A" appended, "D" delivered
+}
+
+// killAfter SIGKILLs the child once it has reported n events of kind, or
+// after timeout, and waits for it.
+func (c *child) killAfter(kind string, n int, timeout time.Duration) {
+	deadline := time.After(timeout)
+	for seen := 0; seen < n; {
+		select {
+		case e, ok := <-c.events:
+			if !ok {
+				n = 0
+			} else if e == kind {
+				seen++
+			}
+		case <-deadline:
+			n = 0
+		}
+	}
+	c.cmd.Process.Signal(syscall.SIGKILL)
+	c.cmd.Wait()
+}
+
 // TestNoCheckinLostAcrossSIGKILL: check-ins are appended while the webhook
 // is down; the delivering process is killed with SIGKILL at random moments
 // while the webhook flaps and then comes back; after a final run every
@@ -77,47 +117,61 @@ func deliveryChild() int {
 func TestNoCheckinLostAcrossSIGKILL(t *testing.T) {
 	his := newHIS(t)
 	dbPath := filepath.Join(t.TempDir(), "cccd.db")
-	start := func(appends int) *exec.Cmd {
+	start := func(appends int) *child {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), envChild+"=1", envDB+"="+dbPath, envHook+"="+his.URL,
 			envAppends+"="+strconv.Itoa(appends))
 		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		return cmd
+		c := &child{cmd: cmd, events: make(chan string, 1024)}
+		go func() {
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				c.events <- sc.Text()
+			}
+			close(c.events)
+		}()
+		return c
 	}
-	// Round 1: the HIS is down while the desk appends 40 check-ins; killed.
+	// Round 1: the HIS is down while the desk appends; killed after a
+	// random number of appends.
 	his.status.Store(503)
-	cmd := start(40)
-	time.Sleep(time.Duration(50+rand.IntN(100)) * time.Millisecond)
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	// Rounds 2-6: the HIS flaps, and thinks 3 ms per request so that kills
-	// land between a POST and its MarkDelivered.
+	start(40).killAfter("A", 10+rand.IntN(25), 30*time.Second)
+	// Rounds 2-6: the HIS flaps, and thinks 3 ms per request; while it is
+	// up the kill lands after a random number of deliveries, i.e. between a
+	// POST and its MarkDelivered as often as not.
 	his.delayMS.Store(3)
 	for round := 0; round < 5; round++ {
-		his.status.Store(0)
 		if round%2 == 1 {
 			his.status.Store(502)
+			start(10).killAfter("A", 1+rand.IntN(10), 30*time.Second)
+			continue
 		}
-		cmd := start(10)
-		time.Sleep(time.Duration(5+rand.IntN(60)) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
+		his.status.Store(0)
+		start(10).killAfter("D", 1+rand.IntN(8), 30*time.Second)
 	}
 	// Final run: the HIS is back; the child drains the outbox and exits.
 	his.status.Store(0)
-	cmd = start(0)
+	final := start(0)
+	go func() {
+		for range final.events {
+		}
+	}()
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { done <- final.cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
 			t.Fatalf("final delivery run: %v", err)
 		}
 	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
+		final.cmd.Process.Kill()
 		t.Fatal("final delivery run did not drain the outbox")
 	}
 
