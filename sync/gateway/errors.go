@@ -32,6 +32,7 @@ type ResultError struct {
 	Meaning  string
 }
 
+// Error names the endpoint, the code and its meaning; nothing personal.
 func (e *ResultError) Error() string {
 	return fmt.Sprintf("BHXH gateway %s: result %s (%s)", e.Endpoint, e.Code, e.Meaning)
 }
