@@ -197,10 +197,18 @@ func (a *Agent) startReadLocked(ctx context.Context, s *slot, key Key) {
 		defer a.wg.Done()
 		defer cancel()
 		a.read(rctx, r, key)
-		a.mu.Lock()
-		s.reading, s.cancel = false, nil
-		a.mu.Unlock()
+		a.finishRead(s.name)
 	}()
+}
+
+// finishRead marks the reader's read as over, before the result is
+// published so that a client refreshing on the result sees the card idle.
+func (a *Agent) finishRead(name string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if s, ok := a.slots[name]; ok {
+		s.reading, s.cancel = false, nil
+	}
 }
 
 func (a *Agent) open(name string) (reader.Reader, bool) {
@@ -223,6 +231,7 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 		a.mu.Lock()
 		if s, ok := a.slots[name]; ok {
 			s.lastErr = ue.Code
+			s.reading, s.cancel = false, nil
 		}
 		a.mu.Unlock()
 		a.publish("error", name, ue)
@@ -269,6 +278,7 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 	a.log.Info("card read", "reader", name, "access", res.Access, "verification", res.Verification.Status,
 		"eligibility", elig.Status, "apdus", res.Timing.APDUs, "ms", res.Timing.TotalMS, "checkin", seq,
 		"id", redact.ID(res.Document.IDNumber))
+	a.finishRead(name)
 	a.publish("result", name, ResultEvent{Seq: seq, Read: res, Eligibility: elig})
 	a.publish("checkin", name, map[string]any{"seq": seq})
 	if a.cfg.AfterCheckin != nil {

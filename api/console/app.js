@@ -11,7 +11,7 @@ const T = {
     keyHelp: "Đặt thẻ lên đầu đọc sau khi nhập. Enter để gửi.", resultTitle: "Kết quả",
     name: "Họ và tên", dob: "Ngày sinh", idNumber: "Số CCCD", confirm: "Xác nhận tiếp đón",
     recent: "Lượt tiếp đón gần đây", time: "Giờ", insurance: "BHYT", state: "Trạng thái",
-    noReaders: "Chưa có đầu đọc nào", empty: "trống", card: "có thẻ", reading: "đang đọc", waiting: "chờ mã CAN", error: "lỗi",
+    noReaders: "Chưa có đầu đọc nào", stEmpty: "trống", stCard: "có thẻ", stReading: "đang đọc", stWaiting: "chờ mã CAN", stError: "lỗi",
     insert: "Đặt thẻ", remove: "Rút thẻ",
     keySent: "Đã nhận mã. Đặt thẻ lên đầu đọc.", keyNeeded: "Có thẻ trên đầu đọc: nhập 6 số CAN in trên thẻ.",
     reading: "Đang đọc thẻ…", cardRemoved: "Thẻ đã được lấy ra.",
@@ -37,7 +37,7 @@ const T = {
     keyHelp: "Lay the card on the reader after typing. Enter to send.", resultTitle: "Result",
     name: "Full name", dob: "Date of birth", idNumber: "ID number", confirm: "Confirm check-in",
     recent: "Recent check-ins", time: "Time", insurance: "Insurance", state: "State",
-    noReaders: "No reader connected", empty: "empty", card: "card present", reading: "reading", waiting: "waiting for CAN", error: "error",
+    noReaders: "No reader connected", stEmpty: "empty", stCard: "card present", stReading: "reading", stWaiting: "waiting for CAN", stError: "error",
     insert: "Insert card", remove: "Remove card",
     keySent: "Key received. Lay the card on the reader.", keyNeeded: "A card is on the reader: type the 6-digit CAN printed on it.",
     reading: "Reading the card…", cardRemoved: "Card removed.",
@@ -113,7 +113,8 @@ function renderReaders() {
     const li = document.createElement("li");
     const dot = document.createElement("span");
     dot.className = "dot " + (r.state === "error" ? "error" : (r.state === "empty" ? "" : "card"));
-    li.append(dot, document.createTextNode(r.name + " — " + t(r.state === "waiting-key" ? "waiting" : r.state)));
+    const stateKey = { "empty": "stEmpty", "card": "stCard", "reading": "stReading", "waiting-key": "stWaiting", "error": "stError" }[r.state] || "stError";
+    li.append(dot, document.createTextNode(r.name + " — " + t(stateKey)));
     if (r.sim) {
       for (const action of ["insert", "remove"]) {
         const b = document.createElement("button");
@@ -191,7 +192,9 @@ async function refreshCheckins() {
     const tb = $("checkins"); tb.textContent = "";
     for (const c of list.slice(-10).reverse()) {
       const tr = document.createElement("tr");
-      const cells = [c.seq, (c.time || "").slice(11, 16), c.hoTen || "", (c.eligibility && c.eligibility.status) || "", c.confirmed ? t("confirmed") : t("pending")];
+      const es = (c.eligibility && c.eligibility.status) || "";
+      const esKey = { "eligible": "insEligible", "eligible-provisional": "insProvisional", "manual-check": "insManual", "not-eligible": "insNot", "not-found": "insNotFound" }[es];
+      const cells = [c.seq, new Date(c.time).toLocaleTimeString(lang === "vi" ? "vi-VN" : "en-GB", { hour: "2-digit", minute: "2-digit" }), c.hoTen || "", esKey ? t(esKey) : es, c.confirmed ? t("confirmed") : t("pending")];
       for (const v of cells) { const td = document.createElement("td"); td.textContent = v; tr.append(td); }
       tb.append(tr);
     }

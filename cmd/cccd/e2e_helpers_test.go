@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cccd-agent/cccd/internal/testenv"
+)
+
+// cccdBinary returns the cccd binary the end-to-end tests run: $CCCD_BIN
+// (set by `make test`), else one built for this test run.
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+func cccdBinary(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("CCCD_BIN"); p != "" {
+		return p
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "cccd-e2e-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "cccd")
+		out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+// freeAddr returns a loopback address with a free port.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// runningAgent is a `cccd demo` or `cccd serve` process under test.
+type runningAgent struct {
+	URL   string
+	Dir   string
+	Token string
+	cmd   *exec.Cmd
+	logMu sync.Mutex
+	log   bytes.Buffer // everything the agent wrote to stdout and stderr
+}
+
+// Log returns everything the agent has logged so far.
+func (a *runningAgent) Log() string {
+	a.logMu.Lock()
+	defer a.logMu.Unlock()
+	return a.log.String()
+}
+
+// startDemo runs `cccd demo` with extra arguments and waits for its console.
+func startDemo(t *testing.T, args ...string) *runningAgent {
+	t.Helper()
+	addr := freeAddr(t)
+	dir := t.TempDir()
+	a := &runningAgent{URL: "http://" + addr + "/", Dir: dir}
+	a.cmd = exec.Command(cccdBinary(t), append([]string{"demo", "--listen", addr, "--keep", dir}, args...)...)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.cmd.Stdout, a.cmd.Stderr = pw, pw
+	if err := a.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(pr)
+		once := sync.Once{}
+		for sc.Scan() {
+			a.logMu.Lock()
+			a.log.WriteString(sc.Text() + "\n")
+			a.logMu.Unlock()
+			if strings.Contains(sc.Text(), "console at") {
+				once.Do(func() { close(ready) })
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		a.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { a.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			a.cmd.Process.Kill()
+			t.Errorf("agent did not stop within 10 s of SIGINT")
+		}
+	})
+	select {
+	case <-ready:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("agent did not start; log:\n%s", a.Log())
+	}
+	tok, err := os.ReadFile(filepath.Join(dir, "api-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Token = strings.TrimSpace(string(tok))
+	return a
+}
+
+// artifactDir is where screenshots go: $CCCD_ARTIFACTS, else a temp dir.
+func artifactDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("CCCD_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "cccd-artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// chromiumPath finds Debian's Chromium.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	testenv.Missing(t, "chromium not installed (apt-get install chromium)")
+	return ""
+}
