@@ -8,7 +8,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.da
 BIN      := bin/cccd
 
 # Debian packages the build and the tests need (research/dependencies.md).
-DEB_PACKAGES := pcscd libpcsclite-dev pkg-config vsmartcard-vpcd python3-virtualsmartcard \
+DEB_PACKAGES := pcscd libpcsclite-dev pkg-config vsmartcard-vpcd python3-virtualsmartcard chromium \
 	python3-pycryptodome socat openssl nginx
 
 # Fuzz time per target for `make fuzz`.
@@ -33,7 +33,7 @@ demo: build
 test: deps build
 	scripts/start-services.sh
 	$(GO) vet ./...
-	CCCD_INTEGRATION=1 CCCD_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 15m ./...
+	CCCD_INTEGRATION=1 CCCD_BIN=$(CURDIR)/$(BIN) CCCD_ARTIFACTS=$(CURDIR)/artifacts $(GO) test -count=1 -timeout 15m ./...
 
 # Unit tests only: no Debian packages, no services; integration tests skip.
 test-unit:
