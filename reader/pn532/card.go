@@ -71,6 +71,9 @@ func (c *Card) Close() error {
 		return nil
 	}
 	c.closed = true
+	if r.active == c {
+		r.active = nil
+	}
 	if c.gen != r.gen || r.link == nil {
 		return nil
 	}

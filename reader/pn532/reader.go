@@ -94,9 +94,10 @@ func (c Config) withDefaults() Config {
 type Reader struct {
 	cfg Config
 
-	mu   sync.Mutex
-	link *link // nil while the port is closed
-	gen  uint64
+	mu     sync.Mutex
+	link   *link // nil while the port is closed
+	gen    uint64
+	active *Card // the open card session, nil when none (Backend polls then)
 }
 
 var _ reader.Reader = (*Reader)(nil)
@@ -133,7 +134,7 @@ func (r *Reader) closeLocked() error {
 		return nil
 	}
 	err := r.link.port.Close()
-	r.link = nil
+	r.link, r.active = nil, nil
 	r.gen++
 	return err
 }
@@ -162,6 +163,7 @@ func (r *Reader) Connect(ctx context.Context) (reader.Card, error) {
 		return nil, err
 	}
 	// Forget a target left over from a previous session.
+	r.active = nil
 	if err := l.inRelease(ctx, 0); err != nil {
 		return nil, r.failLocked(err)
 	}
@@ -189,7 +191,8 @@ func (r *Reader) Connect(ctx context.Context) (reader.Card, error) {
 		}
 	}
 	r.gen++
-	return &Card{r: r, gen: r.gen, target: *t, rate: rate}, nil
+	r.active = &Card{r: r, gen: r.gen, target: *t, rate: rate}
+	return r.active, nil
 }
 
 // ensureLinkLocked opens and initialises the port if it is closed.
