@@ -15,6 +15,7 @@ const (
 	TD3 Format = 3 // passports: 2 lines of 44 characters
 )
 
+// String returns "TD1" or "TD3".
 func (f Format) String() string {
 	switch f {
 	case TD1:

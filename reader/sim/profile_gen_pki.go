@@ -30,7 +30,10 @@ type TestPKI struct {
 // it is handed, so a seeded profile is byte-for-byte reproducible.
 type detSigner struct{ k *ecdsa.PrivateKey }
 
+// Public returns the ECDSA public key.
 func (s detSigner) Public() crypto.PublicKey { return &s.k.PublicKey }
+
+// Sign ignores its random source and signs per RFC 6979.
 func (s detSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	return s.k.Sign(nil, digest, opts)
 }
