@@ -26,6 +26,7 @@ type Card struct {
 	inflight bool  // a Transmit is running in scard
 	closed   bool  // Close was called
 	bad      error // set when an APDU outlived its deadline
+	gone     bool  // the card left during the session: nothing to reset
 
 	extOnce sync.Once
 	ext     bool
@@ -90,8 +91,10 @@ func (c *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	cmd := append([]byte(nil), command...) // the caller may reuse its buffer
 	go func() {
 		rsp, err := c.h.Transmit(cmd)
-		done <- transmitResult{rsp, err}
+		// Settle the session before the caller hears back, so that its
+		// next Transmit does not find this one still in flight.
 		c.finish()
+		done <- transmitResult{rsp, err}
 	}()
 
 	select {
@@ -110,7 +113,14 @@ func (c *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	}
 }
 
-func (c *Card) result(res transmitResult) ([]byte, error) {
+func (c *Card) result(res transmitResult) (rsp []byte, err error) {
+	defer func() {
+		if errors.Is(err, reader.ErrCardRemoved) {
+			c.mu.Lock()
+			c.gone = true
+			c.mu.Unlock()
+		}
+	}()
 	if res.err != nil {
 		if contextDead(res.err) {
 			// The service went away under us: the next Connect needs a
@@ -120,7 +130,12 @@ func (c *Card) result(res transmitResult) ([]byte, error) {
 		return nil, wrap("transmit", c.reader.name, res.err)
 	}
 	if len(res.rsp) < 2 {
-		return nil, fmt.Errorf("pcsc: transmit on %q: the card answered %d bytes, no status word: lift the card and place it again", c.reader.name, len(res.rsp))
+		// No status word: the card left the field (or stopped answering)
+		// in the middle of the command. vpcd reports a card pulled
+		// mid-APDU this way before pcscd marks it removed. Either way the
+		// session is over, as after a removal.
+		return nil, &Error{Op: "transmit", Reader: c.reader.name, Kind: reader.ErrCardRemoved,
+			Hint: "the card stopped answering in the middle of a command; hold it still on the reader and read again"}
 	}
 	return res.rsp, nil
 }
@@ -149,11 +164,18 @@ func (c *Card) Close() error {
 	}
 	c.closed = true
 	inflight := c.inflight
+	disp := scard.ResetCard
+	if c.gone {
+		// Resetting a card that has left fails, and pcsc-lite 1.9.9 then
+		// reports the slot empty before its own poll has seen the removal;
+		// a card arriving in that window is never announced.
+		disp = scard.LeaveCard
+	}
 	c.mu.Unlock()
 	if inflight {
 		return nil // finish disconnects once the stuck APDU returns
 	}
-	err := c.h.Disconnect(scard.ResetCard)
+	err := c.h.Disconnect(disp)
 	switch {
 	case err == nil, errors.Is(err, scard.ErrRemovedCard), errors.Is(err, scard.ErrNoSmartcard),
 		errors.Is(err, scard.ErrResetCard), contextDead(err):

