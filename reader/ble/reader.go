@@ -27,6 +27,7 @@ type Reader struct {
 	sess     *session
 	gen      uint64
 	presence chan bool
+	active   *Card // open card session; the Backend does not probe meanwhile
 	// leaves counts "card left" notifications. Atomic, not under mu: the
 	// notification arrives on the receive goroutine while a request may hold
 	// mu waiting for that same goroutine.
@@ -95,7 +96,7 @@ func (r *Reader) closeLocked() error {
 		return nil
 	}
 	err := r.sess.link.Close()
-	r.sess = nil
+	r.sess, r.active = nil, nil
 	r.gen++
 	return err
 }
@@ -129,6 +130,7 @@ func (r *Reader) Connect(ctx context.Context) (reader.Card, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.active = nil
 	m, err := s.request(ctx, Message{Type: MsgPowerOn, Seq: s.nextSeq()}, RspDataBlock)
 	if err != nil {
 		return nil, r.failLocked(s, err)
@@ -141,7 +143,8 @@ func (r *Reader) Connect(ctx context.Context) (reader.Card, error) {
 		return nil, fmt.Errorf("ble: powering the card on %s: %w; lift the card and retry", r.Name(), serr)
 	}
 	r.gen++
-	return &Card{r: r, s: s, gen: r.gen, leaves: r.leaves.Load(), atr: m.Data}, nil
+	r.active = &Card{r: r, s: s, gen: r.gen, leaves: r.leaves.Load(), atr: m.Data}
+	return r.active, nil
 }
 
 // failLocked drops a session whose link is gone.
@@ -213,6 +216,9 @@ func (c *Card) Close() error {
 		return nil
 	}
 	c.closed = true
+	if r.active == c {
+		r.active = nil
+	}
 	if c.gen != r.gen || r.sess != c.s || !c.s.alive() {
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,9 +14,21 @@ import (
 )
 
 type rig struct {
-	fake  *fakeACR
+	fake  *fakeACR // the reader in range; replace with swap
 	dials atomic.Int32
 	r     *Reader
+
+	mu      sync.Mutex
+	offline bool // dialling fails
+}
+
+// swap puts another reader in range (nil: none) and returns the old one.
+func (g *rig) swap(f *fakeACR) *fakeACR {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	old := g.fake
+	g.fake, g.offline = f, f == nil
+	return old
 }
 
 func newRig(t *testing.T, readerKey, fakeKey []byte) *rig {
@@ -24,6 +37,11 @@ func newRig(t *testing.T, readerKey, fakeKey []byte) *rig {
 	r, err := New(Config{Enabled: true, Address: "F0:F1:F2:F3:F4:F5", MasterKey: readerKey},
 		func(ctx context.Context, addr string) (GATTLink, error) {
 			g.dials.Add(1)
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			if g.offline {
+				return nil, errors.New("no device with that address")
+			}
 			return g.fake, nil
 		}, WithTimeout(2*time.Second))
 	if err != nil {
@@ -136,8 +154,7 @@ func TestReaderFaults(t *testing.T) {
 		if !errors.Is(err, reader.ErrNoReader) {
 			t.Fatalf("Transmit after drop: %v", err)
 		}
-		fresh := newFakeACR(DefaultMasterKey)
-		g.fake = fresh
+		g.swap(newFakeACR(DefaultMasterKey))
 		c, err = g.r.Connect(ctx)
 		if err != nil {
 			t.Fatalf("Connect after drop: %v", err)
