@@ -131,9 +131,17 @@ func TestRemovedMidSession(t *testing.T) {
 	}
 	b.Remove()
 	waitCard(t, slotName(0), false)
-	_, err = card.Transmit(ctx, []byte{0x00, 0xCC, 0x00, 0x00})
+	// The command carries personal data (an ID number, as a CAN or MRZ
+	// would); the error must not repeat any of it.
+	personal := append([]byte{0x00, 0xCC, 0x00, 0x00, 0x0C}, "001099012345"...)
+	_, err = card.Transmit(ctx, personal)
 	if !errors.Is(err, reader.ErrCardRemoved) {
 		t.Fatalf("Transmit after removal: %v, want ErrCardRemoved", err)
+	}
+	for _, leak := range []string{"001099012345", "099012345", "3030313039", "30 30 31"} {
+		if strings.Contains(strings.ToUpper(err.Error()), leak) {
+			t.Errorf("error %q leaks command data %q", err, leak)
+		}
 	}
 	card.Close()
 
