@@ -201,6 +201,26 @@ func TestEndToEndFaults(t *testing.T) {
 		})
 	}
 
+	t.Run("context cancelled while waiting", func(t *testing.T) {
+		e := b.Emulator()
+		acks := e.Stats().AcksReceived
+		e.StallResponses(1)
+		cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := c.Transmit(cctx, readBinary(10))
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Transmit: %v, want DeadlineExceeded", err)
+		}
+		if waited := time.Since(start); waited > time.Second {
+			t.Fatalf("cancellation took %v", waited)
+		}
+		healthy(t, c)
+		if e.Stats().AcksReceived <= acks {
+			t.Fatal("the cancelled command was not aborted with an ACK")
+		}
+	})
+
 	t.Run("card taken away and back", func(t *testing.T) {
 		b.Emulator().SetChip(nil)
 		_, err := c.Transmit(ctx, readBinary(10))
