@@ -36,7 +36,12 @@ func TestParse(t *testing.T) {
 	if sc != want {
 		t.Fatalf("parse = %+v, want %+v", sc, want)
 	}
-	for _, bad := range []string{"hello", "001099012345|x", strings.Replace(qr2021, "15021999", "1999", 1)} {
+	for _, wrapped := range []string{"]Q1" + qr2021, "\x02" + qr2021 + "\x03", qr2021 + "\t"} {
+		if sc, err := parse(wrapped, "pn532:/dev/ttyUSB0", at); err != nil || sc != want {
+			t.Fatalf("parse(%q) = %+v, %v", wrapped[:4], sc, err)
+		}
+	}
+	for _, bad := range []string{"hello", "]Q", "001099012345|x", strings.Replace(qr2021, "15021999", "1999", 1)} {
 		_, err := parse(bad, "r", at)
 		if !errors.Is(err, mrz.ErrQR) {
 			t.Fatalf("parse(%q): %v, want mrz.ErrQR", bad, err)
