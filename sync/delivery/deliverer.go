@@ -35,6 +35,7 @@ type Store interface {
 	MarkDelivered(seq uint64, at time.Time) error
 	MarkAttempt(seq uint64, at time.Time, err error) error
 	UpdateCheckin(seq uint64, fn func(*cache.Checkin) error) error
+	ListCheckins(after uint64, limit int) ([]cache.Checkin, error)
 }
 
 var _ Store = (*cache.DB)(nil)
@@ -54,9 +55,12 @@ type Config struct {
 	// Gateway, if set, re-checks provisional eligibility before sending.
 	Gateway Checker
 	// Judge turns a gateway answer into eligibility; nil means DefaultJudge.
-	Judge  Judge
-	Logger *slog.Logger
-	Now    func() time.Time
+	Judge Judge
+	// RecheckWindow: delivered check-ins younger than this are re-checked
+	// by RecheckDelivered; 0 means 24 hours.
+	RecheckWindow time.Duration
+	Logger        *slog.Logger
+	Now           func() time.Time
 }
 
 // Deliverer empties the outbox into the webhook. Run it in one goroutine;
@@ -66,6 +70,8 @@ type Deliverer struct {
 	store Store
 	log   *slog.Logger
 	kick  chan struct{}
+
+	recheckFrom uint64 // RecheckDelivered's cursor: every record up to it is settled
 }
 
 // New checks cfg and returns a Deliverer reading from store.
@@ -88,6 +94,9 @@ func New(store Store, cfg Config) (*Deliverer, error) {
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 5 * time.Minute
+	}
+	if cfg.RecheckWindow <= 0 {
+		cfg.RecheckWindow = 24 * time.Hour
 	}
 	if cfg.Judge == nil {
 		cfg.Judge = DefaultJudge
@@ -121,6 +130,8 @@ func (d *Deliverer) Run(ctx context.Context) error {
 			wait = bo.Next()
 		} else {
 			bo.Reset()
+			// Gateway failures only postpone re-checks to the next pass.
+			d.RecheckDelivered(ctx)
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -153,7 +164,7 @@ func (d *Deliverer) DeliverPending(ctx context.Context) (int, error) {
 			continue
 		}
 		if d.cfg.Gateway != nil && needsRecheck(c) {
-			d.recheck(ctx, c)
+			d.recheck(ctx, c) // on failure c goes out with its offline answer
 		}
 		sendErr := d.send(ctx, c)
 		now := d.cfg.Now()

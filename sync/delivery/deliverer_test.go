@@ -189,6 +189,34 @@ func TestRecheckProvisional(t *testing.T) {
 	if p := his.received[4]; p.Eligibility.Status != "eligible-provisional" || p.Eligibility.Source != "roster" {
 		t.Errorf("sent %+v", p.Eligibility)
 	}
+
+	// The gateway comes back: delivered offline answers are re-checked
+	// (within the window) and changes flagged; a second pass has nothing to do.
+	gw.Patients[late.MaThe] = card(late, "110")
+	old := checkin(6, "eligible-provisional", "roster")
+	old.Time = now.Add(-48 * time.Hour)
+	db.AppendCheckin(old)
+	if n, err := d.DeliverPending(ctx); n != 1 || err != nil {
+		t.Fatalf("old check-in: %d, %v", n, err)
+	}
+	if n, err := d.RecheckDelivered(ctx); n != 0 || !errors.Is(err, gateway.ErrUnavailable) {
+		t.Fatalf("re-check with gateway down: %d, %v", n, err)
+	}
+	gw.Down.Store(false)
+	if n, err := d.RecheckDelivered(ctx); n != 1 || err != nil {
+		t.Fatalf("re-check with gateway back: %d, %v", n, err)
+	}
+	got, _, _ := db.Checkin(late.Seq)
+	if got.Eligibility.Status != "not-eligible" || got.Eligibility.Code != "110" || !got.RecheckChanged || got.DeliveredAt.IsZero() {
+		t.Errorf("re-checked late check-in: %+v changed=%v", got.Eligibility, got.RecheckChanged)
+	}
+	if got, _, _ := db.Checkin(old.Seq); got.Eligibility.Source != "roster" {
+		t.Errorf("check-in outside the window was re-checked: %+v", got.Eligibility)
+	}
+	calls := gw.LookupCalls.Load()
+	if n, err := d.RecheckDelivered(ctx); n != 0 || err != nil || gw.LookupCalls.Load() != calls {
+		t.Errorf("second re-check pass: %d, %v, %d more lookups", n, err, gw.LookupCalls.Load()-calls)
+	}
 }
 
 // TestNoPersonalDataInErrorsOrLogs: delivery errors are stored in the

@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -42,9 +43,9 @@ func needsRecheck(c *cache.Checkin) bool {
 func baseStatus(s string) string { return strings.TrimSuffix(s, "-provisional") }
 
 // recheck asks the gateway about c and stores the fresh eligibility,
-// flagging a changed status. It reports whether c was updated; gateway
-// outages leave c as it is (it is delivered with its provisional answer).
-func (d *Deliverer) recheck(ctx context.Context, c *cache.Checkin) bool {
+// flagging a changed status. On a gateway failure c is left as it is (and
+// delivered with its provisional answer) and the error is returned.
+func (d *Deliverer) recheck(ctx context.Context, c *cache.Checkin) error {
 	maThe := c.MaThe
 	if maThe == "" {
 		maThe = c.SoCCCD // the gateway accepts the CCCD number as maThe (bhyt.md §1.4)
@@ -56,7 +57,7 @@ func (d *Deliverer) recheck(ctx context.Context, c *cache.Checkin) bool {
 			level = d.log.Warn
 		}
 		level("check-in re-check skipped", "seq", c.Seq, "err", err)
-		return false
+		return err
 	}
 	now := d.cfg.Now()
 	fresh := d.cfg.Judge(a, now)
@@ -70,12 +71,51 @@ func (d *Deliverer) recheck(ctx context.Context, c *cache.Checkin) bool {
 	})
 	if err != nil {
 		d.log.Warn("check-in re-check not stored", "seq", c.Seq, "err", err)
-		return false
+		return err
 	}
 	updated.Seq, updated.Key = c.Seq, c.Key
 	*c = updated
 	if changed {
 		d.log.Warn("check-in eligibility changed on online re-check", "seq", c.Seq, "status", fresh.Status, "code", fresh.Code)
 	}
-	return true
+	return nil
+}
+
+// RecheckDelivered re-checks, once the gateway answers again, the recent
+// check-ins (within RecheckWindow) that were delivered with an offline
+// answer, and flags the ones whose status changed (RecheckChanged), which
+// the API and `cccd checkins list` show. It stops at the first gateway
+// failure and returns it; the next call resumes there. Run calls it after
+// every pass when a gateway is configured.
+func (d *Deliverer) RecheckDelivered(ctx context.Context) (int, error) {
+	if d.cfg.Gateway == nil {
+		return 0, nil
+	}
+	horizon := d.cfg.Now().Add(-d.cfg.RecheckWindow)
+	done := 0
+	for {
+		batch, err := d.store.ListCheckins(d.recheckFrom, 200)
+		if err != nil {
+			return done, fmt.Errorf("read check-ins: %w", err)
+		}
+		if len(batch) == 0 {
+			return done, nil
+		}
+		for i := range batch {
+			c := &batch[i]
+			if c.DeliveredAt.IsZero() {
+				return done, nil // still in the outbox: DeliverPending re-checks it first
+			}
+			if needsRecheck(c) && c.Time.After(horizon) {
+				if err := ctx.Err(); err != nil {
+					return done, err
+				}
+				if err := d.recheck(ctx, c); err != nil {
+					return done, err
+				}
+				done++
+			}
+			d.recheckFrom = c.Seq
+		}
+	}
 }
