@@ -7,5 +7,7 @@
 //
 // When a BHXH gateway client is configured, check-ins whose eligibility
 // came from the offline roster or cache are re-checked online before they
-// are sent, and a changed status is flagged on the record (RecheckChanged).
+// are sent; those sent while the gateway was down are re-checked once it
+// answers again (RecheckDelivered). A changed status is flagged on the
+// record (RecheckChanged).
 package delivery
