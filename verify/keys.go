@@ -43,13 +43,21 @@ func ParsePublicKey(spki []byte) (crypto.PublicKey, error) {
 	key := bits[1:]
 	switch {
 	case alg.Algorithm.Equal(oidRSAEncryption), alg.Algorithm.Equal(oidRSASSAPSS):
-		return parseRSAKey(key)
+		k, err := parseRSAKey(key)
+		if err != nil {
+			return nil, err // an untyped nil: never a nil *rsa.PublicKey in the interface
+		}
+		return k, nil
 	case alg.Algorithm.Equal(oidECPublicKey):
 		c, err := parseECParams(alg.Parameters)
 		if err != nil {
 			return nil, err
 		}
-		return parseECPoint(c, key)
+		k, err := parseECPoint(c, key)
+		if err != nil {
+			return nil, err
+		}
+		return k, nil
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnsupportedKey, alg.Algorithm)
 }

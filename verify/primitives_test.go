@@ -274,3 +274,42 @@ func stringsOf(r *Result) string {
 	}
 	return s
 }
+
+// A key that fails to parse leaves PublicKey as an untyped nil, so that
+// callers' nil checks hold (a typed nil once reached the RSA code).
+func TestParsePublicKeyErrorIsUntypedNil(t *testing.T) {
+	rsaSPKI := pkitest.RSAKey(1024).SPKI()
+	tests := map[string][]byte{
+		"truncated RSA": rsaSPKI[:len(rsaSPKI)-10],
+		"EC point off the curve": func() []byte {
+			s := pkitest.ECKey("P-256", false).SPKI()
+			s[len(s)-1] ^= 1
+			return s
+		}(),
+		"oversized RSA modulus": oversizedRSASPKI(),
+	}
+	for name, spki := range tests {
+		pub, err := ParsePublicKey(spki)
+		if err == nil || pub != nil {
+			t.Errorf("%s: pub=%v (%T) err=%v", name, pub, pub, err)
+		}
+	}
+}
+
+func oversizedRSASPKI() []byte {
+	var b cryptobyte.Builder
+	b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1ObjectIdentifier(oidRSAEncryption)
+			b.AddASN1NULL()
+		})
+		var k cryptobyte.Builder
+		k.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			n := new(big.Int).Lsh(big.NewInt(1), maxRSABits+8)
+			b.AddASN1BigInt(n.Add(n, big.NewInt(1)))
+			b.AddASN1Int64(65537)
+		})
+		b.AddASN1BitString(k.BytesOrPanic())
+	})
+	return b.BytesOrPanic()
+}
