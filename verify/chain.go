@@ -108,13 +108,14 @@ func (s *TrustStore) checkChain(ds *Certificate, T time.Time, haveSigningTime bo
 	if issuer.HasKeyUsage && issuer.KeyUsage&x509.KeyUsageCertSign == 0 {
 		add(true, ReasonCSCAKeyUsage)
 	}
-	if !issuer.ValidAt(T) {
-		if haveSigningTime || T.Before(issuer.NotBefore) {
-			add(true, ReasonCSCAExpiredAtSigning)
-		} else {
-			add(false, ReasonCSCAExpired)
-			expiredOnly = true
-		}
+	switch {
+	case T.Before(issuer.NotBefore):
+		add(true, ReasonCSCANotYetValid)
+	case T.After(issuer.NotAfter) && haveSigningTime:
+		add(true, ReasonCSCAExpiredAtSigning)
+	case T.After(issuer.NotAfter):
+		add(false, ReasonCSCAExpired)
+		expiredOnly = true
 	}
 	if _, revoked := s.revoked(ds, issuer); revoked {
 		out.status = ChainRevoked

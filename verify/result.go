@@ -36,7 +36,8 @@ const (
 //	csca-unknown                          no*    no trusted CSCA issued the DS
 //	csca-not-ca                           yes    the issuing certificate is not CA:TRUE
 //	csca-key-usage                        yes    the issuing certificate lacks keyCertSign
-//	csca-expired-at-signing               yes    CSCA not valid at signingTime
+//	csca-expired-at-signing               yes    CSCA expired before signingTime
+//	csca-not-yet-valid                    yes    CSCA not valid yet at the signing (or verification) time
 //	csca-expired                          no*    (no signingTime) CSCA expired by verification time
 //	chip-authentication-failed            yes    CA / AA / PACE-CAM failed
 //	chip-key-not-bound                    yes    chip check passed with a key the SOD does not cover
@@ -67,6 +68,7 @@ const (
 	ReasonCSCANotCA                = "csca-not-ca"
 	ReasonCSCAKeyUsage             = "csca-key-usage"
 	ReasonCSCAExpiredAtSigning     = "csca-expired-at-signing"
+	ReasonCSCANotYetValid          = "csca-not-yet-valid"
 	ReasonCSCAExpired              = "csca-expired"
 	ReasonChipAuthenticationFailed = "chip-authentication-failed"
 	ReasonChipKeyNotBound          = "chip-key-not-bound"
@@ -134,7 +136,7 @@ var fatalReasons = map[string]bool{
 	ReasonDSExpiredAtSigning: true, ReasonDSNotYetValidAtSigning: true, ReasonDSNotYetValid: true,
 	ReasonDSKeyPeriodExceeded: true, ReasonDSKeyUsage: true, ReasonDSCriticalExtension: true,
 	ReasonDSCertSignatureInvalid: true, ReasonDSRevoked: true, ReasonCSCANotCA: true,
-	ReasonCSCAKeyUsage: true, ReasonCSCAExpiredAtSigning: true,
+	ReasonCSCAKeyUsage: true, ReasonCSCAExpiredAtSigning: true, ReasonCSCANotYetValid: true,
 	ReasonChipAuthenticationFailed: true, ReasonChipKeyNotBound: true,
 }
 
