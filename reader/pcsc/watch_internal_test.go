@@ -96,3 +96,45 @@ func TestWatchServiceDown(t *testing.T) {
 		t.Errorf("%d attempts in 1.5 s, want a few (back-off from 250 ms)", attempts)
 	}
 }
+
+// TestSyncReaders covers the reader-list side of hot-plug, which vpcd
+// cannot exercise (its readers exist as long as pcscd runs): readers that
+// appear are added with an UNAWARE state, readers that vanish are reported
+// removed (their card first), the PnP entry stays first, and a known
+// reader keeps its last state.
+func TestSyncReaders(t *testing.T) {
+	var b Backend
+	events := make(chan reader.Event, 32)
+	known := map[string]*tracked{}
+	states := []scard.ReaderState{{Reader: PnPNotification}}
+	ctx := context.Background()
+
+	states = b.syncReaders(ctx, states, []string{"A", "B"}, events, known)
+	states[1].CurrentState = 0x10000 | scard.StatePresent
+	known["A"].present = true
+	states = b.syncReaders(ctx, states, []string{"B", "C"}, events, known)
+	states = b.syncReaders(ctx, states, []string{"B", "C"}, events, known)
+	close(events)
+
+	var got []string
+	for e := range events {
+		got = append(got, e.Type.String()+" "+e.Reader)
+	}
+	want := []string{"reader-added A", "reader-added B", "card-removed A", "reader-removed A", "reader-added C"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("events %q, want %q", got, want)
+	}
+	var names []string
+	for _, s := range states {
+		names = append(names, s.Reader)
+	}
+	if !reflect.DeepEqual(names, []string{PnPNotification, "B", "C"}) {
+		t.Errorf("states %q", names)
+	}
+	if states[2].CurrentState != scard.StateUnaware {
+		t.Errorf("new reader C starts at %#x, want UNAWARE", states[2].CurrentState)
+	}
+	if _, ok := known["A"]; ok {
+		t.Error("removed reader A still tracked")
+	}
+}
