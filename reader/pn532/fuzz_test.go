@@ -61,3 +61,24 @@ func FuzzDecodeFrame(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseTargetA: any InListPassiveTarget body parses or errors cleanly,
+// and what parses re-encodes to the bytes it came from (up to the ATS).
+func FuzzParseTargetA(f *testing.F) {
+	f.Add([]byte{0x01, 0x01, 0x00, 0x08, 0x28, 0x04, 0x85, 0x82, 0x2F, 0xA0, 0x07, 0x77, 0xF7, 0x80, 0x02, 0x47, 0x65})
+	f.Add([]byte{0x00})
+	f.Add([]byte{0x01, 0x01, 0x00, 0x04, 0x08, 0x04, 0xDE, 0xAD, 0xBE, 0xEF})
+	f.Add([]byte{0x01, 0x01, 0x00, 0x04, 0x20, 0x07, 0x01})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		tg, err := ParseTargetA(in)
+		if err != nil || tg == nil {
+			return
+		}
+		re := AppendTargetA(nil, tg)
+		if !bytes.HasPrefix(in[1:], re[1:]) {
+			t.Fatalf("re-encoding % X is not a prefix of the input % X", re, in)
+		}
+		_, _ = tg.MaxRate(424)
+		_ = PseudoATR(tg.ATS)
+	})
+}
