@@ -40,13 +40,17 @@ func (sd *SignedData) VerifySignature(extra ...*Certificate) (*Certificate, erro
 	if err != nil {
 		return nil, err
 	}
+	digest, err := signedDigest(si, digestHash, msg)
+	if err != nil {
+		return nil, err
+	}
 	var lastErr error = ErrSignerNotFound
 	for _, c := range cands {
 		if c.PublicKey == nil {
 			lastErr = fmt.Errorf("signer key unusable: %w", c.PublicKeyErr)
 			continue
 		}
-		if lastErr = verifySignature(c.PublicKey, si.SignatureAlgorithm, digestHash, msg, si.Signature); lastErr == nil {
+		if lastErr = verifyDigestOf(c.PublicKey, si.SignatureAlgorithm, digestHash, digest, si.Signature); lastErr == nil {
 			return c, nil
 		}
 	}
@@ -61,7 +65,10 @@ const maxSignerCandidates = 4
 // plus a semantic name match; by serial alone; and, when exactly one
 // certificate is embedded, that one. The signature check decides.
 func (sd *SignedData) signerCandidates(si *SignerInfo, extra []*Certificate) []*Certificate {
-	all := append(append([]*Certificate{}, sd.Certificates...), extra...)
+	all := sd.Certificates
+	if len(extra) > 0 {
+		all = append(append([]*Certificate{}, sd.Certificates...), extra...)
+	}
 	var exact, serial []*Certificate
 	for _, c := range all {
 		switch {
@@ -89,8 +96,9 @@ func (sd *SignedData) signerCandidates(si *SignerInfo, extra []*Certificate) []*
 	return out
 }
 
-// signedMessage returns the bytes the signature covers and the SignerInfo's
-// digest algorithm, after checking contentType and messageDigest.
+// signedMessage returns the bytes the signature covers (with signed
+// attributes: their raw element, whose first byte counts as 0x31) and the
+// SignerInfo's digest algorithm, after checking contentType and messageDigest.
 func (sd *SignedData) signedMessage(si *SignerInfo) ([]byte, crypto.Hash, error) {
 	h, ok := hashByOID(si.DigestAlgorithm.Algorithm)
 	if !ok || !h.Available() {
@@ -124,14 +132,31 @@ func (sd *SignedData) signedMessage(si *SignerInfo) ([]byte, crypto.Hash, error)
 	}
 	// The signature covers the DER SET OF, i.e. the [0] IMPLICIT element
 	// re-tagged 0x31 with its content bytes exactly as received.
-	msg := make([]byte, len(si.RawSignedAttrs))
-	copy(msg, si.RawSignedAttrs)
-	msg[0] = 0x31
-	return msg, h, nil
+	return si.RawSignedAttrs, h, nil
 }
 
 // issuerMatches compares the SignerInfo issuer with c's issuer semantically.
 func issuerMatches(si *SignerInfo, c *Certificate) bool {
 	n, ok := si.IssuerName()
 	return ok && c.Issuer.Equal(n)
+}
+
+// signedDigest hashes the signed message with the hash the signature scheme
+// names (the digestAlgorithm only where the scheme names none). Signed
+// attributes are hashed as a SET: tag 0x31, then their bytes as received.
+func signedDigest(si *SignerInfo, digestHash crypto.Hash, msg []byte) ([]byte, error) {
+	sc, err := resolveScheme(si.SignatureAlgorithm, digestHash)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.hash.Available() {
+		return nil, fmt.Errorf("%w: hash %v", ErrUnsupportedAlgorithm, sc.hash)
+	}
+	h := sc.hash.New()
+	if si.RawSignedAttrs != nil && len(msg) > 0 {
+		h.Write([]byte{0x31})
+		msg = msg[1:]
+	}
+	h.Write(msg)
+	return h.Sum(nil), nil
 }

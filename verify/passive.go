@@ -122,12 +122,7 @@ func checkTrust(r *Result, sd *SignedData, trust *TrustStore, at time.Time) {
 // equal (match), listed and different (tampered), not listed (injected).
 // Data groups listed but not read are reported as not-read.
 func checkHashes(r *Result, lso *lds.LDSSecurityObject, dgs map[int][]byte) {
-	nums := make([]int, 0, len(dgs))
-	for n := range dgs {
-		nums = append(nums, n)
-	}
-	sort.Ints(nums)
-	for _, n := range nums {
+	for _, n := range sortedKeys(dgs) {
 		name := dgName(n)
 		want, listed := lso.HashOf(n)
 		if !listed {
@@ -181,7 +176,41 @@ func checkCountry(r *Result, dg1 []byte) {
 	}
 }
 
-func dgName(n int) string { return "DG" + strconv.Itoa(n) }
+var dgNames = func() (t [17]string) {
+	for i := range t {
+		t[i] = "DG" + strconv.Itoa(i)
+	}
+	return t
+}()
+
+func dgName(n int) string {
+	if n >= 0 && n < len(dgNames) {
+		return dgNames[n]
+	}
+	return "DG" + strconv.Itoa(n)
+}
+
+// sortedKeys returns the data-group numbers in ascending order without
+// sorting in the common case (numbers 0..16).
+func sortedKeys(dgs map[int][]byte) []int {
+	out := make([]int, 0, len(dgs))
+	for n := 0; n < len(dgNames); n++ {
+		if _, ok := dgs[n]; ok {
+			out = append(out, n)
+		}
+	}
+	if len(out) == len(dgs) {
+		return out
+	}
+	var odd []int
+	for n := range dgs {
+		if n < 0 || n >= len(dgNames) {
+			odd = append(odd, n)
+		}
+	}
+	sort.Ints(odd)
+	return append(out, odd...)
+}
 
 // findTLV walks nested tags (outer first) and returns the innermost value.
 func findTLV(b []byte, tags ...uint32) ([]byte, bool) {

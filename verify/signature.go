@@ -192,6 +192,16 @@ func verifySignature(pub crypto.PublicKey, alg AlgorithmIdentifier, digestHash c
 	return verifyDigest(pub, sc, h.Sum(nil), sig)
 }
 
+// verifyDigestOf is verifySignature for a digest already computed with the
+// scheme's hash (see signedDigest).
+func verifyDigestOf(pub crypto.PublicKey, alg AlgorithmIdentifier, digestHash crypto.Hash, digest, sig []byte) error {
+	sc, err := resolveScheme(alg, digestHash)
+	if err != nil {
+		return err
+	}
+	return verifyDigest(pub, sc, digest, sig)
+}
+
 // verifyDigest checks sig over an already computed digest.
 func verifyDigest(pub crypto.PublicKey, sc sigScheme, digest, sig []byte) error {
 	switch k := pub.(type) {
