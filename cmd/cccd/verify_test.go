@@ -190,3 +190,33 @@ func TestTrustCLI(t *testing.T) {
 		t.Errorf("list: %s", out[max(0, len(out)-300):])
 	}
 }
+
+// A dump of the simulated card verifies as intact (its test CSCA is not
+// trusted) and fails once a byte of its photo changes.
+func TestVerifySimDump(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	card := filepath.Join(t.TempDir(), "card")
+	if out, errOut, code := runVerifyCLI(t, data, "dump", "--sim", "--can", "012345", "--out", card); code != 0 {
+		t.Fatalf("dump: %d %s %s", code, out, errOut)
+	}
+	out, errOut, code := runVerifyCLI(t, data, "verify", card, "--json")
+	var v struct{ Verification verify.Result }
+	if err := json.Unmarshal([]byte(out), &v); err != nil || code != 0 {
+		t.Fatalf("verify: %d %v %s", code, err, errOut)
+	}
+	if v.Verification.Status != verify.StatusIntactUntrusted || v.Verification.Passive.Hashes["DG2"] != verify.HashMatch {
+		t.Errorf("sim dump: %+v", v.Verification)
+	}
+	dg2 := filepath.Join(card, "DG2.bin")
+	b, err := os.ReadFile(dg2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x01
+	if err := os.WriteFile(dg2, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runVerifyCLI(t, data, "verify", card); code != exitVerification || !strings.Contains(errOut, "dg-hash-mismatch:DG2") {
+		t.Errorf("tampered sim dump: exit %d %q", code, errOut)
+	}
+}
