@@ -21,14 +21,17 @@ func init() {
 }
 
 func newTrustImportCmd() *cobra.Command {
-	return &cobra.Command{
+	var mlRoots []string
+	cmd := &cobra.Command{
 		Use:   "import FILE...",
 		Short: "Store trust anchors: CSCA certificates (PEM or DER), master lists (.ml), CRLs",
 		Long: `Check each file and store it in the data directory's cache, where ` + "`cccd read`" + `, ` + "`cccd verify`" + `
 and ` + "`cccd serve`" + ` find it. The kind is detected from the content: a certificate (PEM or DER), a CSCA
 master list (its CMS signature must verify with the signer embedded in it) or a CRL (its signature
-must verify with a CSCA already imported or given in the same command).`,
-		Example: `  cccd trust import DE_ML_2026-05-28.ml NL_ML_2026-07-22.ml
+must verify with a CSCA already imported or given in the same command). A master list is trusted
+as a whole: with --ml-root, its signer must be issued by one of the given roots (the publishing
+state's master-list CA, e.g. DE_ROOT_CA_CSCA07.cer).`,
+		Example: `  cccd trust import DE_ML_2026-05-28.ml --ml-root DE_ROOT_CA_CSCA07.cer
   cccd trust import csca-vn.pem vn.crl`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -52,6 +55,24 @@ must verify with a CSCA already imported or given in the same command).`,
 					return usagef("%s: %v", p, err)
 				}
 				files = append(files, file{filepath.Base(p), items})
+			}
+			roots, err := readMLRoots(mlRoots)
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				for _, it := range f.items {
+					if it.Kind != verify.KindMasterList || len(roots) == 0 {
+						continue
+					}
+					ml, err := verify.ParseMasterList(it.DER)
+					if err == nil {
+						_, err = ml.Verify(roots...)
+					}
+					if err != nil {
+						return usagef("%s: %v", f.name, err)
+					}
+				}
 			}
 			db, err := openCache()
 			if err != nil {
@@ -90,6 +111,34 @@ must verify with a CSCA already imported or given in the same command).`,
 			return nil
 		},
 	}
+	cmd.Flags().StringArrayVar(&mlRoots, "ml-root", nil, "certificate (PEM or DER) that must have issued each master list's signer (repeatable)")
+	return cmd
+}
+
+// readMLRoots parses the --ml-root certificates.
+func readMLRoots(paths []string) ([]*verify.Certificate, error) {
+	var roots []*verify.Certificate
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, usagef("--ml-root: %v", err)
+		}
+		items, err := verify.DecodeTrustFile(b)
+		if err != nil {
+			return nil, usagef("--ml-root %s: %v", p, err)
+		}
+		for _, it := range items {
+			if it.Kind != verify.KindCertificate {
+				return nil, usagef("--ml-root %s: not a certificate", p)
+			}
+			c, err := verify.ParseCertificate(it.DER)
+			if err != nil {
+				return nil, usagef("--ml-root %s: %v", p, err)
+			}
+			roots = append(roots, c)
+		}
+	}
+	return roots, nil
 }
 
 // trustListEntry is one row of `cccd trust list --json`.

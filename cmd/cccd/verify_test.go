@@ -152,7 +152,12 @@ func TestTrustCLI(t *testing.T) {
 	if _, errOut, code := runVerifyCLI(t, data, "trust", "import", filepath.Join(f.dir, "DG2.bin")); code != exitUsage {
 		t.Errorf("garbage: %d %q", code, errOut)
 	}
-	out, errOut, code := runVerifyCLI(t, data, "trust", "import", ml, idn, f.cscaPEM)
+	// --ml-root: a root that did not issue the list's signer is refused.
+	if _, errOut, code := runVerifyCLI(t, data, "trust", "import", ml, "--ml-root", idn); code != exitUsage || !strings.Contains(errOut, "master-list signer not issued by the given roots") {
+		t.Errorf("wrong --ml-root: %d %q", code, errOut)
+	}
+	nlRoot := testenv.SharedFile(t, "masterlists/NL_ROOT_CA.cer")
+	out, errOut, code := runVerifyCLI(t, data, "trust", "import", ml, idn, f.cscaPEM, "--ml-root", nlRoot)
 	if code != 0 || !strings.Contains(out, "imported 2 certificates, 1 master lists, 0 CRLs; 413 trusted certificates") {
 		t.Fatalf("import: %d %q %q", code, out, errOut)
 	}
