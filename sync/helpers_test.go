@@ -90,3 +90,7 @@ func serveDir2(t testing.TB, dir string) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+func cacheMeta(version uint64, source string) cache.RosterMeta {
+	return cache.RosterMeta{Version: version, Source: source}
+}

@@ -180,11 +180,19 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 		return Result{}, fmt.Errorf("roster sync: %w", err)
 	}
 	res := Result{From: cur.Version, To: cur.Version, Records: cur.Records}
-	prev := s.loadState()
-	if prev != nil && (prev.URL != s.manifestURL.String() || prev.Version != cur.Version || prev.KeyID != feed.KeyID(s.cfg.PublicKey)) {
-		prev = nil // validators of another feed, key or roster: ask unconditionally
+	keyID := feed.KeyID(s.cfg.PublicKey)
+	state := s.loadState()
+	// seen: the newest version ever accepted from this publisher key, kept
+	// even when the roster held came from elsewhere (a local import).
+	var seen uint64
+	if state != nil && state.KeyID == keyID {
+		seen = state.Version
 	}
-	mr, err := s.getManifest(ctx, prev)
+	fromFeed := cur.Version > 0 && cur.Source == s.redactedURL()
+	if state != nil && (state.URL != s.manifestURL.String() || state.KeyID != keyID || state.Version != cur.Version || !fromFeed) {
+		state = nil // validators of another feed, key or roster: ask unconditionally
+	}
+	mr, err := s.getManifest(ctx, state)
 	if err != nil {
 		return res, err
 	}
@@ -196,30 +204,37 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("roster feed %s rejected, roster kept at version %d: %w", s.redactedURL(), cur.Version, err)
 	}
-	if m.Version < cur.Version {
-		return res, fmt.Errorf("roster feed %s offers version %d, older than the %d held; refused (%w)",
-			s.redactedURL(), m.Version, cur.Version, feed.ErrRollback)
+	floor := seen
+	if fromFeed {
+		floor = max(floor, cur.Version)
 	}
-	if m.Version > cur.Version {
+	if m.Version < floor {
+		return res, fmt.Errorf("roster feed %s offers version %d, older than the %d already accepted; refused (%w)",
+			s.redactedURL(), m.Version, floor, feed.ErrRollback)
+	}
+	if fromFeed && m.Version == cur.Version {
+		res.Mode = ModeUpToDate
+	} else {
+		// A configured feed is the roster's authority: a roster from
+		// elsewhere (a local import) is replaced by the feed's snapshot.
 		if err := os.MkdirAll(s.cfg.WorkDir, 0o700); err != nil {
 			return res, fmt.Errorf("roster sync: create work directory: %w", err)
 		}
-		if res, err = s.update(ctx, cur, m); err != nil {
+		if res, err = s.update(ctx, cur, m, fromFeed); err != nil {
 			return res, err
 		}
 		s.cleanWorkDir()
-	} else {
-		res.Mode = ModeUpToDate
 	}
-	s.saveState(httpState{URL: s.manifestURL.String(), KeyID: feed.KeyID(s.cfg.PublicKey), ETag: mr.etag, LastModified: mr.lastModified, Version: m.Version})
+	s.saveState(httpState{URL: s.manifestURL.String(), KeyID: keyID, ETag: mr.etag, LastModified: mr.lastModified, Version: m.Version})
 	return res, nil
 }
 
-// update moves the roster from cur to m by deltas when a chain exists and
-// is smaller than the snapshot, else by the snapshot.
-func (s *Syncer) update(ctx context.Context, cur cache.RosterMeta, m *feed.Manifest) (Result, error) {
+// update moves the roster from cur to m by deltas when cur came from this
+// feed and a chain from it is listed and smaller than the snapshot, else by
+// the snapshot.
+func (s *Syncer) update(ctx context.Context, cur cache.RosterMeta, m *feed.Manifest, fromFeed bool) (Result, error) {
 	meta := cache.RosterMeta{Version: m.Version, Published: m.Published, Synced: s.cfg.Now(), Source: s.redactedURL()}
-	if chain, ok := m.Chain(cur.Version); ok && cur.Version > 0 && chainSize(chain) < m.Snapshot.Size {
+	if chain, ok := m.Chain(cur.Version); ok && fromFeed && chainSize(chain) < m.Snapshot.Size {
 		res, err := s.applyDeltas(ctx, cur, meta, chain)
 		if err == nil && res.Records == m.Records {
 			return res, nil

@@ -249,3 +249,51 @@ func TestKeyChangeBypassesValidators(t *testing.T) {
 		t.Fatalf("sync with another pinned key: %v, want ErrUnknownKey", err)
 	}
 }
+
+// TestLocalImportThenFeed: a roster imported locally (its own version
+// numbering) is replaced by the feed's snapshot at the next sync, not
+// reported as a rollback; an older signed manifest is still refused
+// afterwards because the client remembers the newest version it accepted.
+func TestLocalImportThenFeed(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	key := rostertest.Key(1)
+	pub := key.Public().(ed25519.PublicKey)
+	t0 := time.Date(2026, 11, 29, 1, 0, 0, 0, time.UTC)
+	v1 := rostertest.Records(51, 200, "v1")
+	publish(t, dir, key, v1, t0)
+	copyFile(t, filepath.Join(dir, feed.ManifestName), filepath.Join(dir, "manifest.v1"))
+	v2 := rostertest.Mutate(52, v1, 0.05, "v2")
+	p2 := publish(t, dir, key, v2, t0.Add(time.Hour))
+	srv := serveDir(t, dir)
+	db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
+	s := newSyncer(t, db, srv.URL, pub, workDir(t))
+	if _, err := s.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The admin imports a CSV: the cache numbers it after the feed's version.
+	local := rostertest.Records(53, 50, "import")
+	err := db.ReplaceRoster(cacheMeta(p2.Manifest.Version+1, "import:roster.csv"), func(yield func(cacheRecord) error) error {
+		for _, r := range sorted(local) {
+			if err := yield(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Sync(ctx)
+	if err != nil || res.Mode != ModeSnapshot {
+		t.Fatalf("sync after a local import: %+v, %v", res, err)
+	}
+	assertRoster(t, db, p2.Manifest.Version, sorted(v2))
+	// Serving the older v1 manifest now is a rollback.
+	copyFile(t, filepath.Join(dir, "manifest.v1"), filepath.Join(dir, feed.ManifestName))
+	later := time.Now().Add(5 * time.Second)
+	os.Chtimes(filepath.Join(dir, feed.ManifestName), later, later)
+	if _, err := s.Sync(ctx); !errors.Is(err, feed.ErrRollback) {
+		t.Fatalf("older manifest after import: %v, want ErrRollback", err)
+	}
+}
