@@ -21,10 +21,14 @@ type MasterList struct {
 	SignedData   *SignedData
 	Version      int
 	Certificates []*Certificate
+	// Rejected holds one error per list entry that did not parse as a
+	// certificate; those entries are left out of Certificates so that one
+	// odd certificate does not make a whole country list unusable.
+	Rejected []error
 }
 
-// ParseMasterList parses a .ml file. Every certificate of the list must
-// parse; signatures are not checked here (see Verify).
+// ParseMasterList parses a .ml file. Signatures are not checked here (see
+// Verify).
 func ParseMasterList(b []byte) (*MasterList, error) {
 	sd, err := ParseSignedData(b)
 	if err != nil {
@@ -50,7 +54,8 @@ func ParseMasterList(b []byte) (*MasterList, error) {
 		}
 		c, err := ParseCertificate(el)
 		if err != nil {
-			return nil, fmt.Errorf("master-list certificate %d: %w", i, err)
+			ml.Rejected = append(ml.Rejected, fmt.Errorf("master-list certificate %d: %w", i, err))
+			continue
 		}
 		ml.Certificates = append(ml.Certificates, c)
 	}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"path/filepath"
 	"testing"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/verify/pkitest"
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -28,8 +30,8 @@ func TestMasterListsParseCompletely(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(ml.Certificates) != tc.count {
-				t.Fatalf("certificates = %d, want %d", len(ml.Certificates), tc.count)
+			if len(ml.Certificates) != tc.count || len(ml.Rejected) != 0 {
+				t.Fatalf("certificates = %d, want %d; rejected %v", len(ml.Certificates), tc.count, ml.Rejected)
 			}
 			x509Fails, selfSigned := 0, 0
 			for i, c := range ml.Certificates {
@@ -47,6 +49,37 @@ func TestMasterListsParseCompletely(t *testing.T) {
 					}
 				}
 			}
+			// Link certificates (self-issued, signed by another key) verify
+			// under a certificate of the same list carrying their AKI.
+			bySKI := map[string][]*Certificate{}
+			for _, c := range ml.Certificates {
+				bySKI[string(c.SubjectKeyID)] = append(bySKI[string(c.SubjectKeyID)], c)
+			}
+			links, linksOK, orphans := 0, 0, 0
+			for i, c := range ml.Certificates {
+				if !c.SelfIssued() || c.AuthorityKeyID == nil || bytes.Equal(c.AuthorityKeyID, c.SubjectKeyID) {
+					continue
+				}
+				links++
+				issuers := bySKI[string(c.AuthorityKeyID)]
+				if len(issuers) == 0 {
+					orphans++ // the issuing key is not in this list
+					continue
+				}
+				ok := false
+				for _, iss := range issuers {
+					if c.CheckSignatureFrom(iss) == nil {
+						ok = true
+						break
+					}
+				}
+				if !ok {
+					t.Errorf("link certificate %d (%s) does not verify under its issuer", i, c.Subject)
+				} else {
+					linksOK++
+				}
+			}
+			t.Logf("%d link certificates: %d verified, %d whose issuer is not in the list", links, linksOK, orphans)
 			if x509Fails < tc.minX509Fails {
 				t.Errorf("crypto/x509 refused only %d certificates; the test data should exercise at least %d", x509Fails, tc.minX509Fails)
 			}
@@ -117,5 +150,38 @@ func TestVietnamCSCA(t *testing.T) {
 	// And the standalone file is byte-identical.
 	if der := testenv.ReadShared(t, "masterlists/VN_CSCA_ePassport_Vietnam_2022.der"); !bytes.Equal(der, c.Raw) {
 		t.Error("VN CSCA in the lists differs from VN_CSCA_ePassport_Vietnam_2022.der")
+	}
+}
+
+// One entry that is no certificate is reported, the others still load; a
+// list whose signature does not verify is refused as a whole.
+func TestMasterListRejectsEntriesNotWholeList(t *testing.T) {
+	ca := pkitest.Issue(pkitest.Template{Subject: pkitest.Name{C: "VN", CN: "CSCA"}, NotBefore: t0, NotAfter: t0.AddDate(5, 0, 0), CA: true},
+		pkitest.ECKey("P-256", false), nil)
+	signer := pkitest.Issue(pkitest.Template{Subject: pkitest.Name{C: "VN", CN: "ML signer"}, NotBefore: t0, NotAfter: t0.AddDate(5, 0, 0)},
+		pkitest.RSAKey(2048), ca)
+	mlDER := pkitest.MasterList(signer, ca.DER, []byte{0x30, 0x03, 0x02, 0x01, 0x01})
+	ml, err := ParseMasterList(mlDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ml.Certificates) != 1 || len(ml.Rejected) != 1 {
+		t.Fatalf("certificates %d rejected %d", len(ml.Certificates), len(ml.Rejected))
+	}
+	root, _ := ParseCertificate(ca.DER)
+	if _, err := ml.Verify(root); err != nil {
+		t.Errorf("Verify(root): %v", err)
+	}
+	ts := NewTrustStore()
+	if n, err := ts.AddMasterList(mlDER, root); err != nil || n != 1 || ts.Len() != 1 {
+		t.Errorf("AddMasterList: %d %v (store %d)", n, err, ts.Len())
+	}
+	bad := bytes.Clone(mlDER)
+	bad[len(bad)-3] ^= 0x01 // inside the signature
+	if _, err := NewTrustStore().AddMasterList(bad); !errors.Is(err, ErrSignatureInvalid) {
+		t.Errorf("tampered list: %v", err)
+	}
+	if _, err := ParseMasterList(pkitest.SOD{DGs: testDGs(), Signer: signer}.ContentInfo()); !errors.Is(err, ErrNotMasterList) {
+		t.Errorf("SOD as master list: %v", err)
 	}
 }
