@@ -25,29 +25,22 @@ func newDeltaFixture(t testing.TB, n int) *deltaFixture {
 	key := rostertest.Key(1)
 	t0 := time.Date(2026, 11, 29, 1, 0, 0, 0, time.UTC)
 	dir := tempDir(t)
-	v1 := rostertest.Records(31, n, "v1")
-	p1 := publish(t, dir, key, v1, t0)
-	p2 := publish(t, dir, key, rostertest.Mutate(32, v1, 0.01, "v2"), t0.Add(time.Hour))
 	srv := serveDir2(t, dir)
+	pub := key.Public().(ed25519.PublicKey)
+	v1 := rostertest.Records(31, n, "v1")
+	publish(t, dir, key, v1, t0)
+	// The clinic holds the first publication, synced from the same feed.
 	base := filepath.Join(tempDir(t), "base.db")
 	db, err := cache.Open(base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	v1 = sorted(v1)
-	err = db.ReplaceRoster(cache.RosterMeta{Version: p1.Manifest.Version}, func(yield func(cache.RosterRecord) error) error {
-		for _, r := range v1 {
-			if err := yield(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if _, err := newSyncer(t, db, srv, pub, filepath.Join(tempDir(t), "feed")).Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return &deltaFixture{url: srv, pub: key.Public().(ed25519.PublicKey), base: base,
+	db.Close()
+	p2 := publish(t, dir, key, rostertest.Mutate(32, v1, 0.01, "v2"), t0.Add(time.Hour))
+	return &deltaFixture{url: srv, pub: pub, base: base,
 		snapshotSize: p2.Manifest.Snapshot.Size, deltaSize: p2.Delta.Size}
 }
 

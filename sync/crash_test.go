@@ -1,15 +1,16 @@
 package sync
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -52,10 +53,12 @@ func crashChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	if _, err := s.Sync(context.Background()); err != nil {
+	res, err := s.Sync(context.Background())
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	fmt.Println(res.Mode)
 	return 0
 }
 
@@ -70,15 +73,11 @@ func TestSyncSurvivesSIGKILL(t *testing.T) {
 	v2 := sorted(rostertest.Mutate(22, v1, 0.3, "v2"))
 
 	deltaFeed, snapFeed := t.TempDir(), t.TempDir()
-	p1 := publish(t, deltaFeed, key, v1, t0)
-	p2 := publish(t, deltaFeed, key, v2, t0.Add(time.Hour))
-	ps := publish(t, snapFeed, key, v2, t0.Add(time.Hour)) // no delta from v1 here
-	if p2.Manifest.Version != ps.Manifest.Version {
-		t.Fatalf("versions differ: %d, %d", p2.Manifest.Version, ps.Manifest.Version)
-	}
 	deltaSrv, snapSrv := serveDir(t, deltaFeed), serveDir(t, snapFeed)
+	p1 := publish(t, deltaFeed, key, v1, t0)
 
-	// The old roster (v1), stored once and copied for every run.
+	// The old roster (v1), synced once from the delta feed and copied for
+	// every run.
 	base := filepath.Join(t.TempDir(), "base.db")
 	func() {
 		db, err := cache.Open(base)
@@ -86,27 +85,28 @@ func TestSyncSurvivesSIGKILL(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		if err := db.ReplaceRoster(cache.RosterMeta{Version: p1.Manifest.Version, Published: p1.Manifest.Published},
-			func(yield func(cache.RosterRecord) error) error {
-				for _, r := range v1 {
-					if err := yield(r); err != nil {
-						return err
-					}
-				}
-				return nil
-			}); err != nil {
-			t.Fatal(err)
+		if res, err := newSyncer(t, db, deltaSrv.URL, pub, workDir(t)).Sync(context.Background()); err != nil || res.To != p1.Manifest.Version {
+			t.Fatalf("base sync: %+v, %v", res, err)
 		}
 	}()
+	p2 := publish(t, deltaFeed, key, v2, t0.Add(time.Hour))
+	// The other feed has no delta from v1 (and is not the roster's source):
+	// its clients take the snapshot.
+	ps := publish(t, snapFeed, key, v2, t0.Add(time.Hour))
+	if p2.Manifest.Version != ps.Manifest.Version {
+		t.Fatalf("versions differ: %d, %d", p2.Manifest.Version, ps.Manifest.Version)
+	}
 
+	var childOut bytes.Buffer
 	run := func(i int, url string, delay time.Duration) (killed bool, mode string) {
+		childOut.Reset()
 		dir := t.TempDir()
 		dbPath := filepath.Join(dir, "cccd.db")
 		copyFile(t, base, dbPath)
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), envCrashChild+"=1", envCrashDB+"="+dbPath, envCrashURL+"="+url,
 			envCrashKey+"="+hex.EncodeToString(pub), envCrashWork+"="+filepath.Join(dir, "feed"))
-		cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+		cmd.Stdout, cmd.Stderr = &childOut, os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -146,8 +146,8 @@ func TestSyncSurvivesSIGKILL(t *testing.T) {
 	durations := map[string]time.Duration{}
 	for name, url := range map[string]string{"delta": deltaSrv.URL, "snapshot": snapSrv.URL} {
 		start := time.Now()
-		if _, mode := run(-1, url, -1); mode != "new" {
-			t.Fatalf("uninterrupted %s sync ended %s", name, mode)
+		if _, mode := run(-1, url, -1); mode != "new" || strings.TrimSpace(childOut.String()) != name {
+			t.Fatalf("uninterrupted %s sync ended %s by %q", name, mode, childOut.String())
 		}
 		durations[name] = time.Since(start)
 	}
