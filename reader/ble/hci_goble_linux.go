@@ -1,4 +1,4 @@
-//go:build linux && goble_hci
+//go:build linux
 
 package ble
 
@@ -11,8 +11,7 @@ import (
 
 // OpenHCI opens Bluetooth adapter hci<id> through go-ble's raw HCI user
 // channel and returns a DialFunc for New and a function that releases the
-// adapter. Built only with -tags goble_hci (go-ble/ble/linux pulls in
-// mgutz/logxi, whose go.sum entries the module does not carry yet).
+// adapter.
 func OpenHCI(id int) (DialFunc, func() error, error) {
 	dev, err := linux.NewDevice(goble.OptDeviceID(id))
 	if err != nil {
