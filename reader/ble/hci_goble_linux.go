@@ -15,7 +15,7 @@ import (
 func OpenHCI(id int) (DialFunc, func() error, error) {
 	dev, err := linux.NewDevice(goble.OptDeviceID(id))
 	if err != nil {
-		return nil, nil, fmt.Errorf("ble: opening hci%d (needs CAP_NET_ADMIN and bluetoothd off that adapter): %w", id, err)
+		return nil, nil, fmt.Errorf("%w: opening hci%d (needs CAP_NET_ADMIN and bluetoothd off that adapter): %v", ErrNoRadio, id, err)
 	}
 	return GoBLEDialer(dev), dev.Stop, nil
 }

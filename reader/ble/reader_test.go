@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -195,7 +196,10 @@ func TestConfig(t *testing.T) {
 	if _, err := r.Connect(context.Background()); !errors.Is(err, reader.ErrNoReader) {
 		t.Fatalf("Connect with a failing radio: %v", err)
 	}
+	if _, err := os.Stat("/sys/class/bluetooth/hci0"); err == nil {
+		return // a real adapter: opening it would take it away from bluetoothd
+	}
 	if _, _, err := OpenHCI(0); !errors.Is(err, ErrNoRadio) {
-		t.Fatalf("OpenHCI in a build without goble_hci: %v", err)
+		t.Fatalf("OpenHCI without an adapter: %v", err)
 	}
 }
