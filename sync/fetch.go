@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/cccd-agent/cccd/sync/feed"
 )
@@ -42,6 +44,8 @@ type manifestResponse struct {
 
 // getManifest fetches manifest.json, conditionally on prev when given.
 func (s *Syncer) getManifest(ctx context.Context, prev *httpState) (*manifestResponse, error) {
+	ctx, guard := newStallGuard(ctx, s.cfg.StallTimeout)
+	defer guard.stop()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.manifestURL.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("roster feed: build request: %w", err)
@@ -66,7 +70,10 @@ func (s *Syncer) getManifest(ctx context.Context, prev *httpState) (*manifestRes
 	default:
 		return nil, fmt.Errorf("%w: %s answered %s for the manifest", ErrUnavailable, s.redactedURL(), resp.Status)
 	}
-	body, err := io.ReadAll(io.LimitReader(&countingReader{r: resp.Body, n: &s.downloaded}, feed.MaxManifestSize+1))
+	body, err := io.ReadAll(io.LimitReader(&countingReader{r: guard.reader(resp.Body), n: &s.downloaded}, feed.MaxManifestSize+1))
+	if guard.stalled() {
+		err = fmt.Errorf("no data for %v", s.cfg.StallTimeout)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading the manifest: %v", ErrUnavailable, transportReason(err))
 	}
@@ -116,6 +123,8 @@ func (s *Syncer) download(ctx context.Context, ref feed.Object, part, label stri
 		return nil
 	}
 	u := s.base.ResolveReference(&url.URL{Path: feed.ObjectPath(ref.SHA256)})
+	ctx, guard := newStallGuard(ctx, s.cfg.StallTimeout)
+	defer guard.stop()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return fmt.Errorf("roster feed: build request: %w", err)
@@ -155,8 +164,11 @@ func (s *Syncer) download(ctx context.Context, ref feed.Object, part, label stri
 	}
 	// Read at most one byte beyond the expected size: a longer body is a
 	// hash mismatch, not a reason to fill the disk.
-	body := io.LimitReader(&countingReader{r: resp.Body, n: &s.downloaded}, ref.Size-have+1)
+	body := io.LimitReader(&countingReader{r: guard.reader(resp.Body), n: &s.downloaded}, ref.Size-have+1)
 	_, copyErr := io.Copy(w, body)
+	if guard.stalled() {
+		copyErr = fmt.Errorf("no data for %v", s.cfg.StallTimeout)
+	}
 	if err := f.Sync(); err != nil && copyErr == nil {
 		copyErr = err
 	}
@@ -233,4 +245,47 @@ type ignoreErrors struct{ w io.Writer }
 func (i ignoreErrors) Write(p []byte) (int, error) {
 	i.w.Write(p)
 	return len(p), nil
+}
+
+// stallGuard cancels a transfer that receives nothing for a while: the
+// daemon's context lives for days, and a dead TCP peer must not hold the
+// sync loop (the download resumes on the next attempt).
+type stallGuard struct {
+	timer   *time.Timer
+	d       time.Duration
+	cancel  context.CancelFunc
+	expired atomic.Bool
+}
+
+func newStallGuard(ctx context.Context, d time.Duration) (context.Context, *stallGuard) {
+	ctx, cancel := context.WithCancel(ctx)
+	g := &stallGuard{d: d, cancel: cancel}
+	g.timer = time.AfterFunc(d, func() {
+		g.expired.Store(true)
+		cancel()
+	})
+	return ctx, g
+}
+
+// reader returns r with every read pushing the deadline back.
+func (g *stallGuard) reader(r io.Reader) io.Reader { return stallReader{r: r, g: g} }
+
+func (g *stallGuard) stalled() bool { return g.expired.Load() }
+
+func (g *stallGuard) stop() {
+	g.timer.Stop()
+	g.cancel()
+}
+
+type stallReader struct {
+	r io.Reader
+	g *stallGuard
+}
+
+func (s stallReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if n > 0 {
+		s.g.timer.Reset(s.g.d)
+	}
+	return n, err
 }

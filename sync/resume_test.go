@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,6 +131,52 @@ func TestResumeRejectsCorruptPartial(t *testing.T) {
 	}
 	if _, err := s.Sync(ctx); err != nil {
 		t.Fatal(err)
+	}
+	assertRoster(t, db, p.Manifest.Version, sorted(recs))
+}
+
+// TestStalledTransferAbortsAndResumes: a server that stops sending mid-body
+// (a dead peer) does not hold the sync; the next attempt resumes.
+func TestStalledTransferAbortsAndResumes(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	key := rostertest.Key(1)
+	recs := rostertest.Records(7, 2000, "v1")
+	p := publish(t, dir, key, recs, time.Date(2026, 11, 29, 1, 0, 0, 0, time.UTC))
+	objPath := "/" + feed.ObjectPath(p.Manifest.Snapshot.SHA256)
+	data, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(objPath)))
+	release := make(chan struct{})
+	stall := true
+	files := http.FileServer(http.Dir(dir))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == objPath && stall {
+			stall = false
+			w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+			w.Write(data[:1000])
+			w.(http.Flusher).Flush()
+			select { // hang like a dead peer
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	defer close(release)
+	db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
+	s, err := New(db, Config{URL: srv.URL, PublicKey: key.Public().(ed25519.PublicKey), WorkDir: workDir(t),
+		Logger: quietLogger(), StallTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Sync(ctx); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "no data for") {
+		t.Fatalf("stalled sync: %v", err)
+	}
+	res, err := s.Sync(ctx)
+	// Resumed: the 1000 bytes held are not fetched again (the manifest is smaller).
+	if err != nil || res.Mode != ModeSnapshot || res.Bytes >= int64(len(data)) {
+		t.Fatalf("resumed sync: %+v, %v", res, err)
 	}
 	assertRoster(t, db, p.Manifest.Version, sorted(recs))
 }

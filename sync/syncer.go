@@ -50,6 +50,9 @@ type Config struct {
 	// MinBackoff and MaxBackoff bound the jittered exponential retry delay
 	// in Run after a failure; 0 means 10 s and the Interval.
 	MinBackoff, MaxBackoff time.Duration
+	// StallTimeout aborts a transfer that receives no data for this long
+	// (it resumes on the next attempt); 0 means 60 s.
+	StallTimeout time.Duration
 	// Now returns the time; nil means time.Now.
 	Now func() time.Time
 }
@@ -125,6 +128,9 @@ func New(store Store, cfg Config) (*Syncer, error) {
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = cfg.Interval
+	}
+	if cfg.StallTimeout <= 0 {
+		cfg.StallTimeout = 60 * time.Second
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
