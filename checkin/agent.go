@@ -301,6 +301,12 @@ func (a *Agent) SubmitKey(ctx context.Context, readerName, text string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", api.ErrBadInput, err)
 	}
+	return a.SubmitParsedKey(ctx, readerName, key)
+}
+
+// SubmitParsedKey gives a key that is already parsed (a QR scanner's scan)
+// to the next card on readerName, or to the card waiting there.
+func (a *Agent) SubmitParsedKey(ctx context.Context, readerName string, key Key) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s, ok := a.slots[readerName]
