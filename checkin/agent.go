@@ -247,6 +247,7 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 		a.publish("progress", name, map[string]any{"step": step, "percent": percent})
 	}
 	res, err := ReadCard(ctx, card, name, key, opts)
+	card.Close() // before the slot looks idle: a key sent on the result or error must not find the reader busy
 	if err != nil {
 		outcome := "error"
 		switch {
