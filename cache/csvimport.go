@@ -2,6 +2,7 @@ package cache
 
 import (
 	"bufio"
+	"context"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -348,7 +349,8 @@ func validTimestamp(s string) bool {
 // error is an *ImportError listing every bad line (repeats are listed once
 // the file has no other bad lines). On success the roster gets the next
 // version, source as its Source, and now as its publication and sync time.
-func (db *DB) ImportCSV(r io.Reader, source string, now time.Time) (RosterMeta, error) {
+// Cancelling ctx stops the import with nothing stored.
+func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string, now time.Time) (RosterMeta, error) {
 	cur, err := db.RosterMeta()
 	if err != nil {
 		return RosterMeta{}, err
@@ -357,6 +359,11 @@ func (db *DB) ImportCSV(r io.Reader, source string, now time.Time) (RosterMeta, 
 	var lines []int32 // line of each yielded record, to place duplicates
 	err = db.ReplaceRoster(meta, func(yield func(RosterRecord) error) error {
 		return ParseRosterCSV(r, func(line int, rec RosterRecord) error {
+			if len(lines)%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
 			lines = append(lines, int32(line))
 			return yield(rec)
 		})

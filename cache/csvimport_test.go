@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -130,7 +131,7 @@ func TestParseRosterCSVNormalises(t *testing.T) {
 
 func TestImportCSV(t *testing.T) {
 	db := openTemp(t)
-	m, err := db.ImportCSV(strings.NewReader(csvHeader+csvLine(1)+csvLine(2)+csvLine(3)), "import:a.csv", testTime)
+	m, err := db.ImportCSV(context.Background(), strings.NewReader(csvHeader+csvLine(1)+csvLine(2)+csvLine(3)), "import:a.csv", testTime)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func TestImportCSV(t *testing.T) {
 		{"bad line", csvHeader + csvLine(4) + "x\n", []LineError{{3, "", "1 fields, the header has 16"}}},
 		{"no records", csvHeader, nil},
 	} {
-		_, err := db.ImportCSV(strings.NewReader(tc.in), "import:b.csv", testTime)
+		_, err := db.ImportCSV(context.Background(), strings.NewReader(tc.in), "import:b.csv", testTime)
 		var ie *ImportError
 		if !errors.As(err, &ie) {
 			t.Fatalf("%s: err %v", tc.name, err)
@@ -167,11 +168,23 @@ func TestImportCSV(t *testing.T) {
 			t.Errorf("%s: record of a rejected file stored", tc.name)
 		}
 	}
-	m, err = db.ImportCSV(strings.NewReader(csvHeader+csvLine(7)), "import:c.csv", testTime)
+	m, err = db.ImportCSV(context.Background(), strings.NewReader(csvHeader+csvLine(7)), "import:c.csv", testTime)
 	if err != nil || m.Version != 2 || m.Records != 1 {
 		t.Fatalf("second import: %+v %v", m, err)
 	}
 	if _, ok, _ := db.LookupRoster(synthRecord(1).SoCCCD); ok {
 		t.Error("old record survived a full replace")
+	}
+}
+
+func TestImportCSVCancelled(t *testing.T) {
+	db := openTemp(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := db.ImportCSV(ctx, strings.NewReader(csvHeader+csvLine(1)), "x", testTime); !errors.Is(err, context.Canceled) {
+		t.Errorf("err %v", err)
+	}
+	if m, _ := db.RosterMeta(); m.Version != 0 {
+		t.Errorf("cancelled import stored a roster: %+v", m)
 	}
 }

@@ -43,7 +43,7 @@ func newRosterImportCmd() *cobra.Command {
 				return withCode(exitRoster, err)
 			}
 			defer db.Close()
-			m, err := db.ImportCSV(f, "import:"+filepath.Base(args[0]), time.Now())
+			m, err := db.ImportCSV(cmd.Context(), f, "import:"+filepath.Base(args[0]), time.Now())
 			if err != nil {
 				printImportErrors(cmd.ErrOrStderr(), err)
 				return withCode(exitRoster, err)
