@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// The Windows service wrapper (service_windows.go) speaks to the Service
+// Control Manager through golang.org/x/sys/windows/svc, which only builds on
+// Windows. Its logic lives here in portable types so the state machine is
+// tested on every OS; service_windows.go only translates.
+
+// svcState is a state the wrapper reports to the service manager.
+type svcState int
+
+const (
+	svcStartPending svcState = iota
+	svcRunning
+	svcStopPending
+	svcStopped
+)
+
+func (s svcState) String() string {
+	return [...]string{"start-pending", "running", "stop-pending", "stopped"}[s]
+}
+
+// svcCmd is a control request from the service manager.
+type svcCmd int
+
+const (
+	svcCmdStop        svcCmd = iota // the admin or a dependency stops the service
+	svcCmdShutdown                  // Windows is shutting down
+	svcCmdInterrogate               // the manager asks for the current state
+	svcCmdOther                     // anything we do not accept; answered with the current state
+)
+
+// svcStopWait is how long a stop may take before the service exits anyway:
+// runAgent needs up to 5 s for the API and a moment to flush the outbox.
+// The manager is told the same figure as its wait hint.
+const svcStopWait = 20 * time.Second
+
+// errSvcStopTimeout is returned when the agent did not end within svcStopWait.
+var errSvcStopTimeout = errors.New("service: the agent did not stop in time; it was abandoned (check the log in the data directory)")
+
+// serviceLoop runs agent under a service manager's control. It reports
+// start-pending, then running once agent is started; a stop or shutdown
+// request reports stop-pending, cancels agent's context and waits for it
+// (at most stopWait); an interrogation re-reports the current state. It
+// returns the process exit code (0 after a requested stop, the cccd exit code
+// of the error when agent fails on its own) and agent's error. report is
+// called from this goroutine only, in order; svcStopped is reported last.
+func serviceLoop(agent func(context.Context) error, cmds <-chan svcCmd, report func(svcState), stopWait time.Duration) (int, error) {
+	report(svcStartPending)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- agent(ctx) }()
+	state := svcRunning
+	report(state)
+	for {
+		select {
+		case err := <-done:
+			// The agent ended without being asked: a configuration or
+			// start-up failure. A non-zero code lets the manager's
+			// recovery actions restart it.
+			report(svcStopped)
+			if err == nil {
+				err = errors.New("service: the agent stopped on its own; restart the service and check the log in the data directory")
+			}
+			return exitCode(err), err
+		case c, ok := <-cmds:
+			if !ok {
+				c = svcCmdStop // the manager went away: stop cleanly
+			}
+			switch c {
+			case svcCmdStop, svcCmdShutdown:
+				report(svcStopPending)
+				cancel()
+				var err error
+				select {
+				case err = <-done:
+				case <-time.After(stopWait):
+					err = errSvcStopTimeout
+				}
+				report(svcStopped)
+				if err != nil {
+					return exitCode(err), err
+				}
+				return exitOK, nil
+			default:
+				report(state)
+			}
+		}
+	}
+}
