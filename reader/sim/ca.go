@@ -64,7 +64,7 @@ func (c *Card) caAgree(eph []byte) ([]byte, bool, bool) {
 // goes out under the old keys and 3DES SM with the new keys follows.
 func (c *Card) caSetKAT(cmd icao.Command) reply {
 	if !c.protected() || len(c.profile().ChipAuthKey) == 0 {
-		return status(swCondNotSatisfed)
+		return status(swCondNotSatisfied)
 	}
 	eph, err := tlv.Find(cmd.Data, 0x91)
 	if err != nil {
@@ -84,7 +84,7 @@ func (c *Card) caSetKAT(cmd icao.Command) reply {
 func (c *Card) caSetAT(cmd icao.Command) reply {
 	delete(c.vars, caVar)
 	if !c.protected() || len(c.profile().ChipAuthKey) == 0 {
-		return status(swCondNotSatisfed)
+		return status(swCondNotSatisfied)
 	}
 	o, err := tlv.Find(cmd.Data, 0x80)
 	if err != nil {
@@ -108,7 +108,7 @@ func (c *Card) caGeneralAuthenticate(cmd icao.Command) reply {
 	pend, _ := c.vars[caVar].(*caPending)
 	delete(c.vars, caVar)
 	if pend == nil {
-		return status(swCondNotSatisfed)
+		return status(swCondNotSatisfied)
 	}
 	inner, err := tlv.Unwrap(cmd.Data, 0x7C)
 	if err != nil {

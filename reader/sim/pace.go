@@ -28,7 +28,7 @@ const (
 	swWrongData       = 0x6A80 // malformed or unacceptable data objects
 	swRefNotFound     = 0x6A88 // password or key not available
 	swWrongP1P2       = 0x6A86
-	swCondNotSatisfed = 0x6985 // step out of order
+	swCondNotSatisfied = 0x6985 // step out of order
 	swAuthFailed      = 0x6300 // token did not verify: wrong password
 )
 
@@ -76,7 +76,7 @@ func (c *Card) generalAuthenticate(cmd icao.Command) reply {
 	}
 	st, ok := c.vars[paceVar].(*paceState)
 	if !ok {
-		return status(swCondNotSatisfed)
+		return status(swCondNotSatisfied)
 	}
 	r := c.paceStep(st, cmd)
 	if r.sw != icao.SWOK {
@@ -124,13 +124,13 @@ func (c *Card) paceSetAT(cmd icao.Command) reply {
 		}
 	}
 	var info *lds.PACEInfo
-	for i, pi := range c.paceInfos() {
+	for _, pi := range c.paceInfos() {
 		der, err := asn1Marshal(pi.Protocol)
 		if err != nil || !bytes.Equal(der[2:], oidBytes) {
 			continue
 		}
 		if paramID == -1 || paramID == pi.ParameterID {
-			info = &c.paceInfos()[i]
+			info = &pi
 			break
 		}
 	}
@@ -261,7 +261,7 @@ func (c *Card) paceStep(st *paceState, cmd icao.Command) reply {
 		delete(c.vars, paceVar)
 		return okData(tlv.Encode(0x7C, out))
 	}
-	return status(swCondNotSatisfed)
+	return status(swCondNotSatisfied)
 }
 
 // camData computes A_IC = E(KS_enc, SK_IC⁻¹ · SK_map,IC mod n) with the
