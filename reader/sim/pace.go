@@ -25,11 +25,11 @@ func init() {
 
 // Status words the PACE and CA card sides answer with.
 const (
-	swWrongData       = 0x6A80 // malformed or unacceptable data objects
-	swRefNotFound     = 0x6A88 // password or key not available
-	swWrongP1P2       = 0x6A86
+	swWrongData        = 0x6A80 // malformed or unacceptable data objects
+	swRefNotFound      = 0x6A88 // password or key not available
+	swWrongP1P2        = 0x6A86
 	swCondNotSatisfied = 0x6985 // step out of order
-	swAuthFailed      = 0x6300 // token did not verify: wrong password
+	swAuthFailed       = 0x6300 // token did not verify: wrong password
 )
 
 const paceVar = "pace"
