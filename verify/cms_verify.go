@@ -40,7 +40,7 @@ func (sd *SignedData) VerifySignature(extra ...*Certificate) (*Certificate, erro
 	if err != nil {
 		return nil, err
 	}
-	digest, err := signedDigest(si, digestHash, msg)
+	sc, digest, err := signedDigest(si, digestHash, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func (sd *SignedData) VerifySignature(extra ...*Certificate) (*Certificate, erro
 			lastErr = fmt.Errorf("signer key unusable: %w", c.PublicKeyErr)
 			continue
 		}
-		if lastErr = verifyDigestOf(c.PublicKey, si.SignatureAlgorithm, digestHash, digest, si.Signature); lastErr == nil {
+		if lastErr = verifyDigest(c.PublicKey, sc, digest, si.Signature); lastErr == nil {
 			return c, nil
 		}
 	}
@@ -144,13 +144,13 @@ func issuerMatches(si *SignerInfo, c *Certificate) bool {
 // signedDigest hashes the signed message with the hash the signature scheme
 // names (the digestAlgorithm only where the scheme names none). Signed
 // attributes are hashed as a SET: tag 0x31, then their bytes as received.
-func signedDigest(si *SignerInfo, digestHash crypto.Hash, msg []byte) ([]byte, error) {
+func signedDigest(si *SignerInfo, digestHash crypto.Hash, msg []byte) (sigScheme, []byte, error) {
 	sc, err := resolveScheme(si.SignatureAlgorithm, digestHash)
 	if err != nil {
-		return nil, err
+		return sc, nil, err
 	}
 	if !sc.hash.Available() {
-		return nil, fmt.Errorf("%w: hash %v", ErrUnsupportedAlgorithm, sc.hash)
+		return sc, nil, fmt.Errorf("%w: hash %v", ErrUnsupportedAlgorithm, sc.hash)
 	}
 	h := sc.hash.New()
 	if si.RawSignedAttrs != nil && len(msg) > 0 {
@@ -158,5 +158,5 @@ func signedDigest(si *SignerInfo, digestHash crypto.Hash, msg []byte) ([]byte, e
 		msg = msg[1:]
 	}
 	h.Write(msg)
-	return h.Sum(nil), nil
+	return sc, h.Sum(nil), nil
 }

@@ -62,7 +62,6 @@ const (
 // signature OID does not name a hash (plain rsaEncryption, id-ecPublicKey).
 func resolveScheme(alg AlgorithmIdentifier, digestHash crypto.Hash) (sigScheme, error) {
 	o := alg.Algorithm
-	unsupported := fmt.Errorf("%w: signature %s", ErrUnsupportedAlgorithm, o)
 	switch {
 	case o.Equal(oidSHA1WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA1}, nil
@@ -76,7 +75,7 @@ func resolveScheme(alg AlgorithmIdentifier, digestHash crypto.Hash) (sigScheme, 
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA512}, nil
 	case o.Equal(oidRSAEncryption):
 		if digestHash == 0 {
-			return sigScheme{}, unsupported
+			return sigScheme{}, unsupportedSignature(o)
 		}
 		return sigScheme{kind: schemeRSA, hash: digestHash}, nil
 	case o.Equal(oidRSASSAPSS):
@@ -93,16 +92,20 @@ func resolveScheme(alg AlgorithmIdentifier, digestHash crypto.Hash) (sigScheme, 
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA512}, nil
 	case o.Equal(oidECPublicKey):
 		if digestHash == 0 {
-			return sigScheme{}, unsupported
+			return sigScheme{}, unsupportedSignature(o)
 		}
 		return sigScheme{kind: schemeECDSA, hash: digestHash}, nil
 	case len(o) == len(oidECDSAPlainPrefix)+1 && o[:len(oidECDSAPlainPrefix)].Equal(oidECDSAPlainPrefix):
-		hashes := map[int]crypto.Hash{1: crypto.SHA1, 2: crypto.SHA224, 3: crypto.SHA256, 4: crypto.SHA384, 5: crypto.SHA512}
-		if h, ok := hashes[o[len(o)-1]]; ok {
-			return sigScheme{kind: schemeECDSAPlain, hash: h}, nil
+		hashes := [...]crypto.Hash{1: crypto.SHA1, 2: crypto.SHA224, 3: crypto.SHA256, 4: crypto.SHA384, 5: crypto.SHA512}
+		if i := o[len(o)-1]; i >= 1 && i < len(hashes) {
+			return sigScheme{kind: schemeECDSAPlain, hash: hashes[i]}, nil
 		}
 	}
-	return sigScheme{}, unsupported
+	return sigScheme{}, unsupportedSignature(o)
+}
+
+func unsupportedSignature(o encasn1.ObjectIdentifier) error {
+	return fmt.Errorf("%w: signature %s", ErrUnsupportedAlgorithm, o)
 }
 
 // parsePSSParams reads RSASSA-PSS-params (RFC 4055) with their defaults:
@@ -190,16 +193,6 @@ func verifySignature(pub crypto.PublicKey, alg AlgorithmIdentifier, digestHash c
 	h := sc.hash.New()
 	h.Write(msg)
 	return verifyDigest(pub, sc, h.Sum(nil), sig)
-}
-
-// verifyDigestOf is verifySignature for a digest already computed with the
-// scheme's hash (see signedDigest).
-func verifyDigestOf(pub crypto.PublicKey, alg AlgorithmIdentifier, digestHash crypto.Hash, digest, sig []byte) error {
-	sc, err := resolveScheme(alg, digestHash)
-	if err != nil {
-		return err
-	}
-	return verifyDigest(pub, sc, digest, sig)
 }
 
 // verifyDigest checks sig over an already computed digest.
