@@ -72,8 +72,9 @@ func newChip(t testing.TB, other bool) *sim.Card {
 }
 
 // seedRoster stores a roster in which the demo person is insured and
-// registered at agentFacility, and the other person's card has expired.
-func seedRoster(t testing.TB, db *cache.DB, now time.Time) {
+// registered at agentFacility, and the other person's card has expired;
+// extra, when not nil, yields more records.
+func seedRoster(t testing.TB, db *cache.DB, now time.Time, extra func(yield func(cache.RosterRecord) error) error) {
 	t.Helper()
 	from, to := now.AddDate(0, -6, 0).Format("02/01/2006"), now.AddDate(1, 0, 0).Format("02/01/2006")
 	recs := []cache.RosterRecord{
@@ -92,6 +93,9 @@ func seedRoster(t testing.TB, db *cache.DB, now time.Time) {
 			if err := yield(r); err != nil {
 				return err
 			}
+		}
+		if extra != nil {
+			return extra(yield)
 		}
 		return nil
 	})
@@ -129,20 +133,29 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // every slot's reader-added event.
 func startRig(t testing.TB, cfg AgentConfig, slots ...*sim.Slot) *rig {
 	t.Helper()
+	return startRigWith(t, cfg, nil, nil, slots...)
+}
+
+// startRigWith is startRig with the readers' openers replaced (when not
+// nil) and extra roster records stored after the two test persons.
+func startRigWith(t testing.TB, cfg AgentConfig, openers []ReaderOpener, extra func(yield func(cache.RosterRecord) error) error, slots ...*sim.Slot) *rig {
+	t.Helper()
 	db, err := cache.Open(filepath.Join(t.TempDir(), "cccd.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	seedRoster(t, db, time.Now())
+	seedRoster(t, db, time.Now(), extra)
 	r := &rig{db: db, hub: api.NewHub(), metrics: metrics.New(), log: &bytes.Buffer{}, logMu: &sync.Mutex{},
 		done: make(chan struct{})}
 	log := slog.New(slog.NewTextHandler(lockedWriter{r.logMu, r.log}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	backends := make([]reader.Backend, 0, len(slots))
-	openers := make([]ReaderOpener, 0, len(slots))
+	own := openers == nil
 	for _, s := range slots {
 		backends = append(backends, s)
-		openers = append(openers, func(name string) (reader.Reader, bool) { return s, name == s.Name() })
+		if own {
+			openers = append(openers, func(name string) (reader.Reader, bool) { return s, name == s.Name() })
+		}
 	}
 	lookup := &Lookup{DB: db, Config: EligibilityConfig{Facility: agentFacility, Freshness: 24 * time.Hour},
 		Metrics: r.metrics, Log: log}
