@@ -95,6 +95,10 @@ func TestDoctor(t *testing.T) {
 	if !strings.Contains(out, fix) || !strings.Contains(out, "fail service") {
 		t.Errorf("doctor with pcscd stopped does not say how to start it:\n%s", out)
 	}
+	out, code = runCLI(t, "readers")
+	if code != exitNoCard || !strings.Contains(out, fix) {
+		t.Errorf("readers with pcscd stopped: exit %d\n%s", code, out)
+	}
 	out, code = runCLI(t, "doctor", "--json")
 	var rep pcsc.Report
 	if err := json.Unmarshal([]byte(out[:strings.LastIndex(out, "}")+1]), &rep); err != nil || code != exitNoCard || rep.Healthy {

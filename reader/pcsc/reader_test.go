@@ -11,6 +11,7 @@ import (
 	"github.com/cccd-agent/cccd/internal/testenv"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/pcsc"
+	"github.com/cccd-agent/cccd/testtools/vicc"
 )
 
 func TestConnectTransmit(t *testing.T) {
@@ -201,5 +202,51 @@ func TestHungTransmit(t *testing.T) {
 			t.Fatalf("reader never recovered: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestReaderSurvivesPCSCDRestart: a Reader made before pcscd restarts
+// reports the outage as ErrNoService with how to start it, then works
+// again on a fresh context once pcscd is back, without being recreated.
+func TestReaderSurvivesPCSCDRestart(t *testing.T) {
+	testenv.LockVPCD(t)
+	requirePCSCD(t)
+	b := startSlot(t, 0)
+	b.Insert(&testChip{id: 9})
+	waitCard(t, slotName(0), true)
+	r := pcsc.NewReader(slotName(0), pcsc.Options{})
+	defer r.Close()
+	ctx := context.Background()
+	card, err := r.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	card.Close()
+
+	vicc.StopPCSCD(t)
+	_, err = r.Connect(ctx)
+	if !errors.Is(err, reader.ErrNoService) || !strings.Contains(err.Error(), "start it with") {
+		t.Fatalf("Connect with pcscd stopped: %v, want ErrNoService with a hint", err)
+	}
+	if _, err := pcsc.List(ctx); !errors.Is(err, reader.ErrNoService) {
+		t.Errorf("List with pcscd stopped: %v", err)
+	}
+
+	vicc.StartPCSCD(t)
+	waitCard(t, slotName(0), true) // the bridge redials by itself
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		card, err = r.Connect(ctx)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Connect after pcscd came back: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	defer card.Close()
+	if got, err := card.Transmit(ctx, []byte{0x00, 0xCC, 0x00, 0x00}); err != nil || got[0] != 9 {
+		t.Fatalf("after restart: % X, %v", got, err)
 	}
 }
