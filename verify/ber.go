@@ -14,7 +14,7 @@ var ErrMalformed = errors.New("malformed ASN.1")
 // hold ~1 MB; anything deeper or larger is hostile.
 const (
 	berMaxDepth = 64
-	berMaxNodes = 1 << 20
+	berMaxNodes = 1 << 19 // ~50 MB of tree at most; a BER master list of 8 MB has fewer
 )
 
 // berNode is one element of the BER tree being normalised.
