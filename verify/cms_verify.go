@@ -3,7 +3,6 @@ package verify
 import (
 	"bytes"
 	"crypto"
-	"crypto/subtle"
 	encasn1 "encoding/asn1"
 	"errors"
 	"fmt"
@@ -125,9 +124,7 @@ func (sd *SignedData) signedMessage(si *SignerInfo) ([]byte, crypto.Hash, error)
 	if !ok || !md.ReadASN1(&want, asn1.OCTET_STRING) {
 		return nil, 0, ErrMessageDigestMismatch
 	}
-	d := h.New()
-	d.Write(sd.EContent)
-	if subtle.ConstantTimeCompare(d.Sum(nil), want) != 1 {
+	if !hashEqual(h, sd.EContent, want) {
 		return nil, 0, ErrMessageDigestMismatch
 	}
 	// The signature covers the DER SET OF, i.e. the [0] IMPLICIT element

@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"crypto/subtle"
 	"errors"
 	"sort"
 	"strconv"
@@ -130,14 +129,7 @@ func checkHashes(r *Result, lso *lds.LDSSecurityObject, dgs map[int][]byte) {
 			r.addReason(ReasonDGNotInSOD + ":" + name)
 			continue
 		}
-		if !lso.Hash.Available() {
-			r.Passive.Hashes[name] = HashMismatch
-			r.addReason(ReasonDGHashMismatch + ":" + name)
-			continue
-		}
-		h := lso.Hash.New()
-		h.Write(dgs[n])
-		if subtle.ConstantTimeCompare(h.Sum(nil), want) == 1 {
+		if hashEqual(lso.Hash, dgs[n], want) {
 			r.Passive.Hashes[name] = HashMatch
 		} else {
 			r.Passive.Hashes[name] = HashMismatch
