@@ -79,3 +79,14 @@ func waitCard(t *testing.T, name string, present bool) pcsc.ReaderInfo {
 	t.Fatalf("reader %q: card present=%v not reached in 15 s (last error %v)", name, present, last)
 	return pcsc.ReaderInfo{}
 }
+
+// simBridge is startSlot for benchmarks: slot 0, stopped when b ends.
+func simBridge(tb testing.TB) *sim.Bridge {
+	tb.Helper()
+	br := sim.NewBridge(slotAddr(0))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); br.Run(ctx) }()
+	tb.Cleanup(func() { cancel(); <-done })
+	return br
+}
