@@ -223,7 +223,10 @@ func BenchmarkFlowSteps(b *testing.B) {
 			_, err := r.db.AppendCheckin(newCheckinRecord(res, elig, rd.Name(), agentFacility, time.Now()))
 			return err
 		}},
-		{"publish", func() error { hub.Publish(api.Event{Type: "result", Data: ResultEvent{Read: res, Eligibility: elig}}); return nil }},
+		{"publish", func() error {
+			hub.Publish(api.Event{Type: "result", Data: ResultEvent{Read: res, Eligibility: elig}})
+			return nil
+		}},
 		{"result-json", func() error { _, err := json.Marshal(ResultEvent{Read: res, Eligibility: elig}); return err }},
 	}
 	for _, st := range steps {
