@@ -139,6 +139,10 @@ func (c *Card) atr() []byte {
 // the SSC.
 func (c *Card) Process(raw []byte) []byte {
 	c.processed++
+	// Handlers keep parts of a command (PACE keeps the terminal's public
+	// key); a front end may reuse its buffer for the next message, so the
+	// chip works on its own copy.
+	raw = append([]byte(nil), raw...)
 	cmd, err := icao.ParseCommand(raw)
 	if err != nil || (icao.IsExtendedAPDU(raw) && !c.p.ExtendedLength) {
 		return status(0x6700).encode() // rejected before SM: the SSC does not move

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/icao/access"
 	"github.com/cccd-agent/cccd/reader"
 )
 
@@ -272,4 +273,45 @@ func TestLinkModelCost(t *testing.T) {
 			t.Errorf("%+v.Cost(%d, %d) = %v, want %v", tt.m, tt.out, tt.in, got, tt.want)
 		}
 	}
+}
+
+// TestProcessDoesNotKeepCallerBuffer runs PACE with a front end that reuses
+// one buffer for every command (as the vpcd bridge does): the chip must not
+// keep references into it.
+func TestProcessDoesNotKeepCallerBuffer(t *testing.T) {
+	p, err := DemoProfile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	chip, err := NewCard(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewReader("reuse", reusingChip{chip: chip, buf: make([]byte, 0, 1024)})
+	card, err := r.Connect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer card.Close()
+	if _, _, err := access.Open(context.Background(), card, access.Key{CAN: DemoCAN}, access.Options{}); err != nil {
+		t.Fatalf("PACE through a reused buffer: %v", err)
+	}
+}
+
+// reusingChip copies every command into one buffer and scribbles over it
+// after the chip answered.
+type reusingChip struct {
+	chip Chip
+	buf  []byte
+}
+
+func (r reusingChip) PowerOn() []byte { return r.chip.PowerOn() }
+func (r reusingChip) PowerOff()       { r.chip.PowerOff() }
+func (r reusingChip) Process(cmd []byte) []byte {
+	b := append(r.buf[:0], cmd...)
+	resp := r.chip.Process(b)
+	for i := range b {
+		b[i] = 0xEE
+	}
+	return resp
 }
