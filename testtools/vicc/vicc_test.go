@@ -3,10 +3,12 @@ package vicc_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/mrz"
 	"github.com/cccd-agent/cccd/internal/testenv"
 	"github.com/cccd-agent/cccd/reader/pcsc"
@@ -89,5 +91,45 @@ func TestEmulatorTD1(t *testing.T) {
 		if !bytes.Equal(rsp[:len(rsp)-2], tc.want) || !bytes.Equal(rsp[len(rsp)-2:], []byte{0x90, 0x00}) {
 			t.Errorf("READ BINARY % X: got % X", tc.fid, rsp)
 		}
+	}
+}
+
+// TestEmulatorGuard sends the command that kills the unguarded library (an
+// ICAO odd-INS READ BINARY under secure messaging, data in DO'85',
+// vsmartcard.md §6.4): the guarded card answers 6F00 and keeps serving.
+func TestEmulatorGuard(t *testing.T) {
+	testenv.LockVPCD(t)
+	m := syntheticMRZ(t)
+	e := vicc.StartOptions(t, vicc.BasePort, map[string][]byte{}, vicc.Options{MRZ: m})
+	info, err := mrz.KeySeedForID("001099012345", time.Date(1999, 2, 15, 0, 0, 0, 0, time.UTC), time.Date(2039, 2, 15, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := pcsc.NewReader(e.Reader, pcsc.Options{})
+	defer r.Close()
+	ctx := context.Background()
+	card, err := r.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer card.Close()
+	s := icao.NewSession(card)
+	if err := icao.SelectApplication(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := icao.BAC(ctx, s, info); err != nil {
+		t.Fatalf("BAC with the TD1 keys: %v", err)
+	}
+	_, err = s.Transmit(ctx, icao.Command{CLA: 0x00, INS: 0xB1, Data: []byte{0x54, 0x02, 0x01, 0x00}, Ne: 0xDF})
+	var se *icao.StatusError
+	if !errors.As(err, &se) || se.SW != 0x6F00 {
+		t.Fatalf("odd-INS READ BINARY under SM: %v, want status 6F00 from the guard", err)
+	}
+	if !strings.Contains(e.Log(), "Traceback") {
+		t.Errorf("the guard did not print the library's traceback:\n%s", e.Log())
+	}
+	// Still alive: a plain SELECT of the application answers.
+	if rsp := transmit(t, card, []byte{0x00, 0xA4, 0x04, 0x0C, 0x07, 0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01}); !bytes.Equal(rsp, []byte{0x90, 0x00}) {
+		t.Fatalf("after the guarded failure: % X", rsp)
 	}
 }
