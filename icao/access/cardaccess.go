@@ -14,11 +14,12 @@ import (
 // 6D00/6A86, some only take a FID select — cccd-chip.md §3.1, icao-9303.md §5).
 var cardAccessWays = []struct {
 	name    string
-	select_ []icao.Command
+	selects []icao.Command
 	sfi     bool
 }{
 	{"SELECT MF (00A4000C) + READ BINARY by SFI 1C", []icao.Command{{INS: 0xA4, P1: 0x00, P2: 0x0C}}, true},
 	{"SELECT MF (00A4000C 3F00) + READ BINARY by SFI 1C", []icao.Command{{INS: 0xA4, P1: 0x00, P2: 0x0C, Data: []byte{0x3F, 0x00}}}, true},
+	{"SELECT MF (00A40000 3F00) + READ BINARY by SFI 1C", []icao.Command{{INS: 0xA4, P1: 0x00, P2: 0x00, Data: []byte{0x3F, 0x00}, Ne: icao.MaxShortNe}}, true},
 	{"READ BINARY by SFI 1C without SELECT", nil, true},
 	{"SELECT EF 011C (00A4020C)", []icao.Command{{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{0x01, 0x1C}}}, false},
 }
@@ -31,7 +32,7 @@ const maxCardAccess = 4096
 func readCardAccess(ctx context.Context, s *icao.Session) ([]byte, string, error) {
 	var last error
 	for _, w := range cardAccessWays {
-		for _, c := range w.select_ {
+		for _, c := range w.selects {
 			_, _ = s.Transmit(ctx, c) // a refused MF select is normal; the read decides
 		}
 		b, err := readTransparent(ctx, s, w.sfi)
