@@ -79,3 +79,46 @@ func TestPACECAMVerdict(t *testing.T) {
 		})
 	}
 }
+
+// refuse answers sw to the plain commands match selects, passing the rest.
+type refuse struct {
+	reader.Card
+	match func(apdu []byte) bool
+	sw    []byte
+}
+
+func (r refuse) Transmit(ctx context.Context, apdu []byte) ([]byte, error) {
+	if len(apdu) >= 4 && apdu[0] == 0 && r.match(apdu) {
+		return r.sw, nil
+	}
+	return r.Card.Transmit(ctx, apdu)
+}
+
+// TestCardAccessWays: EF.CardAccess is read whichever known way the chip
+// accepts.
+func TestCardAccessWays(t *testing.T) {
+	p := newProfile(t, sim.ChipKeyOptions{})
+	tests := []struct {
+		name  string
+		match func([]byte) bool
+		sw    []byte
+		way   string
+	}{
+		{"SELECT MF refused (6D00)", func(a []byte) bool { return a[1] == 0xA4 && a[2] == 0x00 }, []byte{0x6D, 0x00}, "SFI 1C"},
+		{"no SFI reads (6A86)", func(a []byte) bool { return a[1] == 0xB0 && a[2]&0x80 != 0 }, []byte{0x6A, 0x86}, "SELECT EF 011C"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var trace []string
+			card := refuse{connect(t, p), tc.match, tc.sw}
+			c, err := Connect(context.Background(), card, Key{CAN: testCAN}, Options{Trace: func(l string) { trace = append(trace, l) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := strings.Join(trace, "\n")
+			if !bytes.Equal(c.CardAccess, p.Files["CardAccess"]) || !strings.Contains(all, "EF.CardAccess read via") || !strings.Contains(all, tc.way) {
+				t.Fatalf("CardAccess %X, trace:\n%s", c.CardAccess, all)
+			}
+		})
+	}
+}
