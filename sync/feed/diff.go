@@ -3,6 +3,7 @@ package feed
 import (
 	"cmp"
 	"fmt"
+	"github.com/cccd-agent/cccd/icao/mrz"
 	"slices"
 	"strings"
 
@@ -32,7 +33,7 @@ func SortRecords(records []cache.RosterRecord) error {
 			}
 			social[r.MaSoBHXH] = struct{}{}
 		}
-		if !ValidID(r.SoCCCD) {
+		if !mrz.ValidID(r.SoCCCD) {
 			return fmt.Errorf("%w: record %d: soCCCD %s is not 12 digits; fix the roster file", ErrMalformed, i+1, redact.ID(r.SoCCCD))
 		}
 		if i > 0 && records[i-1].SoCCCD == r.SoCCCD {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
+	"github.com/cccd-agent/cccd/icao/mrz"
 	"io"
 	"testing"
 
@@ -115,7 +116,7 @@ func checkObject(t *testing.T, data []byte) {
 				}
 				return
 			}
-			if !ValidID(e.ID) || (h.Kind == KindSnapshot && e.Delete) {
+			if !mrz.ValidID(e.ID) || (h.Kind == KindSnapshot && e.Delete) {
 				t.Fatalf("decoder yielded an invalid entry %+v", e)
 			}
 			entries = append(entries, e)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cccd-agent/cccd/icao/mrz"
 	"io"
 
 	"github.com/klauspost/compress/zstd"
@@ -207,7 +208,7 @@ func (o *ObjectReader) Next() (Entry, error) {
 		}
 	}
 	id := e.key()
-	if !ValidID(id) {
+	if !mrz.ValidID(id) {
 		return Entry{}, fmt.Errorf("%w: entry %d: soCCCD is not 12 digits", ErrMalformed, o.n)
 	}
 	if o.n > 0 && id <= o.prev {
@@ -244,19 +245,6 @@ func strictUnmarshal(b []byte, v any) error {
 		return errors.New("trailing data")
 	}
 	return nil
-}
-
-// ValidID reports whether id is a 12-digit citizen ID number (soCCCD).
-func ValidID(id string) bool {
-	if len(id) != 12 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < '0' || id[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // VerifyObject checks that data is the object ref names.
