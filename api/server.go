@@ -79,10 +79,14 @@ func (s *Server) routes() {
 	api("GET /api/v1/events", s.handleEvents)
 	if sim, ok := s.backend.(SimControl); ok {
 		api("POST /api/v1/readers/{reader}/sim/insert", func(w http.ResponseWriter, r *http.Request) {
-			s.reply(w, r, func() (any, error) { return map[string]string{"status": "inserted"}, sim.SimInsert(r.Context(), r.PathValue("reader")) })
+			s.reply(w, r, func() (any, error) {
+				return map[string]string{"status": "inserted"}, sim.SimInsert(r.Context(), r.PathValue("reader"))
+			})
 		})
 		api("POST /api/v1/readers/{reader}/sim/remove", func(w http.ResponseWriter, r *http.Request) {
-			s.reply(w, r, func() (any, error) { return map[string]string{"status": "removed"}, sim.SimRemove(r.Context(), r.PathValue("reader")) })
+			s.reply(w, r, func() (any, error) {
+				return map[string]string{"status": "removed"}, sim.SimRemove(r.Context(), r.PathValue("reader"))
+			})
 		})
 	}
 	s.mux.Handle("OPTIONS /api/v1/", http.HandlerFunc(s.handlePreflight))
