@@ -149,13 +149,29 @@ func (c *Card) finish() {
 	c.mu.Unlock()
 	c.reader.setHung(c, false)
 	if closed {
-		c.h.Disconnect(scard.ResetCard)
+		c.h.Disconnect(c.disposition())
+		c.reader.release()
 	}
 }
 
+// disposition is how Close leaves the card: reset, so that the next session
+// starts with no secure-messaging state, unless the card has left (resetting
+// a card that has left fails, and pcsc-lite 1.9.9 then reports the slot
+// empty before its own poll has seen the removal; a card arriving in that
+// window is never announced).
+func (c *Card) disposition() scard.Disposition {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gone {
+		return scard.LeaveCard
+	}
+	return scard.ResetCard
+}
+
 // Close ends the session and resets the card, so that the next session
-// starts with no secure-messaging state left behind. The card stays in the
-// field. Errors from a card already gone are not reported.
+// starts with no secure-messaging state left behind; the reader's context
+// goes with its last session. The card stays in the field. Errors from a
+// card already gone are not reported.
 func (c *Card) Close() error {
 	c.mu.Lock()
 	if c.closed {
@@ -164,18 +180,12 @@ func (c *Card) Close() error {
 	}
 	c.closed = true
 	inflight := c.inflight
-	disp := scard.ResetCard
-	if c.gone {
-		// Resetting a card that has left fails, and pcsc-lite 1.9.9 then
-		// reports the slot empty before its own poll has seen the removal;
-		// a card arriving in that window is never announced.
-		disp = scard.LeaveCard
-	}
 	c.mu.Unlock()
 	if inflight {
 		return nil // finish disconnects once the stuck APDU returns
 	}
-	err := c.h.Disconnect(disp)
+	err := c.h.Disconnect(c.disposition())
+	c.reader.release()
 	switch {
 	case err == nil, errors.Is(err, scard.ErrRemovedCard), errors.Is(err, scard.ErrNoSmartcard),
 		errors.Is(err, scard.ErrResetCard), contextDead(err):

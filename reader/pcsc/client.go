@@ -73,7 +73,7 @@ func (c *client) current() *scard.Context {
 	return c.ctx
 }
 
-// close releases the context for good.
+// close releases the context; the next get establishes a new one.
 func (c *client) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()

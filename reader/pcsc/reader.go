@@ -34,16 +34,19 @@ type Options struct {
 	BusyRetry time.Duration
 }
 
-// Reader is one PC/SC reader, named as PC/SC lists it. It keeps its own
-// PC/SC context and replaces it when the service restarts. Safe for
+// Reader is one PC/SC reader, named as PC/SC lists it. It holds a PC/SC
+// context only while a session is open (each context is a thread in pcscd,
+// which allows 200), so a Reader made per read and never closed leaks
+// nothing; a context that died with a pcscd restart is replaced. Safe for
 // concurrent use; the Cards it opens are not.
 type Reader struct {
 	name string
 	opts Options
 	cl   client
 
-	mu   sync.Mutex
-	hung *Card // a session whose APDU never returned, until it does
+	mu       sync.Mutex
+	hung     *Card // a session whose APDU never returned, until it does
+	users    int   // open Cards and Connects under way; the context goes at zero
 }
 
 var _ reader.Reader = (*Reader)(nil)
@@ -62,10 +65,28 @@ func NewReader(name string, opts Options) *Reader {
 // Name is the PC/SC reader name, which is also its stable identifier.
 func (r *Reader) Name() string { return r.name }
 
-// Close releases the reader's PC/SC context. Open Cards stop working.
+// Close releases the reader's PC/SC context now. Open Cards stop working.
+// Calling it is optional: the context also goes when the last Card closes.
 func (r *Reader) Close() error {
 	r.cl.close()
 	return nil
+}
+
+// acquire counts a user of the context: a Connect under way, then its Card.
+func (r *Reader) acquire() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.users++
+}
+
+// release drops one user and releases the context when none is left.
+func (r *Reader) release() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.users--
+	if r.users == 0 {
+		r.cl.close()
+	}
 }
 
 // Connect opens an exclusive session with the card on the reader: T=1,
@@ -80,6 +101,7 @@ func (r *Reader) Connect(ctx context.Context) (reader.Card, error) {
 	if r.isHung() {
 		return nil, &Error{Op: "connect", Reader: r.name, Kind: reader.ErrTimeout, Hint: hintHung}
 	}
+	r.acquire() // handed to the Card on success, released on failure
 	busyUntil := time.Now().Add(r.opts.BusyRetry)
 	if d, ok := ctx.Deadline(); ok && d.Before(busyUntil) {
 		busyUntil = d
@@ -96,10 +118,12 @@ func (r *Reader) Connect(ctx context.Context) (reader.Card, error) {
 			return r.newCard(h)
 		}
 		if !errors.Is(err, scard.ErrSharingViolation) || time.Now().Add(wait).After(busyUntil) {
+			r.release()
 			return nil, wrap("connect", r.name, err)
 		}
 		select {
 		case <-ctx.Done():
+			r.release()
 			return nil, wrap("connect", r.name, err)
 		case <-time.After(wait):
 			wait = min(wait*2, 200*time.Millisecond)
@@ -129,6 +153,7 @@ func (r *Reader) newCard(h *scard.Card) (*Card, error) {
 	st, err := h.Status()
 	if err != nil {
 		h.Disconnect(scard.LeaveCard)
+		r.release()
 		return nil, wrap("read card status", r.name, err)
 	}
 	c.atr = append([]byte(nil), st.Atr...)

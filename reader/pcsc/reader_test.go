@@ -250,3 +250,32 @@ func TestReaderSurvivesPCSCDRestart(t *testing.T) {
 		t.Fatalf("after restart: % X, %v", got, err)
 	}
 }
+
+// TestReaderPerReadLeaksNothing: pcscd serves at most 200 contexts (one
+// thread each). A Reader made for every read and never closed, as the
+// reception flow does, must give its context back with its last session,
+// also when Connect fails.
+func TestReaderPerReadLeaksNothing(t *testing.T) {
+	testenv.LockVPCD(t)
+	requirePCSCD(t)
+	b := startSlot(t, 0)
+	b.Insert(&testChip{id: 4})
+	waitCard(t, slotName(0), true)
+	ctx := context.Background()
+	const n = 210 // more than pcscd's 200 contexts
+	for i := 0; i < n; i++ {
+		card, err := pcsc.NewReader(slotName(0), pcsc.Options{}).Connect(ctx)
+		if err != nil {
+			t.Fatalf("read %d: %v", i, err)
+		}
+		if err := card.Close(); err != nil {
+			t.Fatalf("close %d: %v", i, err)
+		}
+		if _, err := pcsc.NewReader(slotName(1), pcsc.Options{}).Connect(ctx); !errors.Is(err, reader.ErrNoCard) {
+			t.Fatalf("empty slot, attempt %d: %v", i, err)
+		}
+	}
+	if _, err := pcsc.List(ctx); err != nil {
+		t.Fatalf("pcscd after %d readers: %v", 2*n, err)
+	}
+}
