@@ -44,9 +44,9 @@ type Reader struct {
 	opts Options
 	cl   client
 
-	mu       sync.Mutex
-	hung     *Card // a session whose APDU never returned, until it does
-	users    int   // open Cards and Connects under way; the context goes at zero
+	mu    sync.Mutex
+	hung  *Card // a session whose APDU never returned, until it does
+	users int   // open Cards and Connects under way; the context goes at zero
 }
 
 var _ reader.Reader = (*Reader)(nil)
