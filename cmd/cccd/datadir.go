@@ -20,6 +20,19 @@ const serviceDataDir = "/var/lib/cccd"
 // dataDir returns the data directory, created with mode 0700: --data, else
 // data_dir of the --config file, else the per-OS default (defaultDataDir).
 func dataDir() (string, error) {
+	dir, err := dataDirPath()
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create data directory: %w; pass --data DIR", err)
+	}
+	return dir, nil
+}
+
+// dataDirPath is dataDir without creating it, for commands that only read
+// what may be there.
+func dataDirPath() (string, error) {
 	dir := global.dataDir
 	if dir == "" && global.configFile != "" {
 		cfg, err := config.Load(global.configFile)
@@ -35,9 +48,6 @@ func dataDir() (string, error) {
 		if err != nil {
 			return "", err
 		}
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("create data directory: %w; pass --data DIR", err)
 	}
 	return dir, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/verify"
@@ -29,12 +30,12 @@ func loadTrust(paths []string) (*verify.TrustStore, error) {
 
 // addImportedTrust adds the anchors stored in the cache, when there is one.
 func addImportedTrust(store *verify.TrustStore) error {
-	dir, err := dataDir()
+	dir, err := dataDirPath()
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		return nil
+	if _, err := os.Stat(filepath.Join(dir, cacheFileName)); errors.Is(err, os.ErrNotExist) {
+		return nil // nothing imported on this machine
 	}
 	db, err := openCache()
 	if err != nil {
