@@ -15,6 +15,9 @@ const maxBERDepth = 32
 // below read SODs such as New Zealand's, which use indefinite lengths.
 // Only the framing changes; content octets are copied as they are.
 func toDER(b []byte) ([]byte, error) {
+	if isDER(b, 0) {
+		return b, nil // almost every chip writes DER: no copy needed
+	}
 	out, rest, err := berElement(b, 0)
 	if err != nil {
 		return nil, err
@@ -107,4 +110,39 @@ func joinOctetString(segments [][]byte) ([]byte, error) {
 		out = append(out, t.Value...)
 	}
 	return out, nil
+}
+
+// isDER reports whether b is exactly one element whose framing toDER would
+// leave unchanged: definite minimal lengths throughout and no constructed
+// string types. It allocates nothing.
+func isDER(b []byte, depth int) bool {
+	if depth > maxBERDepth {
+		return false
+	}
+	tag, tn, err := tlv.ReadTag(b)
+	if err != nil {
+		return false
+	}
+	length, ln, err := tlv.ReadLength(b[tn:])
+	if err != nil || tn+ln+length != len(b) {
+		return false
+	}
+	if ln > 1 && (length < 0x80 || b[tn+1] == 0) {
+		return false // long form where short would do, or a leading zero byte
+	}
+	first := byte(tag >> (8 * (tn - 1)))
+	if first&0x20 == 0 {
+		return true
+	}
+	if tn == 1 && first&0xC0 == 0 && first&0x1F >= 0x03 && first&0x1F != 0x10 && first&0x1F != 0x11 {
+		return false // a constructed universal string: DER wants it primitive
+	}
+	for v := b[tn+ln:]; len(v) > 0; {
+		_, hn, total, err := tlv.Header(v)
+		if err != nil || total > len(v) || hn == 0 || !isDER(v[:total], depth+1) {
+			return false
+		}
+		v = v[total:]
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package lds
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -198,5 +199,34 @@ func TestParseLDSSecurityObjectErrors(t *testing.T) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestToDERFastPathMatchesSlowPath checks that input taken as DER as it is
+// would come out of the BER re-encoder unchanged, and that BER input still
+// goes through it.
+func TestToDERFastPathMatchesSlowPath(t *testing.T) {
+	for _, rel := range []string{"pa/gmrtd-uk-expired/EF_SOD.bin", "pa/gmrtd-sods/NZ_EF_SOD.bin", "pa/gmrtd-sods/DE_EF_SOD.bin"} {
+		sod := testenv.ReadShared(t, rel)
+		for _, b := range [][]byte{sod, sod[4:]} {
+			slow, rest, err := berElement(b, 0)
+			if err != nil || len(rest) != 0 {
+				continue // not one element (the 77 wrapper's length form differs per file)
+			}
+			fast := isDER(b, 0)
+			if fast && !bytes.Equal(slow, b) {
+				t.Fatalf("%s: isDER accepted input the re-encoder changes", rel)
+			}
+			got, err := toDER(b)
+			if err != nil || !bytes.Equal(got, slow) {
+				t.Fatalf("%s: toDER differs from the re-encoder (fast path %v)", rel, fast)
+			}
+		}
+	}
+	if isDER([]byte{0x30, 0x80, 0x02, 0x01, 0x00, 0x00, 0x00}, 0) || isDER([]byte{0x04, 0x81, 0x01, 0x00}, 0) || isDER([]byte{0x24, 0x03, 0x04, 0x01, 0x00}, 0) {
+		t.Fatal("isDER accepted indefinite, non-minimal or constructed-string input")
+	}
+	if !isDER([]byte{0x30, 0x06, 0x02, 0x01, 0x05, 0x04, 0x01, 0xAA}, 0) {
+		t.Fatal("isDER refused plain DER")
 	}
 }
