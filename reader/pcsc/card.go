@@ -27,6 +27,7 @@ type Card struct {
 	closed   bool  // Close was called
 	bad      error // set when an APDU outlived its deadline
 	gone     bool  // the card left during the session: nothing to reset
+	stuck    bool  // the caller gave up on the running APDU (marked in stuck)
 
 	extOnce sync.Once
 	ext     bool
@@ -103,9 +104,12 @@ func (c *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	case <-ctx.Done():
 		hung := &Error{Op: "transmit", Reader: c.reader.name, Kind: reader.ErrTimeout, Hint: hintHung}
 		c.mu.Lock()
+		if c.inflight { // finish has not run: the call is stuck in pcscd
+			c.stuck = true
+			markStuck(c.reader.name, +1)
+		}
 		c.bad = hung
 		c.mu.Unlock()
-		c.reader.setHung(c, true)
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return nil, fmt.Errorf("pcsc: transmit on %q abandoned: %w", c.reader.name, ctx.Err())
 		}
@@ -145,9 +149,12 @@ func (c *Card) result(res transmitResult) (rsp []byte, err error) {
 func (c *Card) finish() {
 	c.mu.Lock()
 	c.inflight = false
-	closed := c.closed
+	closed, wasStuck := c.closed, c.stuck
+	c.stuck = false
 	c.mu.Unlock()
-	c.reader.setHung(c, false)
+	if wasStuck {
+		markStuck(c.reader.name, -1)
+	}
 	if closed {
 		c.h.Disconnect(c.disposition())
 		c.reader.release()

@@ -74,6 +74,10 @@ func Diagnose(ctx context.Context) Report {
 		svc.Status = CheckFail
 		svc.Detail = strings.Join(append(facts, "not answering"), ", ")
 		svc.Fix = serviceHint
+		var pe *Error
+		if errors.As(err, &pe) && pe.Hint != "" {
+			svc.Fix = pe.Hint
+		}
 		if known && running && !sockOK {
 			svc.Fix = "pcscd runs but its socket is missing: restart it (`systemctl restart pcscd`)"
 		}

@@ -82,6 +82,7 @@ var codeNames = map[scard.Error]string{
 	scard.ErrInvalidParameter:   "invalid parameter",
 	scard.ErrInvalidValue:       "invalid value",
 	scard.ErrUnexpected:         "unexpected or unsupported",
+	scard.ErrSecurityViolation:  "refused by the service",
 }
 
 // Hints, one per situation (readers.md §1.8). The service hint is per OS.
@@ -94,6 +95,7 @@ const (
 	hintReaderFault = "the reader did not complete the exchange; replug it if this repeats"
 	hintHung        = "the reader stopped answering; replug it, then read again"
 	hintUnsupported = "this card is not an ID card the reader can talk to"
+	hintRefused     = "the smart-card service refused this program: restart it, and check its access rules (polkit) if this repeats"
 )
 
 // classify maps a PC/SC code onto the reader sentinel and the hint
@@ -102,6 +104,10 @@ func classify(c scard.Error) (kind error, hint string) {
 	switch c {
 	case scard.ErrNoService, scard.ErrServiceStopped, scard.ErrCommError:
 		return reader.ErrNoService, serviceHint
+	case scard.ErrSecurityViolation:
+		// pcscd refuses clients while it shuts down, when polkit denies
+		// access and when it runs out of client threads (200).
+		return reader.ErrNoService, hintRefused
 	case scard.ErrNoReadersAvailable, scard.ErrReaderUnavailable, scard.ErrUnknownReader:
 		return reader.ErrNoReader, hintNoReader
 	case scard.ErrNoSmartcard:
@@ -143,7 +149,8 @@ func contextDead(err error) bool {
 		return false
 	}
 	switch c {
-	case scard.ErrNoService, scard.ErrServiceStopped, scard.ErrCommError, scard.ErrInvalidHandle:
+	case scard.ErrNoService, scard.ErrServiceStopped, scard.ErrCommError, scard.ErrInvalidHandle,
+		scard.ErrSecurityViolation:
 		return true
 	}
 	return false

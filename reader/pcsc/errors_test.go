@@ -23,6 +23,7 @@ func TestErrorMatrix(t *testing.T) {
 		{scard.ErrServiceStopped, reader.ErrNoService, true, "pcscd"},
 		{scard.ErrCommError, reader.ErrNoService, true, "pcscd"},
 		{scard.ErrInvalidHandle, nil, true, ""},
+		{scard.ErrSecurityViolation, reader.ErrNoService, true, "refused this program"},
 		{scard.ErrNoReadersAvailable, reader.ErrNoReader, false, "connect a reader"},
 		{scard.ErrReaderUnavailable, reader.ErrNoReader, false, "connect a reader"},
 		{scard.ErrUnknownReader, reader.ErrNoReader, false, "connect a reader"},

@@ -45,8 +45,7 @@ type Reader struct {
 	cl   client
 
 	mu    sync.Mutex
-	hung  *Card // a session whose APDU never returned, until it does
-	users int   // open Cards and Connects under way; the context goes at zero
+	users int // open Cards and Connects under way; the context goes at zero
 }
 
 var _ reader.Reader = (*Reader)(nil)
@@ -92,14 +91,21 @@ func (r *Reader) release() {
 // Connect opens an exclusive session with the card on the reader: T=1,
 // falling back to T=0|T=1 if the reader refuses T=1 alone. A card held by
 // another program is retried for Options.BusyRetry, then reported as
-// reader.ErrReaderBusy. A reader whose last APDU never returned is
-// reported as reader.ErrTimeout until that APDU returns.
+// reader.ErrReaderBusy. Connect gives up like Transmit does (ctx, or
+// Options.TransmitTimeout without a deadline), and a reader with a call
+// still stuck in pcscd is reported as reader.ErrTimeout at once, until
+// that call returns.
 func (r *Reader) Connect(ctx context.Context) (reader.Card, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if r.isHung() {
+	if isStuck(r.name) {
 		return nil, &Error{Op: "connect", Reader: r.name, Kind: reader.ErrTimeout, Hint: hintHung}
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.opts.TransmitTimeout+r.opts.BusyRetry)
+		defer cancel()
 	}
 	r.acquire() // handed to the Card on success, released on failure
 	busyUntil := time.Now().Add(r.opts.BusyRetry)
@@ -108,12 +114,7 @@ func (r *Reader) Connect(ctx context.Context) (reader.Card, error) {
 	}
 	wait := 20 * time.Millisecond
 	for {
-		var h *scard.Card
-		err := r.cl.withContext(func(sc *scard.Context) error {
-			var err error
-			h, err = connect(sc, r.name)
-			return err
-		})
+		h, err := r.connectOnce(ctx)
 		if err == nil {
 			return r.newCard(h)
 		}
@@ -128,6 +129,44 @@ func (r *Reader) Connect(ctx context.Context) (reader.Card, error) {
 		case <-time.After(wait):
 			wait = min(wait*2, 200*time.Millisecond)
 		}
+	}
+}
+
+type connectResult struct {
+	h   *scard.Card
+	err error
+}
+
+// connectOnce runs one SCardConnect in the background so that a reader
+// hung inside pcscd cannot block the caller past ctx. A connect that
+// returns after the caller gave up is disconnected and its context user
+// released by the goroutine.
+func (r *Reader) connectOnce(ctx context.Context) (*scard.Card, error) {
+	done := make(chan connectResult, 1)
+	go func() {
+		var res connectResult
+		res.err = r.cl.withContext(func(sc *scard.Context) error {
+			var err error
+			res.h, err = connect(sc, r.name)
+			return err
+		})
+		done <- res
+	}()
+	select {
+	case res := <-done:
+		return res.h, res.err
+	case <-ctx.Done():
+		markStuck(r.name, +1)
+		r.acquire() // the goroutine's own hold on the context
+		go func() {
+			res := <-done
+			if res.h != nil {
+				res.h.Disconnect(scard.LeaveCard)
+			}
+			markStuck(r.name, -1)
+			r.release()
+		}()
+		return nil, &Error{Op: "connect", Reader: r.name, Kind: reader.ErrTimeout, Hint: hintHung}
 	}
 }
 
@@ -158,21 +197,4 @@ func (r *Reader) newCard(h *scard.Card) (*Card, error) {
 	}
 	c.atr = append([]byte(nil), st.Atr...)
 	return c, nil
-}
-
-func (r *Reader) isHung() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.hung != nil
-}
-
-func (r *Reader) setHung(c *Card, hung bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	switch {
-	case hung:
-		r.hung = c
-	case r.hung == c:
-		r.hung = nil
-	}
 }

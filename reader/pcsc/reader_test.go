@@ -185,6 +185,10 @@ func TestHungTransmit(t *testing.T) {
 	if _, err := r.Connect(ctx); !errors.Is(err, reader.ErrTimeout) {
 		t.Errorf("Connect while the APDU is stuck: %v, want ErrTimeout", err)
 	}
+	// A Reader made afresh for the next read knows it too.
+	if _, err := pcsc.NewReader(slotName(0), pcsc.Options{}).Connect(ctx); !errors.Is(err, reader.ErrTimeout) {
+		t.Errorf("new Reader's Connect while the APDU is stuck: %v, want ErrTimeout", err)
+	}
 	card.Close()
 	// Once the stuck APDU returns, the reader is usable again.
 	deadline := time.Now().Add(10 * time.Second)
