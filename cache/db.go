@@ -1,15 +1,12 @@
-// Package cache is the daemon's local store, in bbolt: the lookup cache of
-// gateway answers, the check-in outbox, trust anchors and small meta values
-// in the main file, and the insurance roster with its indexes in a roster
-// file beside it (one file per roster generation, see roster_file.go).
+// Package cache is the daemon's local store: the insurance roster with its
+// indexes, the lookup cache of gateway answers, the check-in outbox, trust
+// anchors and small meta values, all in one bbolt file.
 //
 // Concurrency: a *DB is safe for concurrent use by many goroutines. bbolt
-// runs one read-write transaction at a time per file and any number of
-// read-only ones beside it, so every method that changes data is serialised
-// and readers see a consistent snapshot. Roster replacements and deltas are
-// serialised with each other and never block readers. Only one process may
-// open the cache at a time (an exclusive file lock); a second Open fails
-// with ErrLocked.
+// runs one read-write transaction at a time and any number of read-only ones
+// beside it, so every method that changes data is serialised and readers see
+// a consistent snapshot. Only one process may open the file at a time (an
+// exclusive file lock); a second Open fails with ErrLocked.
 //
 // Personal data: records hold names, dates of birth and ID numbers. Errors
 // returned by this package never contain them; ID numbers are masked with
