@@ -251,7 +251,7 @@ func BenchmarkLookup(b *testing.B) {
 		start := time.Now()
 		for i := from; i < to; i++ {
 			k := keys[i%len(keys)]
-			if err := db.roster.View(func(tx *bolt.Tx) error {
+			if err := db.bolt.View(func(tx *bolt.Tx) error {
 				sink = bytes.Clone(tx.Bucket(bucketRoster).Get([]byte(k)))
 				return nil
 			}); err != nil || sink == nil {

@@ -26,7 +26,7 @@ func TestReplaceIsAtomicForReaders(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for !stop.Load() {
-				err := db.viewRoster(func(tx *bolt.Tx) error {
+				err := db.bolt.View(func(tx *bolt.Tx) error {
 					m, err := readRosterMeta(tx)
 					if err != nil {
 						return err

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Sentinel errors that callers branch on. Errors returned by DB methods wrap
@@ -49,29 +50,22 @@ var (
 // lockTimeout bounds the wait for the file lock held by another process.
 const lockTimeout = 2 * time.Second
 
-// DB is an open cache: the main file and the current roster file.
-// Create it with Open and release it with Close.
+// DB is an open cache file. Create it with Open and release it with Close.
 type DB struct {
-	bolt *bolt.DB // main file
+	bolt *bolt.DB
 	path string
 	// rosterMu serialises ReplaceRoster and ApplyRosterDelta: a replace
-	// builds a new roster file over many transactions, and a delta applied
-	// to the old file meanwhile would be lost by the switch.
+	// spans many transactions around one staging area, and a delta applied
+	// in between would be lost by the swap.
 	rosterMu sync.Mutex
-	// rosterRW guards the roster handle: readers and writers of the
-	// current roster file hold it shared, switchRoster exclusively.
-	rosterRW   sync.RWMutex
-	roster     *bolt.DB
-	rosterName string
 }
 
-// Open opens or creates the cache at path, and the roster file beside it
-// (path + ".roster-N"). A missing parent directory is created with mode
-// 0700 and new files with mode 0600; an existing file whose mode grants
-// group or other access is narrowed to 0600. The schema is migrated to the
-// current version; a file from a newer schema is refused with
-// ErrSchemaTooNew and not modified. Leftovers of an interrupted
-// ReplaceRoster are removed.
+// Open opens or creates the cache at path. A missing parent directory is
+// created with mode 0700 and a new file with mode 0600; an existing file whose
+// mode grants group or other access is narrowed to 0600. The schema is
+// migrated to the current version; a file from a newer schema is refused with
+// ErrSchemaTooNew and not modified. Leftovers of an interrupted ReplaceRoster
+// are removed.
 func Open(path string) (*DB, error) {
 	if path == "" {
 		return nil, fmt.Errorf("open cache: empty path: %w", ErrInvalid)
@@ -79,16 +73,21 @@ func Open(path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open cache: create directory: %w", err)
 	}
-	bdb, err := openBolt(path)
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
 	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("open cache %s: %w; stop the other cccd (serve) or use its API", path, ErrLocked)
+		}
 		return nil, fmt.Errorf("open cache %s: %w", path, err)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(path, 0o600); err != nil {
+			bdb.Close()
+			return nil, fmt.Errorf("open cache: restrict file mode: %w", err)
+		}
 	}
 	db := &DB{bolt: bdb, path: path}
 	if err := db.migrate(); err != nil {
-		bdb.Close()
-		return nil, fmt.Errorf("open cache %s: %w", path, err)
-	}
-	if err := db.attachRoster(); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open cache %s: %w", path, err)
 	}
@@ -96,12 +95,9 @@ func Open(path string) (*DB, error) {
 	return db, nil
 }
 
-// Close releases both files. It waits for running transactions to finish.
+// Close releases the file. It waits for running transactions to finish.
 func (db *DB) Close() error {
-	db.rosterRW.Lock()
-	defer db.rosterRW.Unlock()
-	errRoster := db.roster.Close()
-	if err := errors.Join(db.bolt.Close(), errRoster); err != nil {
+	if err := db.bolt.Close(); err != nil {
 		return fmt.Errorf("close cache: %w", err)
 	}
 	return nil

@@ -21,8 +21,7 @@ type RosterMeta struct {
 	LastAttempt time.Time `json:"last_attempt"` // last sync attempt, successful or not
 }
 
-// readRosterMeta returns the meta stored in a roster file; zero before the
-// first roster. LastError and LastAttempt live in the main file.
+// readRosterMeta returns the stored meta; zero before the first roster.
 func readRosterMeta(tx *bolt.Tx) (RosterMeta, error) {
 	var m RosterMeta
 	v := tx.Bucket(bucketSys).Get(keyRosterMeta)
@@ -35,10 +34,7 @@ func readRosterMeta(tx *bolt.Tx) (RosterMeta, error) {
 	return m, nil
 }
 
-// writeRosterMeta stores m in a roster file, without the sync result.
 func writeRosterMeta(tx *bolt.Tx, m RosterMeta) error {
-	m.LastError, m.LastAttempt = "", time.Time{}
-	m.Published, m.Synced = m.Published.UTC(), m.Synced.UTC()
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err
@@ -46,34 +42,15 @@ func writeRosterMeta(tx *bolt.Tx, m RosterMeta) error {
 	return tx.Bucket(bucketSys).Put(keyRosterMeta, b)
 }
 
-// syncResult is the last sync attempt, kept in the main file so that it
-// survives roster replacements.
-type syncResult struct {
-	LastError   string    `json:"last_error"`
-	LastAttempt time.Time `json:"last_attempt"`
-}
-
 // RosterMeta returns the meta of the current roster; the zero value (Version
 // 0) when no roster was ever stored.
 func (db *DB) RosterMeta() (RosterMeta, error) {
 	var m RosterMeta
-	err := db.viewRoster(func(tx *bolt.Tx) error {
+	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
 		m, err = readRosterMeta(tx)
 		return err
 	})
-	if err == nil {
-		err = db.bolt.View(func(tx *bolt.Tx) error {
-			var r syncResult
-			if v := tx.Bucket(bucketSys).Get(keyRosterSync); v != nil {
-				if err := json.Unmarshal(v, &r); err != nil {
-					return fmt.Errorf("roster sync result: %w", ErrCorrupt)
-				}
-			}
-			m.LastError, m.LastAttempt = r.LastError, r.LastAttempt
-			return nil
-		})
-	}
 	if err != nil {
 		return RosterMeta{}, fmt.Errorf("read roster meta: %w", err)
 	}
@@ -84,17 +61,19 @@ func (db *DB) RosterMeta() (RosterMeta, error) {
 // (err nil for success, which clears LastError) without touching the
 // records. err's text is stored as is: it must not carry personal data.
 func (db *DB) SetRosterSyncResult(attempt time.Time, err error) error {
-	r := syncResult{LastAttempt: attempt.UTC()}
-	if err != nil {
-		r.LastError = err.Error()
-	}
-	b, merr := json.Marshal(r)
-	if merr != nil {
-		return merr
-	}
-	if uerr := db.bolt.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSys).Put(keyRosterSync, b)
-	}); uerr != nil {
+	uerr := db.bolt.Update(func(tx *bolt.Tx) error {
+		m, rerr := readRosterMeta(tx)
+		if rerr != nil {
+			return rerr
+		}
+		m.LastAttempt = attempt.UTC()
+		m.LastError = ""
+		if err != nil {
+			m.LastError = err.Error()
+		}
+		return writeRosterMeta(tx, m)
+	})
+	if uerr != nil {
 		return fmt.Errorf("record roster sync result: %w", uerr)
 	}
 	return nil
@@ -128,7 +107,7 @@ func (db *DB) lookup(index []byte, key string) (RosterRecord, bool, error) {
 		rec RosterRecord
 		ok  bool
 	)
-	err := db.viewRoster(func(tx *bolt.Tx) error {
+	err := db.bolt.View(func(tx *bolt.Tx) error {
 		id := []byte(key)
 		if index != nil {
 			if id = tx.Bucket(index).Get(id); id == nil {

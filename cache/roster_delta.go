@@ -16,12 +16,12 @@ import (
 // greater than it. An upsert without a 12-digit soCCCD is ErrInvalid; one
 // whose maThe or maSoBHXH is held by a record the delta leaves in place is
 // ErrDuplicate. On success meta replaces the stored meta (Records is
-// recounted; LastError and LastAttempt are SetRosterSyncResult's). It waits for a running
+// recounted; LastError and LastAttempt are kept). It waits for a running
 // ReplaceRoster.
 func (db *DB) ApplyRosterDelta(baseVersion uint64, meta RosterMeta, upserts []RosterRecord, deletes []string) error {
 	db.rosterMu.Lock()
 	defer db.rosterMu.Unlock()
-	err := db.updateRoster(func(tx *bolt.Tx) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		cur, err := readRosterMeta(tx)
 		if err != nil {
 			return err
@@ -84,9 +84,11 @@ func (db *DB) ApplyRosterDelta(baseVersion uint64, meta RosterMeta, upserts []Ro
 			count++
 		}
 		meta.Records = count
+		meta.LastError, meta.LastAttempt = cur.LastError, cur.LastAttempt
 		if meta.Synced.IsZero() {
 			meta.Synced = time.Now()
 		}
+		meta.Published, meta.Synced = meta.Published.UTC(), meta.Synced.UTC()
 		return writeRosterMeta(tx, meta)
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,7 +18,7 @@ import (
 // records are collected in batches of spillRecords, each batch is sorted per
 // bucket and spilled as a run to a temporary file beside the database, and
 // the runs are then merged and appended in key order, putsPerTx puts per
-// transaction, into the buckets of a new roster file filled to 100%. Memory stays at one
+// transaction, into a staging bucket filled to 100%. Memory stays at one
 // batch; the file is written once, densely.
 const (
 	spillRecords = 10000
@@ -65,13 +66,12 @@ func (e *DuplicateError) add(ord int, field string) {
 }
 
 // ReplaceRoster replaces the whole roster with the records each yields, and
-// its meta with meta (Records is counted; LastError and LastAttempt are
-// SetRosterSyncResult's).
+// its meta with meta (Records is counted, LastError/LastAttempt are kept).
 //
 // Readers see the old roster until the new one is complete, then the new
-// one: the new roster is written to a new roster file and the main file is
-// pointed at it by one bbolt transaction, so a failure or crash at any
-// point leaves the old roster intact (Open removes the unfinished file).
+// one: the new roster is built in a staging area and swapped in by one bbolt
+// transaction, so a failure or crash at any point leaves the old roster
+// intact (Open removes a crashed staging area and its temporary files).
 // Memory stays bounded by one batch whatever the number of records; the
 // records pass through temporary files (mode 0600) in the database's
 // directory, removed before ReplaceRoster returns.
@@ -91,50 +91,28 @@ func (e *DuplicateError) add(ord int, field string) {
 func (db *DB) ReplaceRoster(meta RosterMeta, each func(yield func(RosterRecord) error) error) error {
 	db.rosterMu.Lock()
 	defer db.rosterMu.Unlock()
-	if err := db.replaceRoster(meta, each); err != nil {
+	st, err := newStager(db)
+	if err != nil {
 		return fmt.Errorf("replace roster: %w", err)
 	}
-	return nil
-}
-
-func (db *DB) replaceRoster(meta RosterMeta, each func(yield func(RosterRecord) error) error) error {
-	st, err := newStager(filepath.Dir(db.path))
-	if err != nil {
-		return err
-	}
 	defer st.close()
-	if err := each(st.add); err != nil {
-		return err
+	err = each(st.add)
+	if err == nil {
+		err = st.err
 	}
-	if st.err != nil {
-		return st.err
+	if err == nil {
+		err = st.build()
 	}
-	if err := st.spill(); err != nil {
-		return err
-	}
-	gen, name, rb, err := db.newRosterGeneration()
-	if err != nil {
-		return err
-	}
-	err = st.build(rb)
 	if err == nil && st.dups.Count > 0 {
 		err = &st.dups
 	}
 	if err == nil {
-		err = rb.Update(func(tx *bolt.Tx) error {
-			meta.Records = st.count
-			if meta.Synced.IsZero() {
-				meta.Synced = time.Now()
-			}
-			return writeRosterMeta(tx, meta)
-		})
-	}
-	if err == nil {
-		err = db.switchRoster(gen, name, rb)
+		err = db.swapStaging(meta, st.count)
 	}
 	if err != nil {
-		discardRosterFile(rb)
-		return err
+		// Best effort: a leftover staging area is also removed by Open.
+		_ = db.bolt.Update(dropStaging)
+		return fmt.Errorf("replace roster: %w", err)
 	}
 	return nil
 }
@@ -147,9 +125,68 @@ func removeTempFiles(dbPath string) {
 	}
 }
 
+// resetStaging drops any staging area and creates an empty one.
+func resetStaging(tx *bolt.Tx) error {
+	if err := dropStaging(tx); err != nil {
+		return err
+	}
+	st, err := tx.CreateBucket(bucketStaging)
+	if err != nil {
+		return err
+	}
+	for _, name := range rosterBucketNames {
+		if _, err := st.CreateBucket(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func dropStaging(tx *bolt.Tx) error {
+	if tx.Bucket(bucketStaging) == nil {
+		return nil
+	}
+	return tx.DeleteBucket(bucketStaging)
+}
+
+// swapStaging makes the staged buckets the roster in one transaction.
+func (db *DB) swapStaging(meta RosterMeta, count int) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		cur, err := readRosterMeta(tx)
+		if err != nil {
+			return err
+		}
+		st := tx.Bucket(bucketStaging)
+		if st == nil {
+			return errStagingGone
+		}
+		for _, name := range rosterBucketNames {
+			if err := tx.DeleteBucket(name); err != nil {
+				return fmt.Errorf("drop old %s: %w", name, err)
+			}
+			if err := tx.MoveBucket(name, st, nil); err != nil {
+				return fmt.Errorf("install new %s: %w", name, err)
+			}
+		}
+		if err := tx.DeleteBucket(bucketStaging); err != nil {
+			return err
+		}
+		meta.Records = count
+		meta.LastError, meta.LastAttempt = cur.LastError, cur.LastAttempt
+		if meta.Synced.IsZero() {
+			meta.Synced = time.Now()
+		}
+		meta.Published, meta.Synced = meta.Published.UTC(), meta.Synced.UTC()
+		return writeRosterMeta(tx, meta)
+	})
+}
+
+var errStagingGone = errors.New("staging area vanished; another roster replace ran at the same time")
+
 // stager collects a ReplaceRoster stream: it batches records, spills sorted
-// runs per bucket and finally merges them into a new roster file.
+// runs per bucket and finally merges them into the staging area.
 type stager struct {
+	db      *DB
 	arena   []byte // keys and values of the batch
 	batch   [3][]entry
 	runs    [3]*runFile
@@ -159,16 +196,18 @@ type stager struct {
 	err     error // sticky: the stream has failed
 }
 
-// newStager prepares a stream whose run files go to dir.
-func newStager(dir string) (*stager, error) {
+func newStager(db *DB) (*stager, error) {
+	if err := db.bolt.Update(resetStaging); err != nil {
+		return nil, fmt.Errorf("prepare staging: %w", err)
+	}
 	// Allocate the batch once: growing it by doubling would leave a trail of
 	// garbage that the runtime returns to the OS only slowly (peak RSS).
-	st := &stager{arena: make([]byte, 0, spillRecords*arenaPerRecord)}
+	st := &stager{db: db, arena: make([]byte, 0, spillRecords*arenaPerRecord)}
 	for i := range st.batch {
 		st.batch[i] = make([]entry, 0, spillRecords)
 	}
 	for i := range st.runs {
-		rf, err := newRunFile(dir)
+		rf, err := newRunFile(filepath.Dir(db.path))
 		if err != nil {
 			st.close()
 			return nil, err
@@ -241,29 +280,35 @@ func (s *stager) spill() error {
 	return nil
 }
 
-// build merges the runs of each bucket into the roster file rb, in key
-// order, putsPerTx puts per transaction, recording repeated keys as
-// duplicates. The batch must have been spilled.
-func (s *stager) build(rb *bolt.DB) error {
+// build merges the runs of each bucket into the staging area, in key order,
+// putsPerTx puts per transaction, recording repeated keys as duplicates.
+func (s *stager) build() error {
+	if err := s.spill(); err != nil {
+		return err
+	}
 	s.arena, s.batch = nil, [3][]entry{} // the batch is done; keep the heap small while merging
 	for i, name := range rosterBucketNames {
 		m, err := s.runs[i].merger()
 		if err != nil {
 			return err
 		}
-		if err := s.appendMerged(rb, name, fieldOfBucket(name), m, i == 0); err != nil {
+		if err := s.appendMerged(name, fieldOfBucket(name), m, i == 0); err != nil {
 			return fmt.Errorf("build %s: %w", name, err)
 		}
 	}
 	return nil
 }
 
-func (s *stager) appendMerged(rb *bolt.DB, name []byte, field string, m *merger, primary bool) error {
+func (s *stager) appendMerged(name []byte, field string, m *merger, primary bool) error {
 	var prev []byte
 	arena := make([]byte, 0, putsPerTx*arenaPerRecord)
 	for done := false; !done; {
-		err := rb.Update(func(tx *bolt.Tx) error {
-			b := tx.Bucket(name)
+		err := s.db.bolt.Update(func(tx *bolt.Tx) error {
+			st := tx.Bucket(bucketStaging)
+			if st == nil {
+				return errStagingGone
+			}
+			b := st.Bucket(name)
 			b.FillPercent = 1.0 // keys arrive in order: fill pages completely
 			arena = arena[:0]
 			for n := 0; n < putsPerTx; {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -21,7 +20,7 @@ import (
 // record holding that key, and every record's keys are indexed.
 func checkIndexes(t *testing.T, db *DB) {
 	t.Helper()
-	err := db.viewRoster(func(tx *bolt.Tx) error {
+	err := db.bolt.View(func(tx *bolt.Tx) error {
 		roster := tx.Bucket(bucketRoster)
 		n := 0
 		if err := roster.ForEach(func(k, v []byte) error {
@@ -215,8 +214,8 @@ func TestReplaceRosterRejects(t *testing.T) {
 			t.Errorf("%s: roster changed: %+v", tc.name, m)
 		}
 		checkIndexes(t, db)
-		if files := dirFiles(t, filepath.Dir(db.Path())); len(files) != 2 {
-			t.Errorf("%s: files left: %v", tc.name, files)
+		if tmp, _ := filepath.Glob(filepath.Join(filepath.Dir(db.Path()), tempPattern)); len(tmp) != 0 {
+			t.Errorf("%s: temporary files left: %v", tc.name, tmp)
 		}
 	}
 }
@@ -230,24 +229,18 @@ func TestCrashedReplaceCleanedOnOpen(t *testing.T) {
 	if err := db.ReplaceRoster(RosterMeta{Version: 1}, records(0, 5)); err != nil {
 		t.Fatal(err)
 	}
-	// Simulate a crash in the middle of a replace: run files and a new
-	// roster file with data, not yet pointed at.
-	st, err := newStager(filepath.Dir(path))
+	// Simulate a crash in the middle of a replace: a staging area with data
+	// and a run file.
+	st, err := newStager(db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 10; i < 20; i++ {
 		st.add(synthRecord(i))
 	}
-	st.spill()
-	_, name, rb, err := db.newRosterGeneration()
-	if err != nil {
+	if err := st.build(); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.build(rb); err != nil {
-		t.Fatal(err)
-	}
-	rb.Close()
 	for _, rf := range st.runs {
 		rf.f.Close() // the process died: files stay
 	}
@@ -257,9 +250,12 @@ func TestCrashedReplaceCleanedOnOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := os.Stat(filepath.Join(filepath.Dir(path), name)); !os.IsNotExist(err) {
-		t.Errorf("unfinished roster file survived Open: %v", err)
-	}
+	db.bolt.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketStaging) != nil {
+			t.Error("staging area survived Open")
+		}
+		return nil
+	})
 	if tmp, _ := filepath.Glob(filepath.Join(filepath.Dir(path), tempPattern)); len(tmp) != 0 {
 		t.Errorf("temporary files survived Open: %v", tmp)
 	}
@@ -472,7 +468,7 @@ func TestErrorsCarryNoPersonalData(t *testing.T) {
 	_, err = db.ImportCSV(context.Background(), strings.NewReader(csvHeader+line), "f.csv", testTime)
 	collect(err)
 	// A corrupt record read back.
-	db.updateRoster(func(tx *bolt.Tx) error {
+	db.bolt.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketRoster).Put([]byte(secret.SoCCCD), []byte{recordFormat, 200})
 	})
 	_, _, err = db.LookupRoster(secret.SoCCCD)
@@ -484,122 +480,5 @@ func TestErrorsCarryNoPersonalData(t *testing.T) {
 				t.Errorf("error %q contains personal data %q", msg, p)
 			}
 		}
-	}
-}
-
-// dirFiles lists the names in dir.
-func dirFiles(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range entries {
-		out = append(out, e.Name())
-	}
-	return out
-}
-
-// TestRosterFiles: a replace leaves the main file and one roster file, the
-// old one deleted; the main file does not grow with the roster.
-func TestRosterFiles(t *testing.T) {
-	db := openTemp(t)
-	dir := filepath.Dir(db.Path())
-	for v := uint64(1); v <= 3; v++ {
-		if err := db.ReplaceRoster(RosterMeta{Version: v}, records(int(v)*1000, 20000)); err != nil {
-			t.Fatal(err)
-		}
-		want := []string{"cccd.db", fmt.Sprintf("cccd.db.roster-%d", v+1)}
-		if got := dirFiles(t, dir); !reflect.DeepEqual(got, want) {
-			t.Errorf("after replace %d: files %v, want %v", v, got, want)
-		}
-		for _, name := range dirFiles(t, dir) {
-			if fi, _ := os.Stat(filepath.Join(dir, name)); fi.Mode().Perm() != 0o600 {
-				t.Errorf("%s mode %o", name, fi.Mode().Perm())
-			}
-		}
-	}
-	if fi, _ := os.Stat(db.Path()); fi.Size() > 1<<20 {
-		t.Errorf("main file grew to %d bytes with the roster", fi.Size())
-	}
-	// A vanished roster file leaves an empty roster, not a broken cache.
-	name := db.rosterName
-	db.Close()
-	os.Remove(filepath.Join(dir, name))
-	db2, err := Open(db.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db2.Close()
-	if m, err := db2.RosterMeta(); err != nil || m.Version != 0 {
-		t.Errorf("after the roster file vanished: %+v %v", m, err)
-	}
-}
-
-// TestMigrateFromSchema1: a schema-1 file (roster inside the main file)
-// opens as schema 2 with its check-ins and meta kept and the in-file roster
-// dropped; a roster file from a newer cccd is refused.
-func TestMigrateFromSchema1(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cccd.db")
-	b, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := sampleCheckin(1)
-	c.Seq = 1
-	cj, _ := json.Marshal(c)
-	b.Update(func(tx *bolt.Tx) error {
-		if err := migrateCreate(tx); err != nil {
-			return err
-		}
-		for _, name := range [][]byte{bucketRoster, bucketRosterCard, bucketRosterBHXH, []byte("staging")} {
-			tx.CreateBucket(name)
-		}
-		tx.Bucket(bucketRoster).Put([]byte("079090000001"), []byte{recordFormat})
-		tx.Bucket(bucketSys).Put([]byte("roster"), []byte(`{"version":9}`))
-		tx.Bucket(bucketCheckins).Put(seqKey(1), cj)
-		tx.Bucket(bucketCheckins).SetSequence(1)
-		tx.Bucket(bucketMeta).Put([]byte("etag"), []byte("e1"))
-		return putSchema(tx, 1)
-	})
-	b.Close()
-	db, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, ok, _ := db.Checkin(1); !ok || got.Key != c.Key {
-		t.Errorf("check-in lost: %+v", got)
-	}
-	if v, _ := db.GetMeta("etag"); string(v) != "e1" {
-		t.Errorf("meta lost: %q", v)
-	}
-	if m, _ := db.RosterMeta(); m.Version != 0 {
-		t.Errorf("old in-file roster meta kept: %+v", m)
-	}
-	db.bolt.View(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketRoster, []byte("staging")} {
-			if tx.Bucket(name) != nil {
-				t.Errorf("bucket %s left in the main file", name)
-			}
-		}
-		if v, _ := schemaOf(tx); v != SchemaVersion {
-			t.Errorf("schema %d", v)
-		}
-		return nil
-	})
-	c2 := sampleCheckin(2)
-	if seq, _ := db.AppendCheckin(&c2); seq != 2 {
-		t.Errorf("sequence after migration: %d", seq)
-	}
-	// Stamp the roster file with a future schema.
-	rosterPath := db.roster.Path()
-	db.updateRoster(func(tx *bolt.Tx) error { return putSchema(tx, rosterSchemaVersion+1) })
-	db.Close()
-	if _, err := Open(path); !errors.Is(err, ErrSchemaTooNew) {
-		t.Errorf("newer roster file: %v", err)
-	}
-	if _, err := os.Stat(rosterPath); err != nil {
-		t.Errorf("refused roster file was removed: %v", err)
 	}
 }
