@@ -2,13 +2,14 @@ package checkin
 
 import (
 	"errors"
+	"github.com/cccd-agent/cccd/sync/gateway"
 	"testing"
 	"time"
 )
 
-// FuzzGatewayAnswer: any bytes either parse into an answer whose evaluation
+// FuzzGatewayAnswer: any bytes either decode into an answer whose evaluation
 // is one of the stable statuses with a message, or fail with
-// ErrBadGatewayAnswer — never a panic.
+// gateway.ErrBadResponse — never a panic.
 func FuzzGatewayAnswer(f *testing.F) {
 	f.Add([]byte(`{"maKetQua":"000","maThe":"GD4797900000001","gtTheTu":"01/01/2026","gtTheDen":"31/12/2026","maDKBD":"79011"}`))
 	f.Add([]byte(`{"maKetQua":"003","gtTheTu":"01/01/2025","gtTheDen":"27/11/2026","maTheMoi":"7900000002","gtTheTuMoi":"29/11/2026"}`))
@@ -21,16 +22,16 @@ func FuzzGatewayAnswer(f *testing.F) {
 		NotEligible: true, NotFound: true, UnknownEligibility: true}
 	now := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		a, err := ParseGatewayAnswer(b)
+		a, err := gateway.DecodeAnswer(b)
 		if err != nil {
-			if !errors.Is(err, ErrBadGatewayAnswer) {
-				t.Fatalf("error %v is not ErrBadGatewayAnswer", err)
+			if !errors.Is(err, gateway.ErrBadResponse) {
+				t.Fatalf("error %v is not gateway.ErrBadResponse", err)
 			}
 			return
 		}
 		for _, src := range []string{FromGateway, FromCache} {
 			for _, lang := range []string{"vi", "en"} {
-				e := Evaluate(a.Input(src, now.Add(-time.Hour)), now, EligibilityConfig{Facility: "79011", Freshness: time.Minute, Lang: lang})
+				e := Evaluate(GatewayInput(a, src, now.Add(-time.Hour)), now, EligibilityConfig{Facility: "79011", Freshness: time.Minute, Lang: lang})
 				if !valid[e.Status] || e.Message == "" || e.Code == "" {
 					t.Fatalf("evaluated to %+v", e)
 				}

@@ -3,6 +3,7 @@ package checkin
 import (
 	"encoding/json"
 	"errors"
+	"github.com/cccd-agent/cccd/sync/gateway"
 	"strings"
 	"testing"
 	"time"
@@ -197,27 +198,27 @@ func TestGatewayAnswer(t *testing.T) {
 		"ngaySinh":"05/03/1994","gioiTinh":"Nam","maDKBD":"79011","gtTheTu":"01/01/2026","gtTheDen":"31/12/2026",
 		"maKV":"K2","ngayDu5Nam":"01/06/2025","maSoBHXH":"7900000001","maTheMoi":"7900000001","gtTheTuMoi":"01/11/2026",
 		"gtTheDenMoi":"31/12/2027","maDKBDMoi":"79022","tenDKBDMoi":"Trạm Mới","dsLichSuKCB2018":null}`)
-	a, err := ParseGatewayAnswer(raw)
+	a, err := gateway.DecodeAnswer(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := Evaluate(a.Input(FromCache, evalNow.Add(-time.Minute)), evalNow, EligibilityConfig{Freshness: time.Hour, Facility: "79022"})
+	got := Evaluate(GatewayInput(a, FromCache, evalNow.Add(-time.Minute)), evalNow, EligibilityConfig{Freshness: time.Hour, Facility: "79022"})
 	if got.Status != Eligible || got.Code != "004" || got.Card.MaThe != "7900000001" || !got.RegisteredHere || got.Card.MaKV != "K2" {
 		t.Errorf("gateway answer evaluated to %+v", got)
 	}
 	if b, _ := json.Marshal(got); !strings.Contains(string(b), `"registered_here":true`) || !strings.Contains(string(b), `"as_of":"2026-11-28T02:59:00Z"`) {
 		t.Errorf("JSON %s", b)
 	}
-	for _, bad := range []string{``, `{`, `[]`, `{"maThe":"GD4797900000001","hoTen":"Trần Văn A"}`, `{"maKetQua":5}`} {
-		_, err := ParseGatewayAnswer([]byte(bad))
-		if !errors.Is(err, ErrBadGatewayAnswer) {
+	for _, bad := range []string{``, `{`, `[]`, `{"maThe":"GD4797900000001","hoTen":"Trần Văn A"}`} {
+		_, err := gateway.DecodeAnswer([]byte(bad))
+		if !errors.Is(err, gateway.ErrBadResponse) {
 			t.Errorf("%q: err %v", bad, err)
 		}
 		if err != nil && (strings.Contains(err.Error(), "Trần") || strings.Contains(err.Error(), "GD479")) {
 			t.Errorf("error leaks the answer: %v", err)
 		}
 	}
-	if a, _ := ParseGatewayAnswer([]byte(`{"maKetQua":"050"}`)); a.Input(FromGateway, evalNow).Found {
+	if a, err := gateway.DecodeAnswer([]byte(`{"maKetQua":"050"}`)); err != nil || GatewayInput(a, FromGateway, evalNow).Found {
 		t.Error("050 answer counted as found")
 	}
 }

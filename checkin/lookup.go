@@ -73,8 +73,8 @@ func (l *Lookup) Eligibility(ctx context.Context, p Person, now time.Time) Eligi
 		cfg.Freshness = 0
 	}
 	if raw, at, ok, err := l.DB.GetLookup(p.IDNumber); err == nil && ok {
-		if a, err := ParseGatewayAnswer(raw); err == nil {
-			return Evaluate(a.Input(FromCache, at), now, cfg)
+		if a, err := gateway.DecodeAnswer(raw); err == nil {
+			return Evaluate(GatewayInput(a, FromCache, at), now, cfg)
 		}
 	}
 	rec, found, err := l.DB.LookupRoster(p.IDNumber)
@@ -122,12 +122,7 @@ func (l *Lookup) fromGateway(ctx context.Context, p Person, now time.Time) (Elig
 	if err := l.DB.PutLookup(p.IDNumber, a.Raw, at); err != nil {
 		l.logWarn("lookup cache write failed", err)
 	}
-	parsed, err := ParseGatewayAnswer(a.Raw)
-	if err != nil {
-		l.logWarn("gateway answer not understood", err)
-		return Eligibility{}, false
-	}
-	return Evaluate(parsed.Input(FromGateway, at), now, l.Config), true
+	return Evaluate(GatewayInput(a, FromGateway, at), now, l.Config), true
 }
 
 func (l *Lookup) logWarn(msg string, err error) {

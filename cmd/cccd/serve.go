@@ -407,11 +407,7 @@ func newSyncer(cfg config.Config, db *cache.DB, dir string, log *slog.Logger) (*
 // as reception.
 func judgeWith(cfg checkin.EligibilityConfig) delivery.Judge {
 	return func(a *gateway.Answer, now time.Time) cache.CheckinEligibility {
-		parsed, err := checkin.ParseGatewayAnswer(a.Raw)
-		if err != nil {
-			return cache.CheckinEligibility{Status: string(checkin.UnknownEligibility), Source: checkin.FromGateway, AsOf: now}
-		}
-		e := checkin.Evaluate(parsed.Input(checkin.FromGateway, a.At), now, cfg)
+		e := checkin.Evaluate(checkin.GatewayInput(a, checkin.FromGateway, a.At), now, cfg)
 		return cache.CheckinEligibility{Status: string(e.Status), Code: e.Code, Source: e.Source, AsOf: e.AsOf}
 	}
 }
