@@ -68,7 +68,10 @@ func (l *Lookup) Eligibility(ctx context.Context, p Person, now time.Time) Eligi
 	}
 	cfg := l.Config
 	meta, metaErr := l.DB.RosterMeta()
-	if metaErr != nil || meta.LastError != "" || !l.Online() {
+	l.mu.Lock()
+	gatewayFailing := l.gatewayFailing
+	l.mu.Unlock()
+	if metaErr != nil || meta.LastError != "" || gatewayFailing {
 		// Offline: whatever the local data says is provisional, with its age.
 		cfg.Freshness = 0
 	}
