@@ -80,13 +80,33 @@ func waitCard(t *testing.T, name string, present bool) pcsc.ReaderInfo {
 	return pcsc.ReaderInfo{}
 }
 
-// simBridge is startSlot for benchmarks: slot 0, stopped when b ends.
+// simBridge is startSlot for benchmarks: slot 0, stopped when b ends, and
+// the removal seen by pcscd before the next run inserts again (vpcd misses
+// a card that leaves and comes back between two of its polls).
 func simBridge(tb testing.TB) *sim.Bridge {
 	tb.Helper()
+	waitAbsent(tb, slotName(0))
 	br := sim.NewBridge(slotAddr(0))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); br.Run(ctx) }()
-	tb.Cleanup(func() { cancel(); <-done })
+	tb.Cleanup(func() {
+		cancel()
+		<-done
+		waitAbsent(tb, slotName(0))
+	})
 	return br
+}
+
+func waitAbsent(tb testing.TB, name string) {
+	tb.Helper()
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		infos, _ := pcsc.List(context.Background())
+		for _, in := range infos {
+			if in.Name == name && !in.CardPresent {
+				return
+			}
+		}
+	}
+	tb.Fatalf("reader %q still has a card after 15 s", name)
 }
