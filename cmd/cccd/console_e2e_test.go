@@ -40,16 +40,17 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-// tapCard does what a receptionist does: type the CAN (as a keyboard-wedge
-// scanner would, ending with Enter), lay the card, wait for the result.
-func tapCard(t *testing.T, ctx context.Context, a *runningAgent) {
+// tapCard does what a receptionist does: type the key (or let a
+// keyboard-wedge scanner type it, ending with Enter), lay the card, wait for
+// the result.
+func tapCard(t *testing.T, ctx context.Context, a *runningAgent, key string) {
 	t.Helper()
 	step, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	err := chromedp.Do(step,
 		chromedp.Navigate(a.URL),
 		chromedp.WaitVisible(chromedp.CSS(`#readers button[data-action="insert"]`)),
-		chromedp.SendKeys(chromedp.CSS("#key"), sim.DemoCAN+"\n"),
+		chromedp.SendKeys(chromedp.CSS("#key"), key+"\n"),
 		chromedp.WaitVisible(chromedp.CSS(`#message`)),
 		chromedp.Click(chromedp.CSS(`#readers button[data-action="insert"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#result:not(.hidden)`)),
@@ -125,7 +126,7 @@ func assertLogHasNoPersonalData(t *testing.T, log string) {
 func TestConsoleOnlineCheckIn(t *testing.T) {
 	a := startDemo(t)
 	ctx := browser(t)
-	tapCard(t, ctx, a)
+	tapCard(t, ctx, a, sim.DemoCAN)
 
 	if got := text(t, ctx, "#r-name"); got != sim.DemoName {
 		t.Errorf("name shown %q, want %q with its diacritics", got, sim.DemoName)
@@ -194,7 +195,12 @@ func TestConsoleOfflineProvisional(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	ctx := browser(t)
-	tapCard(t, ctx, a)
+	// This time a keyboard-wedge scanner types the card's QR code.
+	qrText := sim.DemoID + "||" + sim.DemoName + "|" + sim.DemoDateOfBirth.Format("02012006") + "|Nữ|Số 15, Phường 5, Thành phố Hồ Chí Minh|" + sim.DemoIssueDate.Format("02012006")
+	tapCard(t, ctx, a, qrText)
+	if got := text(t, ctx, "#r-name"); got != sim.DemoName {
+		t.Errorf("name shown %q after a QR scan", got)
+	}
 	if st := attr(t, ctx, "#ins-verdict", "data-status"); st != "eligible-provisional" {
 		t.Errorf("insurance verdict %q, want eligible-provisional", st)
 	}
