@@ -210,7 +210,7 @@ function connectEvents() {
       case "card-present": say(t("reading")); progress(5); refreshReaders(); break;
       case "key-needed": say(t("keyNeeded")); $("key").focus(); refreshReaders(); break;
       case "progress": say(t("reading")); progress((ev.data && ev.data.percent) || 0); break;
-      case "result": progress(null); say(""); renderResult(ev.data); $("confirm").focus(); refreshCheckins(); break;
+      case "result": progress(null); say(""); renderResult(ev.data); $("confirm").focus(); refreshCheckins(); refreshReaders(); break;
       case "error": progress(null); say((ev.data && ((lang === "en" && ev.data.message_en) || ev.data.message)) || "error", true); $("key").select(); refreshReaders(); break;
       case "card-removed": progress(null); refreshReaders(); break;
       case "checkin": refreshCheckins(); break;
