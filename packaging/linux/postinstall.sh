@@ -29,7 +29,7 @@ runuser -u cccd -- /usr/bin/cccd serve --init --config /etc/cccd/config.json --d
 
 if command -v systemctl >/dev/null 2>&1; then
     if [ -z "$upgrade" ]; then
-        systemctl enable cccd.service >/dev/null 2>&1 || systemctl enable cccd.service
+        systemctl enable cccd.service
     fi
     if [ -d /run/systemd/system ]; then
         systemctl daemon-reload
@@ -39,7 +39,7 @@ if command -v systemctl >/dev/null 2>&1; then
         fi
     fi
 fi
-if command -v udevadm >/dev/null 2>&1 && [ -d /run/udev ]; then
+if command -v udevadm >/dev/null 2>&1 && [ -S /run/udev/control ]; then
     udevadm control --reload-rules 2>/dev/null || true
     udevadm trigger --subsystem-match=tty --action=add 2>/dev/null || true
 fi

@@ -12,7 +12,7 @@ fi
 if [ -d /run/systemd/system ]; then
     systemctl daemon-reload || true
 fi
-if command -v udevadm >/dev/null 2>&1 && [ -d /run/udev ]; then
+if command -v udevadm >/dev/null 2>&1 && [ -S /run/udev/control ]; then
     udevadm control --reload-rules 2>/dev/null || true
 fi
 exit 0
