@@ -181,7 +181,7 @@ func (b *Bridge) connectAndServe(ctx context.Context, chip Chip, gen uint64) boo
 	b.connects.Add(1)
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	serveVPCD(conn, chip, &b.apdus)
+	serveVPCD(conn, chip, &b.apdus, func() { quickAck(conn) })
 	b.mu.Lock()
 	if b.conn == conn {
 		b.conn = nil
@@ -193,12 +193,16 @@ func (b *Bridge) connectAndServe(ctx context.Context, chip Chip, gen uint64) boo
 
 // serveVPCD answers vpcd's messages on rw with chip until rw fails or vpcd
 // breaks the protocol. It powers the chip on first, as a card entering the
-// field, so that the ATR is known before vpcd asks for it.
-func serveVPCD(rw io.ReadWriter, chip Chip, apdus *atomic.Int64) error {
+// field, so that the ATR is known before vpcd asks for it. beforeRead, if
+// set, runs before each read.
+func serveVPCD(rw io.ReadWriter, chip Chip, apdus *atomic.Int64, beforeRead func()) error {
 	atr := chip.PowerOn()
 	defer chip.PowerOff()
 	var in, out []byte
 	for {
+		if beforeRead != nil {
+			beforeRead()
+		}
 		payload, err := ReadVPCDFrame(rw, in)
 		if err != nil {
 			return err

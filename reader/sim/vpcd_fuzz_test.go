@@ -49,7 +49,7 @@ func FuzzVPCDFrame(f *testing.F) {
 			io.Reader
 			io.Writer
 		}{bytes.NewReader(data), &out}
-		if err := serveVPCD(rw, &testChip{atr: []byte{0x3B, 0x00}}, &n); err == nil {
+		if err := serveVPCD(rw, &testChip{atr: []byte{0x3B, 0x00}}, &n, nil); err == nil {
 			t.Fatal("serve loop ended without an error")
 		}
 		// Every reply the loop wrote must itself be a well-formed frame.

@@ -201,6 +201,10 @@ def build_card(files, extended_length, ssc_fix, use_guard):
 
 
 def read_frame(sock):
+    # Quick-ACK mode before every read: without it each APDU through vpcd
+    # waits out a delayed ACK (about 44 ms, research vsmartcard.md 6.11).
+    if hasattr(socket, "TCP_QUICKACK"):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
     hdr = recv_exact(sock, 2)
     if hdr is None:
         return None
