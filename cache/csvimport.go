@@ -33,6 +33,7 @@ type LineError struct {
 	Reason string
 }
 
+// Error reads "line N: field: reason".
 func (e LineError) Error() string {
 	if e.Field == "" {
 		return fmt.Sprintf("line %d: %s", e.Line, e.Reason)
@@ -47,6 +48,7 @@ type ImportError struct {
 	Count int
 }
 
+// Error counts the bad lines and quotes the first; the CLI lists the rest.
 func (e *ImportError) Error() string {
 	if len(e.Lines) == 0 {
 		return "roster file has no records; nothing was imported"

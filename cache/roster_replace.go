@@ -51,6 +51,7 @@ type DuplicateError struct {
 	Count int
 }
 
+// Error counts the repeats; Dups says which records they are.
 func (e *DuplicateError) Error() string {
 	return fmt.Sprintf("%d records repeat the key of an earlier record", e.Count)
 }
