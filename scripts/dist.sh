@@ -198,9 +198,9 @@ for t in "${targets[@]}"; do
       log "building $(basename "$setup") with makensis"
       makensis -V2 -DVERSION="$VERSION" -DVERSION_NUM="$(numeric_version "$PKG_VERSION")" \
         -DEXE="$exe" -DCONFIG="$DIST/config.windows.json" -DREADME="$ROOT/README.md" \
-        -DOUTFILE="$WORK/setup.exe" packaging/windows/cccd.nsi >&2 ||
+        -DOUTFILE="$WORK/$(basename "$setup")" packaging/windows/cccd.nsi >&2 ||
         die "makensis failed"
-      if [ -n "$SIGN" ]; then sign "$WORK/setup.exe" "$setup"; else cp "$WORK/setup.exe" "$setup"; fi
+      if [ -n "$SIGN" ]; then sign "$WORK/$(basename "$setup")" "$setup"; else cp "$WORK/$(basename "$setup")" "$setup"; fi
       ;;
   esac
 done
