@@ -348,10 +348,10 @@ func validTimestamp(s string) bool {
 // ImportCSV replaces the roster with the records of a roster CSV (see
 // ParseRosterCSV), all or nothing: if any line is bad, or repeats the
 // soCCCD, maThe or maSoBHXH of an earlier line, nothing is stored and the
-// error is an *ImportError listing every bad line (repeats are listed once
-// the file has no other bad lines). On success the roster gets the next
-// version, source as its Source, and now as its publication and sync time.
-// Cancelling ctx stops the import with nothing stored.
+// error is an *ImportError listing every bad line in line order. On success
+// the roster gets the next version, source as its Source, and now as its
+// publication and sync time. Cancelling ctx stops the import with nothing
+// stored.
 func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string, now time.Time) (RosterMeta, error) {
 	cur, err := db.RosterMeta()
 	if err != nil {
@@ -359,8 +359,9 @@ func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string, now tim
 	}
 	meta := RosterMeta{Version: cur.Version + 1, Published: now, Synced: now, Source: source}
 	var lines []int32 // line of each yielded record, to place duplicates
-	err = db.ReplaceRoster(meta, func(yield func(RosterRecord) error) error {
-		return ParseRosterCSV(r, func(line int, rec RosterRecord) error {
+	var bad *ImportError
+	each := func(yield func(RosterRecord) error) error {
+		err := ParseRosterCSV(r, func(line int, rec RosterRecord) error {
 			if len(lines)%4096 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -369,17 +370,36 @@ func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string, now tim
 			lines = append(lines, int32(line))
 			return yield(rec)
 		})
-	})
-	var dup *DuplicateError
-	if errors.As(err, &dup) {
-		bad := &ImportError{Count: dup.Count}
-		for _, d := range dup.Dups {
-			bad.Lines = append(bad.Lines, LineError{Line: int(lines[d.Ordinal]), Field: d.Field, Reason: "repeats an earlier line"})
+		// Bad lines do not stop the build: repeats are found only there,
+		// and the report should list both. check refuses the swap.
+		if errors.As(err, &bad) {
+			return nil
 		}
-		slices.SortStableFunc(bad.Lines, func(a, b LineError) int { return a.Line - b.Line })
-		return RosterMeta{}, fmt.Errorf("import roster: %w", bad)
+		return err
 	}
-	if err != nil {
+	check := func(dups *DuplicateError) error {
+		if dups.Count == 0 && bad == nil {
+			return nil
+		}
+		all := &ImportError{}
+		if bad != nil {
+			all.Lines, all.Count = bad.Lines, bad.Count
+		}
+		for _, d := range dups.Dups {
+			all.Lines = append(all.Lines, LineError{Line: int(lines[d.Ordinal]), Field: d.Field, Reason: "repeats an earlier line"})
+		}
+		all.Count += dups.Count
+		slices.SortStableFunc(all.Lines, func(a, b LineError) int { return a.Line - b.Line })
+		if len(all.Lines) > maxLineErrors {
+			all.Lines = all.Lines[:maxLineErrors]
+		}
+		return all
+	}
+	if err := db.replaceRoster(meta, each, check); err != nil {
+		var ie *ImportError
+		if errors.As(err, &ie) {
+			err = ie // the file's fault: one layer of context is enough
+		}
 		return RosterMeta{}, fmt.Errorf("import roster: %w", err)
 	}
 	return db.RosterMeta()

@@ -150,6 +150,9 @@ func TestImportCSV(t *testing.T) {
 			strings.Replace(strings.Replace(csvLine(5), synthRecord(5).MaThe, synthRecord(4).MaThe, 1), ","+synthRecord(5).MaSoBHXH+",", ","+synthRecord(4).MaSoBHXH+",", 1),
 			[]LineError{{3, "maThe", "repeats an earlier line"}, {3, "maSoBHXH", "repeats an earlier line"}}},
 		{"bad line", csvHeader + csvLine(4) + "x\n", []LineError{{3, "", "1 fields, the header has 16"}}},
+		{"bad line and repeat", csvHeader + csvLine(4) + csvLine(4) + "x\n" + csvLine(5),
+			[]LineError{{3, "soCCCD", "repeats an earlier line"}, {3, "maThe", "repeats an earlier line"},
+				{3, "maSoBHXH", "repeats an earlier line"}, {4, "", "1 fields, the header has 16"}}},
 		{"no records", csvHeader, nil},
 	} {
 		_, err := db.ImportCSV(context.Background(), strings.NewReader(tc.in), "import:b.csv", testTime)
@@ -159,6 +162,9 @@ func TestImportCSV(t *testing.T) {
 		}
 		if !reflect.DeepEqual(ie.Lines, tc.want) {
 			t.Errorf("%s: lines %+v, want %+v", tc.name, ie.Lines, tc.want)
+		}
+		if strings.Count(err.Error(), "roster") > 2 {
+			t.Errorf("%s: error stacks context: %v", tc.name, err)
 		}
 		m2, _ := db.RosterMeta()
 		if m2.Version != 1 || m2.Records != 3 {

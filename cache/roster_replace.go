@@ -90,6 +90,18 @@ func (e *DuplicateError) add(ord int, field string) {
 // ReplaceRoster and ApplyRosterDelta calls wait for each other; lookups and
 // other writes go on meanwhile. each must not call them (it would deadlock).
 func (db *DB) ReplaceRoster(meta RosterMeta, each func(yield func(RosterRecord) error) error) error {
+	return db.replaceRoster(meta, each, func(dups *DuplicateError) error {
+		if dups.Count > 0 {
+			return dups
+		}
+		return nil
+	})
+}
+
+// replaceRoster is ReplaceRoster with the last word given to check: it runs
+// once the new roster is built, with the duplicates found, and the roster
+// is swapped in only if it returns nil.
+func (db *DB) replaceRoster(meta RosterMeta, each func(yield func(RosterRecord) error) error, check func(*DuplicateError) error) error {
 	db.rosterMu.Lock()
 	defer db.rosterMu.Unlock()
 	st, err := newStager(db)
@@ -104,8 +116,8 @@ func (db *DB) ReplaceRoster(meta RosterMeta, each func(yield func(RosterRecord) 
 	if err == nil {
 		err = st.build()
 	}
-	if err == nil && st.dups.Count > 0 {
-		err = &st.dups
+	if err == nil {
+		err = check(&st.dups)
 	}
 	if err == nil {
 		err = db.swapStaging(meta, st.count)
