@@ -9,12 +9,13 @@ BIN      := bin/cccd
 
 # Debian packages the build and the tests need (research/dependencies.md).
 DEB_PACKAGES := pcscd libpcsclite-dev pkg-config vsmartcard-vpcd python3-virtualsmartcard chromium \
-	python3-pycryptodome socat openssl nginx
+	python3-pycryptodome socat openssl nginx \
+	nsis p7zip-full rpm osslsigncode systemd udev
 
 # Fuzz time per target for `make fuzz`.
 FUZZTIME ?= 30s
 
-.PHONY: all deps build demo test test-unit fuzz bench vet clean
+.PHONY: all deps build demo test test-unit fuzz bench vet clean dist dist-deps
 
 all: build
 
@@ -48,6 +49,21 @@ bench:
 
 vet:
 	$(GO) vet ./...
+
+# Release artefacts with checksums in dist/: linux/amd64 and linux/arm64
+# binaries, .deb and .rpm, the windows/amd64 binary and its NSIS installer
+# (signed when CCCD_SIGN_CERT/CCCD_SIGN_KEY are set). DIST_TARGETS narrows it,
+# e.g. `make dist DIST_TARGETS="linux/amd64 windows/amd64"`. linux/arm64 needs
+# the cross toolchain of `make dist-deps`. The package tests in packaging/
+# (run by `make test`) build, install, upgrade and purge the .deb.
+DIST_TARGETS ?= linux/amd64 linux/arm64 windows/amd64
+dist:
+	VERSION='$(VERSION)' COMMIT='$(COMMIT)' DATE='$(DATE)' GO='$(GO)' scripts/dist.sh $(DIST_TARGETS)
+
+# Cross toolchain for `make dist` (root, Debian 12): nsis, gcc-aarch64-linux-gnu,
+# libpcsclite-dev:arm64 (adds the arm64 architecture), nfpm.
+dist-deps:
+	scripts/dist.sh deps
 
 clean:
 	rm -rf bin dist

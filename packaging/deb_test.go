@@ -41,6 +41,9 @@ const (
 func TestDebLifecycle(t *testing.T) {
 	requireIntegration(t)
 	refuseDirtyMachine(t)
+	// The installed agent watches pcscd's readers: keep it away from the
+	// vpcd cards other packages' tests present meanwhile.
+	testenv.LockVPCD(t)
 	t.Cleanup(func() { purgeEverything(t) })
 	b1 := distBuild(t, version1, pkgVersion1)
 	b2 := distBuild(t, version2, pkgVersion2)
