@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -92,7 +93,19 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open cache %s: %w", path, err)
 	}
 	removeTempFiles(path)
+	removeSideRosterFiles(path)
 	return db, nil
+}
+
+// removeSideRosterFiles deletes the roster files of schema 2.
+func removeSideRosterFiles(path string) {
+	dir, prefix := filepath.Dir(path), filepath.Base(path)+".roster-"
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // Close releases the file. It waits for running transactions to finish.

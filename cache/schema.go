@@ -8,8 +8,13 @@ import (
 )
 
 // SchemaVersion is the layout this code writes. Open migrates older files
-// up to it and refuses newer ones.
-const SchemaVersion = 1
+// up to it and refuses newer ones. History:
+//
+//  1. everything in one file;
+//  2. the roster in a side file per generation ("<file>.roster-N"), on
+//     development machines only, for a few minutes of 2026-11-29;
+//  3. everything in one file again (the layout of 1).
+const SchemaVersion = 3
 
 // Top-level buckets. The roster and its two indexes are swapped as a whole by
 // ReplaceRoster, which builds their replacements under bucketStaging.
@@ -32,6 +37,26 @@ var (
 // migrations[i] moves a file from schema i to i+1 inside one transaction.
 var migrations = []func(tx *bolt.Tx) error{
 	migrateCreate,
+	func(*bolt.Tx) error { return nil }, // 1→2 only moved the roster out; 2→3 undoes it
+	migrateRosterBack,
+}
+
+// migrateRosterBack turns a schema-2 file back into the one-file layout:
+// the roster buckets are recreated empty (the roster is a copy of the feed
+// or of an import; the next sync or import restores it) and the side-file
+// keys are dropped. Open deletes the side files. A file that was schema 1
+// passes through unchanged.
+func migrateRosterBack(tx *bolt.Tx) error {
+	if err := migrateCreate(tx); err != nil {
+		return err
+	}
+	sys := tx.Bucket(bucketSys)
+	for _, k := range []string{"roster.file", "roster.gen", "roster.sync"} {
+		if err := sys.Delete([]byte(k)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // migrateCreate lays out schema 1 on an empty file.

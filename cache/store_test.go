@@ -482,3 +482,75 @@ func TestErrorsCarryNoPersonalData(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrateFromSchema2: a file of the short-lived schema 2 (roster in a
+// side file) opens with its check-ins, trust anchors and meta, an empty
+// roster, and the side file deleted; a schema-1 file keeps its roster.
+func TestMigrateFromSchema2(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cccd.db")
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketSys, bucketMeta, bucketLookup, bucketCheckins, bucketOutbox, bucketTrust} {
+			tx.CreateBucket(name)
+		}
+		tx.Bucket(bucketSys).Put([]byte("roster.file"), []byte("cccd.db.roster-1"))
+		tx.Bucket(bucketSys).Put([]byte("roster.gen"), []byte("1"))
+		tx.Bucket(bucketMeta).Put([]byte("etag"), []byte("e2"))
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], 2)
+		return tx.Bucket(bucketSys).Put(keySchema, v[:])
+	})
+	b.Close()
+	os.WriteFile(filepath.Join(dir, "cccd.db.roster-1"), []byte("side"), 0o600)
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := db.GetMeta("etag"); string(v) != "e2" {
+		t.Errorf("meta lost: %q", v)
+	}
+	if m, err := db.RosterMeta(); err != nil || m.Version != 0 {
+		t.Errorf("roster meta %+v %v", m, err)
+	}
+	if err := db.ReplaceRoster(RosterMeta{Version: 1}, records(0, 10)); err != nil {
+		t.Fatalf("replace after migration: %v", err)
+	}
+	db.Close()
+	if files := dirFilesOf(t, dir); len(files) != 1 || files[0] != "cccd.db" {
+		t.Errorf("files after migration: %v", files)
+	}
+	// Schema 1 (the same layout) keeps its roster through 2 and 3.
+	db, _ = Open(path)
+	db.bolt.Update(func(tx *bolt.Tx) error {
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], 1)
+		return tx.Bucket(bucketSys).Put(keySchema, v[:])
+	})
+	db.Close()
+	db, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if m, _ := db.RosterMeta(); m.Version != 1 || m.Records != 10 {
+		t.Errorf("schema-1 roster lost: %+v", m)
+	}
+	checkIndexes(t, db)
+}
+
+func dirFilesOf(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return out
+}
