@@ -205,6 +205,16 @@ for t in "${targets[@]}"; do
   esac
 done
 
+# Every binary must carry the one stamp; the host's must also say it.
+want="cccd $VERSION (commit $COMMIT, built $DATE, linux/$HOST_ARCH)"
+[ "$("$WORK/cccd-host" version)" = "$want" ] || die "cccd version of the host build is not: $want"
+for f in "$DIST"/cccd-"$VERSION"-linux-* "$DIST"/cccd-"$VERSION"-windows-*.exe; do
+  [ -e "$f" ] || continue
+  for s in "$VERSION" "$COMMIT" "$DATE"; do
+    grep -aqF -- "$s" "$f" || die "$(basename "$f") lacks the stamp $s"
+  done
+done
+
 (cd "$DIST" && shopt -s nullglob && sha256sum -- cccd-* cccd_* config.*.json >SHA256SUMS)
 [ -s "$DIST/SHA256SUMS" ] || die "no artefacts written"
 log "version $VERSION (package $PKG_VERSION), commit $COMMIT, in $DIST:"
