@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"syscall"
 	"testing"
 )
 
@@ -82,23 +81,4 @@ func LookPath(t testing.TB, name string) string {
 		Missing(t, name+" not installed")
 	}
 	return p
-}
-
-// LockVPCD serialises tests, across packages and processes, that use the vpcd
-// slots or restart pcscd: `go test ./...` runs packages in parallel and a vpcd
-// port takes one card at a time. The lock is released when the test ends.
-func LockVPCD(t testing.TB) {
-	t.Helper()
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "cccd-vpcd.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	})
 }
