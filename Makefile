@@ -61,7 +61,7 @@ dist:
 	VERSION='$(VERSION)' COMMIT='$(COMMIT)' DATE='$(DATE)' GO='$(GO)' scripts/dist.sh $(DIST_TARGETS)
 
 # Cross toolchain for `make dist` (root, Debian 12): nsis, gcc-aarch64-linux-gnu,
-# libpcsclite-dev:arm64 (adds the arm64 architecture), nfpm.
+# libpcsclite-dev:arm64 (adds the arm64 architecture), qemu-user, nfpm.
 dist-deps:
 	scripts/dist.sh deps
 

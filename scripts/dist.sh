@@ -34,8 +34,9 @@ die() { echo "dist: $*" >&2; exit 1; }
 log() { echo "dist: $*" >&2; }
 
 # install_deps installs what the cross builds need on Debian 12: the nsis
-# compiler, the arm64 C cross compiler and libpcsclite-dev for arm64
-# (multiarch). It changes the machine, so it only runs when asked.
+# compiler, the arm64 C cross compiler, libpcsclite-dev for arm64
+# (multiarch) and qemu-user to run the arm64 build's `cccd version`. It
+# changes the machine, so it only runs when asked.
 install_deps() {
   [ "$(id -u)" -eq 0 ] || die "deps: run as root (it adds the arm64 architecture and installs packages)"
   export DEBIAN_FRONTEND=noninteractive
@@ -43,7 +44,8 @@ install_deps() {
     dpkg --add-architecture arm64
   fi
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends nsis osslsigncode gcc-aarch64-linux-gnu libc6-dev-arm64-cross libpcsclite-dev:arm64
+  apt-get install -y -qq --no-install-recommends nsis osslsigncode gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+    libpcsclite-dev:arm64 qemu-user
   ensure_nfpm >/dev/null
 }
 
@@ -205,9 +207,16 @@ for t in "${targets[@]}"; do
   esac
 done
 
-# Every binary must carry the one stamp; the host's must also say it.
+# Every binary must carry the one stamp, and the Linux ones must say it:
+# the host's natively, arm64's under qemu-user with the multiarch libraries.
 want="cccd $VERSION (commit $COMMIT, built $DATE, linux/$HOST_ARCH)"
 [ "$("$WORK/cccd-host" version)" = "$want" ] || die "cccd version of the host build is not: $want"
+arm64bin="$DIST/cccd-$VERSION-linux-arm64"
+if [ -e "$arm64bin" ] && [ "$HOST_ARCH" != arm64 ]; then
+  command -v qemu-aarch64 >/dev/null || die "checking the linux/arm64 build needs qemu-aarch64: run 'sudo scripts/dist.sh deps' (qemu-user)"
+  want="cccd $VERSION (commit $COMMIT, built $DATE, linux/arm64)"
+  [ "$(qemu-aarch64 -L / "$arm64bin" version)" = "$want" ] || die "cccd version of the linux/arm64 build is not: $want"
+fi
 for f in "$DIST"/cccd-"$VERSION"-linux-* "$DIST"/cccd-"$VERSION"-windows-*.exe; do
   [ -e "$f" ] || continue
   for s in "$VERSION" "$COMMIT" "$DATE"; do
