@@ -21,10 +21,11 @@ const vpcdReader = "Virtual PCD 00 00"
 // the rest of the test.
 func vpcdCard(t *testing.T, chip sim.Chip) {
 	t.Helper()
+	// The lock first: a test holding it may have pcscd stopped on purpose.
+	testenv.LockVPCD(t)
 	if _, err := os.Stat(pcsc.ServiceSocket()); err != nil {
 		testenv.Missing(t, "pcscd not running (scripts/start-services.sh starts it)")
 	}
-	testenv.LockVPCD(t)
 	b := sim.NewBridge(sim.DefaultVPCDAddr)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -76,7 +77,7 @@ func cccdRead(t *testing.T, args ...string) (readJSON, string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cccdBinary(t), append([]string{"read", "--reader", vpcdReader, "--json", "--no-photo"}, args...)...)
+	cmd := exec.CommandContext(ctx, cccdBinary(t), append([]string{"read", "--data", t.TempDir(), "--reader", vpcdReader, "--json", "--no-photo"}, args...)...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

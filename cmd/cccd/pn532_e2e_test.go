@@ -31,7 +31,7 @@ func TestReadThroughPN532(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer bench.Close()
-	out, err := exec.CommandContext(ctx, cccdBinary(t), "read", "--reader", "pn532:"+bench.Path, "--can", sim.DemoCAN, "--json", "--no-photo").Output()
+	out, err := exec.CommandContext(ctx, cccdBinary(t), "read", "--data", t.TempDir(), "--reader", "pn532:"+bench.Path, "--can", sim.DemoCAN, "--json", "--no-photo").Output()
 	if err != nil {
 		t.Fatalf("cccd read through PN532: %v", err)
 	}
@@ -52,7 +52,7 @@ func TestReadThroughPN532(t *testing.T) {
 		t.Fatalf("read through PN532: %+v", res)
 	}
 	// A wrong CAN is refused with exit code 3, and the reader still works.
-	err = exec.CommandContext(ctx, cccdBinary(t), "read", "--reader", "pn532:"+bench.Path, "--can", "999999").Run()
+	err = exec.CommandContext(ctx, cccdBinary(t), "read", "--data", t.TempDir(), "--reader", "pn532:"+bench.Path, "--can", "999999").Run()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitAccessDenied {
 		t.Fatalf("wrong CAN through PN532: %v, want exit %d", err, exitAccessDenied)
 	}
