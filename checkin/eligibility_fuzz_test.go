@@ -2,9 +2,10 @@ package checkin
 
 import (
 	"errors"
-	"github.com/cccd-agent/cccd/sync/gateway"
 	"testing"
 	"time"
+
+	"github.com/cccd-agent/cccd/sync/gateway"
 )
 
 // FuzzGatewayAnswer: any bytes either decode into an answer whose evaluation

@@ -3,12 +3,12 @@ package checkin
 import (
 	"encoding/json"
 	"errors"
-	"github.com/cccd-agent/cccd/sync/gateway"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/sync/gateway"
 )
 
 // 28/11/2026 10:00 in Vietnam.

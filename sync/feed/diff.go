@@ -3,11 +3,11 @@ package feed
 import (
 	"cmp"
 	"fmt"
-	"github.com/cccd-agent/cccd/icao/mrz"
 	"slices"
 	"strings"
 
 	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/icao/mrz"
 	"github.com/cccd-agent/cccd/internal/redact"
 )
 

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
-	"github.com/cccd-agent/cccd/icao/mrz"
 	"io"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/cccd-agent/cccd/icao/mrz"
 	"github.com/cccd-agent/cccd/sync/internal/rostertest"
 )
 

@@ -8,12 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/cccd-agent/cccd/icao/mrz"
 	"io"
 
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/icao/mrz"
 	"github.com/cccd-agent/cccd/internal/redact"
 )
 
