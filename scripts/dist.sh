@@ -10,6 +10,7 @@
 #
 # Usage: scripts/dist.sh [TARGET...]   TARGET: linux/amd64 linux/arm64 windows/amd64 (default: all)
 #        scripts/dist.sh deps          install the cross toolchain (root, Debian 12)
+#        scripts/dist.sh pkg-version V print the package version made of VERSION V
 # Environment:
 #   VERSION COMMIT DATE  the stamp (default: as the Makefile computes it)
 #   PKG_VERSION          the .deb/.rpm version (default: derived from VERSION, see pkg_version)
@@ -134,10 +135,10 @@ sign() {
   fi
 }
 
-if [ "${1:-}" = deps ]; then
-  install_deps
-  exit 0
-fi
+case "${1:-}" in
+  deps) install_deps; exit 0 ;;
+  pkg-version) pkg_version "${2:?usage: dist.sh pkg-version VERSION}"; exit 0 ;;
+esac
 
 VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
 COMMIT=${COMMIT:-$(git rev-parse --short=12 HEAD 2>/dev/null || echo none)}
