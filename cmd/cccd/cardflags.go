@@ -92,6 +92,9 @@ func (f *cardFlags) key() (checkin.Key, error) {
 			return key, usagef("--dob must be YYYY-MM-DD")
 		}
 		key.DateOfBirth = d
+		// With a date of birth the caller asks for the MRZ key (PACE-MRZ or
+		// BAC): the chip then checks the date, and a wrong one is refused.
+		key.CAN = ""
 	}
 	switch f.expiry {
 	case "":
