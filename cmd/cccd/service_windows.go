@@ -100,7 +100,13 @@ func (h *serviceHandler) Execute(_ []string, reqs <-chan svc.ChangeRequest, stat
 			}
 		}
 	}()
-	report := func(s svcState) { status <- toSvcStatus(s) }
+	report := func(s svcState) {
+		// svc.Run reports Stopped itself, with the exit code Execute
+		// returns; a Stopped sent here first would lose that code.
+		if s != svcStopped {
+			status <- toSvcStatus(s)
+		}
+	}
 	h.code, h.err = serviceLoop(serviceAgent(elog), cmds, report, svcStopWait)
 	if elog != nil {
 		if h.err != nil {
