@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -35,31 +36,55 @@ const (
 	svcCmdOther                     // anything we do not accept; answered with the current state
 )
 
-// svcStopWait is how long a stop may take before the service exits anyway:
-// runAgent needs up to 5 s for the API and a moment to flush the outbox.
-// The manager is told the same figure as its wait hint.
-const svcStopWait = 20 * time.Second
+// svcTimings are the waits of serviceLoop (shorter in tests).
+type svcTimings struct {
+	// stopWait is how long a stop may take before the service exits anyway:
+	// runAgent needs up to 5 s for the API and a moment to flush the outbox.
+	// The manager is told the same figure as its wait hint.
+	stopWait time.Duration
+	// pendingTick is how often start-pending is re-reported while the agent
+	// starts (opening and migrating the database can take a while), so the
+	// manager sees progress.
+	pendingTick time.Duration
+}
 
-// errSvcStopTimeout is returned when the agent did not end within svcStopWait.
+// svcDefaultTimings are the timings of the real service.
+var svcDefaultTimings = svcTimings{stopWait: 20 * time.Second, pendingTick: 2 * time.Second}
+
+// errSvcStopTimeout is returned when the agent did not end within stopWait.
 var errSvcStopTimeout = errors.New("service: the agent did not stop in time; it was abandoned (check the log in the data directory)")
 
 // serviceLoop runs agent under a service manager's control. It reports
-// start-pending, then running once agent is started; a stop or shutdown
-// request reports stop-pending, cancels agent's context and waits for it
-// (at most stopWait); an interrogation re-reports the current state. It
-// returns the process exit code (0 after a requested stop, the cccd exit code
-// of the error when agent fails on its own) and agent's error. report is
-// called from this goroutine only, in order; svcStopped is reported last.
-func serviceLoop(agent func(context.Context) error, cmds <-chan svcCmd, report func(svcState), stopWait time.Duration) (int, error) {
+// start-pending (again every pendingTick) until agent calls ready, then
+// running; a stop or shutdown request reports stop-pending, cancels agent's
+// context and waits for it (at most stopWait); an interrogation re-reports
+// the current state. It returns the process exit code (0 after a requested
+// stop, the cccd exit code of the error when agent ends on its own) and
+// agent's error. report is called from this goroutine only, in order;
+// svcStopped is reported last. ready may be called from any goroutine, more
+// than once.
+func serviceLoop(agent func(ctx context.Context, ready func()) error, cmds <-chan svcCmd, report func(svcState), tm svcTimings) (int, error) {
 	report(svcStartPending)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	readyCh := make(chan struct{})
+	var once sync.Once
+	ready := func() { once.Do(func() { close(readyCh) }) }
 	done := make(chan error, 1)
-	go func() { done <- agent(ctx) }()
-	state := svcRunning
-	report(state)
+	go func() { done <- agent(ctx, ready) }()
+	tick := time.NewTicker(tm.pendingTick)
+	defer tick.Stop()
+	state := svcStartPending
 	for {
 		select {
+		case <-readyCh:
+			readyCh = nil // fires once
+			state = svcRunning
+			report(state)
+		case <-tick.C:
+			if state == svcStartPending {
+				report(state)
+			}
 		case err := <-done:
 			// The agent ended without being asked: a configuration or
 			// start-up failure. A non-zero code lets the manager's
@@ -80,7 +105,7 @@ func serviceLoop(agent func(context.Context) error, cmds <-chan svcCmd, report f
 				var err error
 				select {
 				case err = <-done:
-				case <-time.After(stopWait):
+				case <-time.After(tm.stopWait):
 					err = errSvcStopTimeout
 				}
 				report(svcStopped)

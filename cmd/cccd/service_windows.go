@@ -100,14 +100,21 @@ func (h *serviceHandler) Execute(_ []string, reqs <-chan svc.ChangeRequest, stat
 			}
 		}
 	}()
+	var checkpoint uint32
 	report := func(s svcState) {
 		// svc.Run reports Stopped itself, with the exit code Execute
 		// returns; a Stopped sent here first would lose that code.
-		if s != svcStopped {
-			status <- toSvcStatus(s)
+		if s == svcStopped {
+			return
 		}
+		st := toSvcStatus(s)
+		if s == svcStartPending || s == svcStopPending {
+			checkpoint++ // progress, so the SCM does not give up on a slow start
+			st.CheckPoint = checkpoint
+		}
+		status <- st
 	}
-	h.code, h.err = serviceLoop(serviceAgent(elog), cmds, report, svcStopWait)
+	h.code, h.err = serviceLoop(serviceAgent(elog), cmds, report, svcDefaultTimings)
 	if elog != nil {
 		if h.err != nil {
 			elog.Error(1, "cccd stopped: "+oneLine(h.err))
@@ -143,17 +150,18 @@ func toSvcStatus(s svcState) svc.Status {
 	case svcRunning:
 		return svc.Status{State: svc.Running, Accepts: svc.AcceptStop | svc.AcceptShutdown}
 	case svcStopPending:
-		return svc.Status{State: svc.StopPending, WaitHint: uint32(svcStopWait / time.Millisecond)}
+		return svc.Status{State: svc.StopPending, WaitHint: uint32(svcDefaultTimings.stopWait / time.Millisecond)}
 	}
 	return svc.Status{State: svc.Stopped}
 }
 
 // serviceAgent loads the configuration the service was registered with,
 // sends the log to DATA\cccd.log (a service has no console) and runs the
-// agent. SCardSvr stops when the last reader is unplugged; reader/pcsc then
-// re-establishes its context with back-off, so the agent keeps running.
-func serviceAgent(elog *eventlog.Log) func(context.Context) error {
-	return func(ctx context.Context) error {
+// agent, calling ready once its API listens. SCardSvr stops when the last
+// reader is unplugged; reader/pcsc then re-establishes its context with
+// back-off, so the agent keeps running.
+func serviceAgent(elog *eventlog.Log) func(context.Context, func()) error {
+	return func(ctx context.Context, ready func()) error {
 		cfg, err := config.Load(serviceConfigFile())
 		if err != nil {
 			return usageError(err)
@@ -171,7 +179,7 @@ func serviceAgent(elog *eventlog.Log) func(context.Context) error {
 		if elog != nil {
 			elog.Info(1, "cccd running; data and log in "+dir)
 		}
-		return runAgent(ctx, cfg, dir, agentExtras{})
+		return runAgent(ctx, cfg, dir, agentExtras{onListening: func(string) { ready() }})
 	}
 }
 
@@ -304,8 +312,8 @@ func newServiceUninstallCmd() *cobra.Command {
 	}
 }
 
-// stopService asks s to stop and waits until it has, up to svcStopWait plus
-// a margin.
+// stopService asks s to stop and waits until it has, up to the service's
+// stop wait plus a margin.
 func stopService(ctx context.Context, s *mgr.Service) error {
 	st, err := s.Query()
 	if err != nil {
@@ -317,7 +325,7 @@ func stopService(ctx context.Context, s *mgr.Service) error {
 	if _, err := s.Control(svc.Stop); err != nil && !errors.Is(err, windows.ERROR_SERVICE_NOT_ACTIVE) {
 		return fmt.Errorf("service: stop: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, svcStopWait+5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, svcDefaultTimings.stopWait+5*time.Second)
 	defer cancel()
 	tick := time.NewTicker(300 * time.Millisecond)
 	defer tick.Stop()
