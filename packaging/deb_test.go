@@ -49,6 +49,11 @@ func TestDebLifecycle(t *testing.T) {
 	b2 := distBuild(t, version2, pkgVersion2)
 
 	dpkg(t, "-i", b1.deb())
+	// Marks the installation as this test's, so a run killed before its
+	// cleanup (a timeout) is recognised and purged by the next one.
+	if err := os.WriteFile(testMarker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	checkInstalled(t, b1)
 	checkUnit(t)
 	checkUdev(t)
@@ -111,11 +116,19 @@ func TestDebLifecycle(t *testing.T) {
 	}
 }
 
+// testMarker is left in the data directory by TestDebLifecycle.
+const testMarker = dataDir + "/.cccd-package-test"
+
 // refuseDirtyMachine fails (never skips) when cccd, its user or its
 // directories exist already: the test would otherwise change or delete an
-// admin's installation.
+// admin's installation. Leftovers of an earlier run of this test, known by
+// testMarker, are purged instead.
 func refuseDirtyMachine(t *testing.T) {
 	t.Helper()
+	if _, err := os.Stat(testMarker); err == nil {
+		t.Logf("purging the leftovers of an interrupted package test (%s)", testMarker)
+		purgeEverything(t)
+	}
 	var found []string
 	if st := dpkgStatus(t); st != "" {
 		found = append(found, "package cccd ("+st+")")
