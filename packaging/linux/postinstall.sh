@@ -29,7 +29,10 @@ runuser -u cccd -- /usr/bin/cccd serve --init --config /etc/cccd/config.json --d
 
 if command -v systemctl >/dev/null 2>&1; then
     if [ -z "$upgrade" ]; then
-        systemctl enable cccd.service
+        # Works without a running systemd too (it only makes the symlink), so
+        # an image built in a chroot starts cccd at its first boot.
+        systemctl enable cccd.service ||
+            echo "cccd: could not enable cccd.service; run: systemctl enable --now cccd" >&2
     fi
     if [ -d /run/systemd/system ]; then
         systemctl daemon-reload
