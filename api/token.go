@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -15,8 +16,9 @@ import (
 const TokenFile = "api-token"
 
 // LoadOrCreateToken returns the bearer token stored in dir/api-token,
-// creating it (32 random bytes, hex, mode 0600) on first start. An existing
-// file with looser permissions is refused rather than silently trusted.
+// creating it (32 random bytes, hex, mode 0600) on first start. On Unix an
+// existing file with looser permissions is refused rather than silently
+// trusted.
 func LoadOrCreateToken(dir string) (string, error) {
 	path := filepath.Join(dir, TokenFile)
 	b, err := os.ReadFile(path)
@@ -26,7 +28,9 @@ func LoadOrCreateToken(dir string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if st.Mode().Perm()&0o077 != 0 {
+		// Windows reports every file as 0666; there the data directory's
+		// ACL (SYSTEM and Administrators only, set by the installer) guards it.
+		if runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
 			return "", fmt.Errorf("api: %s is readable by other users (mode %o): run chmod 600 on it", path, st.Mode().Perm())
 		}
 		tok := strings.TrimSpace(string(b))
