@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -88,6 +89,28 @@ func TestEventStreamCompleteRead(t *testing.T) {
 	for _, w := range want {
 		if !strings.Contains(got, w) {
 			t.Fatalf("events %v lack %s", seen, w)
+		}
+	}
+	// The read shows in /metrics (bearer token only), with no personal data.
+	req, _ := http.NewRequest("GET", strings.TrimSuffix(a.URL, "/")+"/metrics", nil)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("/metrics without a token: %v %v", err, resp)
+	}
+	req.Header.Set("Authorization", "Bearer "+a.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`cccd_reads_total{outcome="verified"} 1`, `cccd_checkins_total{eligibility="eligible"} 1`, "cccd_read_duration_seconds_count 1", "cccd_roster_records"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	for _, leak := range []string{sim.DemoID, sim.DemoName, "NGUYEN"} {
+		if strings.Contains(string(body), leak) {
+			t.Errorf("/metrics holds personal data %q", leak)
 		}
 	}
 	if strings.Index(got, "card-present") > strings.Index(got, "progress") || strings.Index(got, "progress") > strings.Index(got, "result") || strings.Index(got, "result") > strings.Index(got, "card-removed") {
