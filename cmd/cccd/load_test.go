@@ -1,3 +1,10 @@
+//go:build load
+
+// The load test is built only with -tags load: it takes both cores for
+// about 100 s and is not part of `make test`:
+//
+//	go test -tags load ./cmd/cccd -run TestLoad -v -count=1 -timeout 9m
+
 package main
 
 import (
@@ -37,10 +44,10 @@ import (
 // snapshot) during the window. Every request and every client must come
 // through; the figures go to docs/PERFORMANCE.md.
 //
-// It runs only with CCCD_LOAD=1 (it takes a minute and both cores), never
+// It is built only with -tags load (it takes a minute and both cores), never
 // under `make test`:
 //
-//	CCCD_LOAD=1 go test ./cmd/cccd -run TestLoad -v -timeout 10m
+//	go test -tags load ./cmd/cccd -run TestLoad -v -timeout 10m
 //
 // CCCD_LOAD_SECONDS shortens or lengthens the window (default 60).
 
@@ -348,9 +355,6 @@ func pct(d []time.Duration, p float64) time.Duration {
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
 func TestLoad(t *testing.T) {
-	if os.Getenv("CCCD_LOAD") != "1" {
-		t.Skip("load test (60 s, 200 WebSocket clients, 1,000 lookups/s, both cores): run with CCCD_LOAD=1; it is not part of make test")
-	}
 	window := 60 * time.Second
 	if s := os.Getenv("CCCD_LOAD_SECONDS"); s != "" {
 		n, err := strconv.Atoi(s)

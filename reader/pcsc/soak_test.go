@@ -1,9 +1,10 @@
+//go:build soak
+
 package pcsc_test
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"os"
 	"runtime"
 	"testing"
@@ -15,16 +16,12 @@ import (
 	"github.com/cccd-agent/cccd/testtools/vicc"
 )
 
-var soak = flag.Bool("soak", false, "run the watcher soak test (also CCCD_SOAK=1)")
-
 // TestWatcherSoak runs the watcher for CCCD_SOAK_DURATION (default 10 min)
 // while a card is inserted and removed every second and pcscd is restarted
 // every minute, then compares goroutines and heap before and after. It is
-// not part of `make test`: go test ./reader/pcsc -run Soak -soak -timeout 30m
+// built only with -tags soak, so not part of `make test`:
+// go test -tags soak ./reader/pcsc -run Soak -v -timeout 30m
 func TestWatcherSoak(t *testing.T) {
-	if !*soak && os.Getenv("CCCD_SOAK") != "1" {
-		t.Skip("soak test: run with -soak or CCCD_SOAK=1")
-	}
 	dur := 10 * time.Minute
 	if d, err := time.ParseDuration(os.Getenv("CCCD_SOAK_DURATION")); err == nil {
 		dur = d
