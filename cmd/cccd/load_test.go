@@ -1,10 +1,5 @@
 //go:build load
 
-// The load test is built only with -tags load: it takes both cores for
-// about 100 s and is not part of `make test`:
-//
-//	go test -tags load ./cmd/cccd -run TestLoad -v -count=1 -timeout 9m
-
 package main
 
 import (
