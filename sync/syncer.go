@@ -143,20 +143,10 @@ func New(store Store, cfg Config) (*Syncer, error) {
 // Failures are logged and recorded in the roster meta, never fatal.
 func (s *Syncer) Run(ctx context.Context) error {
 	bo := &backoff.Backoff{Min: s.cfg.MinBackoff, Max: s.cfg.MaxBackoff}
-	for {
-		wait := backoff.Jitter(s.cfg.Interval, 0.1)
-		if _, err := s.Sync(ctx); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			wait = bo.Next()
-		} else {
-			bo.Reset()
-		}
-		if err := backoff.Sleep(ctx, wait); err != nil {
-			return err
-		}
-	}
+	return backoff.Loop(ctx, s.cfg.Interval, bo, nil, func(ctx context.Context) error {
+		_, err := s.Sync(ctx)
+		return err
+	})
 }
 
 // Sync runs one sync attempt and records its outcome with

@@ -121,28 +121,14 @@ func (d *Deliverer) Kick() {
 // Run delivers until ctx is done and returns ctx's error.
 func (d *Deliverer) Run(ctx context.Context) error {
 	bo := &backoff.Backoff{Min: d.cfg.MinBackoff, Max: d.cfg.MaxBackoff}
-	for {
-		wait := backoff.Jitter(d.cfg.Interval, 0.1)
+	return backoff.Loop(ctx, d.cfg.Interval, bo, d.kick, func(ctx context.Context) error {
 		if _, err := d.DeliverPending(ctx); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			wait = bo.Next()
-		} else {
-			bo.Reset()
-			// Gateway failures only postpone re-checks to the next pass.
-			d.RecheckDelivered(ctx)
+			return err
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-d.kick:
-			t.Stop()
-		case <-t.C:
-		}
-	}
+		// Gateway failures only postpone re-checks to the next pass.
+		d.RecheckDelivered(ctx)
+		return nil
+	})
 }
 
 // DeliverPending makes one pass over the outbox in sequence order and

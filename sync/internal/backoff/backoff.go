@@ -55,3 +55,29 @@ func Sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// Loop runs pass at once and then every interval (jittered ±10%), waiting
+// b's next delay instead after a failed pass, until ctx ends; it returns
+// ctx's error. A receive on wake (nil: never) starts the next pass early.
+func Loop(ctx context.Context, interval time.Duration, b *Backoff, wake <-chan struct{}, pass func(context.Context) error) error {
+	for {
+		wait := Jitter(interval, 0.1)
+		if err := pass(ctx); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			wait = b.Next()
+		} else {
+			b.Reset()
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}

@@ -2,6 +2,7 @@ package backoff
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -47,5 +48,36 @@ func TestSleepCancel(t *testing.T) {
 	}
 	if err := Sleep(context.Background(), time.Millisecond); err != nil {
 		t.Fatalf("Sleep = %v", err)
+	}
+}
+
+func TestLoopBacksOffWakesAndStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	wake := make(chan struct{})
+	b := &Backoff{Min: time.Hour, Max: time.Hour}
+	passes := make(chan int, 10)
+	n := 0
+	done := make(chan error)
+	go func() {
+		done <- Loop(ctx, time.Hour, b, wake, func(context.Context) error {
+			n++
+			passes <- n
+			if n == 2 {
+				return errors.New("down")
+			}
+			return nil
+		})
+	}()
+	<-passes // the first pass runs at once
+	wake <- struct{}{}
+	<-passes // the second, woken early, fails
+	wake <- struct{}{}
+	<-passes // the third, woken during the backoff, succeeds
+	if b.Attempts() != 0 {
+		t.Fatalf("backoff not reset after a good pass: %d attempts", b.Attempts())
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Loop returned %v", err)
 	}
 }
