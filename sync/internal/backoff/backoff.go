@@ -44,18 +44,6 @@ func Jitter(d time.Duration, frac float64) time.Duration {
 	return d - span + rand.N(2*span+1)
 }
 
-// Sleep waits for d or until ctx is done, returning ctx.Err() in that case.
-func Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // Loop runs pass at once and then every interval (jittered ±10%), waiting
 // b's next delay instead after a failed pass, until ctx ends; it returns
 // ctx's error. A receive on wake (nil: never) starts the next pass early.

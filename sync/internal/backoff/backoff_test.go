@@ -40,17 +40,6 @@ func TestJitter(t *testing.T) {
 	}
 }
 
-func TestSleepCancel(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := Sleep(ctx, time.Hour); err != context.Canceled {
-		t.Fatalf("Sleep = %v", err)
-	}
-	if err := Sleep(context.Background(), time.Millisecond); err != nil {
-		t.Fatalf("Sleep = %v", err)
-	}
-}
-
 func TestLoopBacksOffWakesAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	wake := make(chan struct{})
