@@ -163,7 +163,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", d.Name, err)
 		}
-		h := hashForKeySize(d.N.BitLen())
+		h := HashForKeySize(d.N.BitLen())
 		sig, err := SignECDSAPlain(rand.Reader, ek, h, challenge)
 		if err != nil {
 			t.Fatal(err)

@@ -51,9 +51,10 @@ func SignatureAlgorithmOID(h crypto.Hash) (asn1.ObjectIdentifier, bool) {
 	return nil, false
 }
 
-// hashForKeySize is the fallback when DG14 names no algorithm: the hash
-// whose size matches the curve (ICAO 9303-11 recommends this pairing).
-func hashForKeySize(bits int) crypto.Hash {
+// HashForKeySize is the fallback when DG14 names no algorithm: the hash
+// whose size matches the curve order's bit length (ICAO 9303-11 recommends
+// this pairing). The chip side of the simulator uses the same rule.
+func HashForKeySize(bits int) crypto.Hash {
 	switch {
 	case bits <= 160:
 		return crypto.SHA1
@@ -94,7 +95,7 @@ func VerifyECDSA(pub *ecdsa.PublicKey, h crypto.Hash, challenge, sig []byte) err
 		return fmt.Errorf("activeauth: unusable ECDSA key")
 	}
 	if h == 0 {
-		h = hashForKeySize(pub.Curve.Params().N.BitLen())
+		h = HashForKeySize(pub.Curve.Params().N.BitLen())
 	}
 	if !h.Available() {
 		return fmt.Errorf("activeauth: hash %s not available", h)

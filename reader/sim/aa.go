@@ -61,15 +61,5 @@ func (c *Card) aaHash(key *ecdsa.PrivateKey) crypto.Hash {
 			}
 		}
 	}
-	switch bits := key.Curve.Params().N.BitLen(); {
-	case bits <= 160:
-		return crypto.SHA1
-	case bits <= 224:
-		return crypto.SHA224
-	case bits <= 256:
-		return crypto.SHA256
-	case bits <= 384:
-		return crypto.SHA384
-	}
-	return crypto.SHA512
+	return activeauth.HashForKeySize(key.Curve.Params().N.BitLen())
 }
