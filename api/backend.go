@@ -52,4 +52,8 @@ type Event struct {
 	Reader string `json:"reader,omitempty"`
 	Time   string `json:"time"`           // RFC 3339
 	Data   any    `json:"data,omitempty"` // the read result, progress step, error...
+
+	// encoded is the event's JSON, made once by Hub.Publish so that a result
+	// with its photo is not encoded again for every client.
+	encoded []byte
 }

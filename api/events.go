@@ -33,7 +33,12 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			wctx, done := context.WithTimeout(ctx, 5*time.Second)
-			err := wsjson.Write(wctx, conn, ev)
+			var err error
+			if ev.encoded != nil {
+				err = conn.Write(wctx, websocket.MessageText, ev.encoded)
+			} else {
+				err = wsjson.Write(wctx, conn, ev)
+			}
 			done()
 			if err != nil {
 				return

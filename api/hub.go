@@ -1,7 +1,9 @@
 package api
 
 import (
+	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -9,9 +11,10 @@ import (
 // subscriber whose buffer is full misses that event (the console re-reads
 // state through REST when it reconnects). Safe for concurrent use.
 type Hub struct {
-	mu     sync.Mutex
-	subs   map[chan Event]struct{}
-	closed bool
+	mu      sync.Mutex
+	subs    map[chan Event]struct{}
+	closed  bool
+	dropped atomic.Uint64
 }
 
 // NewHub returns an empty hub.
@@ -23,15 +26,22 @@ func (h *Hub) Publish(ev Event) {
 	if ev.Time == "" {
 		ev.Time = time.Now().UTC().Format(time.RFC3339Nano)
 	}
+	if b, err := json.Marshal(ev); err == nil {
+		ev.encoded = b
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs {
 		select {
 		case ch <- ev:
 		default:
+			h.dropped.Add(1)
 		}
 	}
 }
+
+// Dropped counts events that a full subscriber buffer did not take.
+func (h *Hub) Dropped() uint64 { return h.dropped.Load() }
 
 // Subscribe returns a channel of events and the function that ends the
 // subscription and closes the channel.

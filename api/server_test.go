@@ -252,3 +252,21 @@ func TestTokenFile(t *testing.T) {
 		t.Fatal("world-readable token accepted")
 	}
 }
+
+func TestHubEncodesOnceAndCountsDrops(t *testing.T) {
+	h := NewHub()
+	events, cancel := h.Subscribe()
+	defer cancel()
+	h.Publish(Event{Type: "result", Reader: "sim", Data: map[string]int{"seq": 1}})
+	ev := <-events
+	var back Event
+	if err := json.Unmarshal(ev.encoded, &back); err != nil || back.Type != "result" || back.Time != ev.Time {
+		t.Fatalf("encoded event %s: %v", ev.encoded, err)
+	}
+	for i := 0; i < 300; i++ { // nobody reads: the buffer of 256 fills
+		h.Publish(Event{Type: "progress"})
+	}
+	if got := h.Dropped(); got != 300-256 {
+		t.Fatalf("dropped %d events, want %d", got, 300-256)
+	}
+}

@@ -142,6 +142,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	m := metrics.New()
 	hub := api.NewHub()
 	defer hub.Close()
+	m.CountDroppedEvents(hub.Dropped)
 
 	backends, openers, err := readerBackends(cfg, extras.slots, log)
 	if err != nil {

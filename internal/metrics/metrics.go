@@ -77,6 +77,14 @@ func New() *Metrics {
 	return m
 }
 
+// CountDroppedEvents exports how many events slow API subscribers missed
+// (api.Hub.Dropped) as cccd_events_dropped_total.
+func (m *Metrics) CountDroppedEvents(dropped func() uint64) {
+	m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "cccd_events_dropped_total", Help: "Events a slow WebSocket subscriber did not take in time.",
+	}, func() float64 { return float64(dropped()) }))
+}
+
 // Handler serves the registry in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
