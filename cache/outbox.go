@@ -45,6 +45,16 @@ type Checkin struct {
 	LastAttempt    time.Time `json:"last_attempt,omitzero"`
 	LastError      string    `json:"last_error,omitempty"` // last delivery failure (no personal data)
 	RecheckChanged bool      `json:"recheck_changed"`      // an online re-check gave a different eligibility status
+
+	// Revision counts the versions of this check-in sent to the HIS: 0 is
+	// the first; an online re-check that changes the status of a check-in
+	// the HIS may already hold raises it and puts the record back in the
+	// outbox, in the transaction that stores the new answer. Records
+	// written before revisions existed decode as revision 0.
+	Revision int `json:"revision,omitempty"`
+	// PreviousEligibility is, for a revision above 0, the eligibility of
+	// the version before it (what the HIS may hold); nil for revision 0.
+	PreviousEligibility *CheckinEligibility `json:"previous_eligibility,omitempty"`
 }
 
 // CheckinEligibility is the eligibility summary kept with a check-in (the

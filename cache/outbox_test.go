@@ -3,8 +3,11 @@ package cache
 import (
 	"errors"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func sampleCheckin(i int) Checkin {
@@ -175,4 +178,96 @@ func equalSeqs(cs []Checkin, want []uint64) bool {
 		}
 	}
 	return true
+}
+
+// TestCheckinRevisionCompat: a record stored before revisions existed (no
+// revision fields in its JSON) decodes as revision 0 and stays pending; a
+// revision and its previous eligibility survive a reopen, and a record
+// back at revision 0 is stored without the new fields, as before.
+func TestCheckinRevisionCompat(t *testing.T) {
+	db := openTemp(t)
+	t.Cleanup(func() { db.Close() }) // the last one reopened below
+	// Exactly what the outbox wrote before Revision was added.
+	old := `{"seq":1,"key":"0123456789abcdef0123456789abcdef","time":"2026-11-28T08:30:00Z","reader":"sim",` +
+		`"facility":"79011","soCCCD":"079090000001","hoTen":"Nguyễn Văn Thử","ngaySinh":"1990-02-15","gioiTinh":"Nam",` +
+		`"diaChi":"","maThe":"GD4797900000001","maDKBD":"79011","gtTheTu":"01/01/2026","gtTheDen":"31/12/2026","maKV":"",` +
+		`"ngayDu5Nam":"","eligibility":{"status":"eligible-provisional","code":"000","source":"roster"},` +
+		`"verification":"intact-untrusted","confirmed":true,"attempts":2,"last_error":"HIS webhook unavailable: HTTP 503",` +
+		`"recheck_changed":false}`
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCheckins)
+		if _, err := b.NextSequence(); err != nil {
+			return err
+		}
+		if err := b.Put(seqKey(1), []byte(old)); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketOutbox).Put(seqKey(1), nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pend, err := db.PendingDeliveries(0)
+	if err != nil || len(pend) != 1 {
+		t.Fatalf("pending: %v %v", seqs(pend), err)
+	}
+	if c := pend[0]; c.Revision != 0 || c.PreviousEligibility != nil || c.Attempts != 2 ||
+		c.Eligibility.Status != "eligible-provisional" || c.Key != "0123456789abcdef0123456789abcdef" {
+		t.Fatalf("old record decoded as %+v", c)
+	}
+
+	prev := CheckinEligibility{Status: "eligible-provisional", Code: "000", Source: "roster"}
+	tests := []struct {
+		name      string
+		rev       int
+		prev      *CheckinEligibility
+		delivered bool
+		wantJSON  []string // substrings of the stored JSON
+		wantNot   []string
+	}{
+		{"revision 2 pending", 2, &prev, false,
+			[]string{`"revision":2`, `"previous_eligibility":{"status":"eligible-provisional","code":"000","source":"roster"}`}, nil},
+		{"revision 2 delivered", 2, &prev, true, []string{`"revision":2`}, nil},
+		{"back at revision 0", 0, nil, true, nil, []string{`"revision"`, `"previous_eligibility"`}},
+	}
+	at := testTime.Add(time.Hour)
+	for _, tc := range tests {
+		err := db.UpdateCheckin(1, func(c *Checkin) error {
+			c.Revision, c.PreviousEligibility = tc.rev, tc.prev
+			c.Eligibility = CheckinEligibility{Status: "not-eligible", Code: "010", Source: "gateway", AsOf: at}
+			c.DeliveredAt = time.Time{}
+			if tc.delivered {
+				c.DeliveredAt = at
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := db.Path()
+		db.Close()
+		if db, err = Open(path); err != nil {
+			t.Fatal(err)
+		}
+		c, ok, err := db.Checkin(1)
+		if err != nil || !ok || c.Revision != tc.rev || (c.PreviousEligibility == nil) != (tc.prev == nil) ||
+			(tc.prev != nil && *c.PreviousEligibility != *tc.prev) || c.Eligibility.Code != "010" {
+			t.Errorf("%s: after reopen %+v prev=%v %v %v", tc.name, c, c.PreviousEligibility, ok, err)
+		}
+		if p, _ := db.PendingDeliveries(0); len(p) == 1 == tc.delivered {
+			t.Errorf("%s: pending %v", tc.name, seqs(p))
+		}
+		var raw string
+		db.bolt.View(func(tx *bolt.Tx) error { raw = string(tx.Bucket(bucketCheckins).Get(seqKey(1))); return nil })
+		for _, s := range tc.wantJSON {
+			if !strings.Contains(raw, s) {
+				t.Errorf("%s: stored JSON lacks %s: %s", tc.name, s, raw)
+			}
+		}
+		for _, s := range tc.wantNot {
+			if strings.Contains(raw, s) {
+				t.Errorf("%s: stored JSON has %s: %s", tc.name, s, raw)
+			}
+		}
+	}
 }
