@@ -211,7 +211,7 @@ func (d *Deliverer) send(ctx context.Context, c *cache.Checkin) error {
 		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("Idempotency-Key", c.Key)
+	req.Header.Set("Idempotency-Key", IdempotencyKey(c))
 	resp, err := d.cfg.Client.Do(req)
 	if err != nil {
 		var ue *url.Error

@@ -207,8 +207,11 @@ func TestRecheckProvisional(t *testing.T) {
 		t.Fatalf("re-check with gateway back: %d, %v", n, err)
 	}
 	got, _, _ := db.Checkin(late.Seq)
-	if got.Eligibility.Status != "not-eligible" || got.Eligibility.Code != "110" || !got.RecheckChanged || got.DeliveredAt.IsZero() {
-		t.Errorf("re-checked late check-in: %+v changed=%v", got.Eligibility, got.RecheckChanged)
+	// It was delivered: the change waits in the outbox as revision 1.
+	if got.Eligibility.Status != "not-eligible" || got.Eligibility.Code != "110" || !got.RecheckChanged ||
+		!got.DeliveredAt.IsZero() || got.Revision != 1 {
+		t.Errorf("re-checked late check-in: %+v changed=%v revision=%d delivered=%v", got.Eligibility, got.RecheckChanged,
+			got.Revision, got.DeliveredAt)
 	}
 	if got, _, _ := db.Checkin(old.Seq); got.Eligibility.Source != "roster" {
 		t.Errorf("check-in outside the window was re-checked: %+v", got.Eligibility)

@@ -9,5 +9,9 @@
 // came from the offline roster or cache are re-checked online before they
 // are sent; those sent while the gateway was down are re-checked once it
 // answers again (RecheckDelivered). A changed status is flagged on the
-// record (RecheckChanged).
+// record (RecheckChanged). If the HIS may already hold the record with the
+// old status, the change goes back to the outbox as a revision, stored in
+// the transaction that records the new answer, and is POSTed again with
+// Idempotency-Key "<key>-r<N>", "revision": N and "previous_eligibility"
+// (docs/API.md, Webhook).
 package delivery

@@ -24,8 +24,9 @@ type hisServer struct {
 
 	mu       stdsync.Mutex
 	received []Payload
+	idemKeys []string       // Idempotency-Key of each received payload
 	keys     map[string]int // Idempotency-Key → deliveries
-	badKey   int            // requests whose header and body keys differ
+	badKey   int            // requests whose header does not match the body's key and revision
 }
 
 func newHIS(t testing.TB) *hisServer {
@@ -52,14 +53,28 @@ func (h *hisServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if r.Header.Get("Idempotency-Key") != p.Key {
+	key := r.Header.Get("Idempotency-Key")
+	want := p.Key
+	if p.Revision > 0 {
+		want = fmt.Sprintf("%s-r%d", p.Key, p.Revision)
+	}
+	if key != want || (p.Revision > 0) != (p.PreviousEligibility != nil) {
 		h.badKey++
 	}
-	h.keys[p.Key]++
+	h.keys[key]++
 	h.received = append(h.received, p)
+	h.idemKeys = append(h.idemKeys, key)
 	w.WriteHeader(http.StatusCreated)
 }
 
+// sent returns copies of what the HIS accepted so far, with the keys.
+func (h *hisServer) sent() ([]Payload, []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]Payload(nil), h.received...), append([]string(nil), h.idemKeys...)
+}
+
+// count returns how many times the HIS accepted Idempotency-Key key.
 func (h *hisServer) count(key string) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()

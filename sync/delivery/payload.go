@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/cccd-agent/cccd/cache"
@@ -11,7 +12,7 @@ import (
 type Payload struct {
 	Event    string    `json:"event"` // always "checkin"
 	Seq      uint64    `json:"seq"`
-	Key      string    `json:"key"` // also the Idempotency-Key header
+	Key      string    `json:"key"` // the check-in's key, the same in every revision
 	Time     time.Time `json:"time"`
 	Reader   string    `json:"reader"`
 	Facility string    `json:"facility"`
@@ -33,6 +34,13 @@ type Payload struct {
 	Verification   string                   `json:"verification"`
 	Confirmed      bool                     `json:"confirmed"`
 	RecheckChanged bool                     `json:"recheck_changed"`
+
+	// Revision is 0 for the first version of a check-in and N for the
+	// N-th correction after an online re-check changed its eligibility.
+	Revision int `json:"revision"`
+	// PreviousEligibility is, from revision 1 on, the eligibility of the
+	// version this one replaces; omitted at revision 0.
+	PreviousEligibility *cache.CheckinEligibility `json:"previous_eligibility,omitempty"`
 }
 
 // NewPayload builds the webhook body of c.
@@ -43,5 +51,16 @@ func NewPayload(c *cache.Checkin) Payload {
 		MaThe: c.MaThe, MaDKBD: c.MaDKBD, GtTheTu: c.GtTheTu, GtTheDen: c.GtTheDen, MaKV: c.MaKV,
 		NgayDu5Nam: c.NgayDu5Nam, Eligibility: c.Eligibility, Verification: c.Verification,
 		Confirmed: c.Confirmed, RecheckChanged: c.RecheckChanged,
+		Revision: c.Revision, PreviousEligibility: c.PreviousEligibility,
 	}
+}
+
+// IdempotencyKey is the Idempotency-Key header of c's current revision:
+// its key at revision 0, "<key>-r<N>" at revision N, so that the HIS, which
+// de-duplicates by this header, takes each revision once.
+func IdempotencyKey(c *cache.Checkin) string {
+	if c.Revision <= 0 {
+		return c.Key
+	}
+	return c.Key + "-r" + strconv.Itoa(c.Revision)
 }

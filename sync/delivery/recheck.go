@@ -43,8 +43,11 @@ func needsRecheck(c *cache.Checkin) bool {
 func baseStatus(s string) string { return strings.TrimSuffix(s, "-provisional") }
 
 // recheck asks the gateway about c and stores the fresh eligibility,
-// flagging a changed status. On a gateway failure c is left as it is (and
-// delivered with its provisional answer) and the error is returned.
+// flagging a changed status. When the HIS may already hold c with the old
+// status (mayHold), the change becomes a new revision, back in the outbox,
+// in the same transaction: a crash before its delivery cannot lose it. On
+// a gateway failure c is left as it is (and delivered with its provisional
+// answer) and the error is returned.
 func (d *Deliverer) recheck(ctx context.Context, c *cache.Checkin) error {
 	maThe := c.MaThe
 	if maThe == "" {
@@ -59,11 +62,18 @@ func (d *Deliverer) recheck(ctx context.Context, c *cache.Checkin) error {
 		level("check-in re-check skipped", "seq", c.Seq, "err", err)
 		return err
 	}
-	now := d.cfg.Now()
-	fresh := d.cfg.Judge(a, now)
-	changed := baseStatus(fresh.Status) != baseStatus(c.Eligibility.Status)
-	var updated cache.Checkin
+	fresh := d.cfg.Judge(a, d.cfg.Now())
+	var (
+		updated          cache.Checkin
+		changed, revised bool
+	)
 	err = d.store.UpdateCheckin(c.Seq, func(rc *cache.Checkin) error {
+		// Compare with the stored record, not c: it is the one the HIS got.
+		changed = baseStatus(fresh.Status) != baseStatus(rc.Eligibility.Status)
+		if changed && mayHold(rc) {
+			revise(rc)
+			revised = true
+		}
 		rc.Eligibility = fresh
 		rc.RecheckChanged = rc.RecheckChanged || changed
 		updated = *rc
@@ -73,18 +83,39 @@ func (d *Deliverer) recheck(ctx context.Context, c *cache.Checkin) error {
 		d.log.Warn("check-in re-check not stored", "seq", c.Seq, "err", err)
 		return err
 	}
-	updated.Seq, updated.Key = c.Seq, c.Key
 	*c = updated
 	if changed {
-		d.log.Warn("check-in eligibility changed on online re-check", "seq", c.Seq, "status", fresh.Status, "code", fresh.Code)
+		d.log.Warn("check-in eligibility changed on online re-check", "seq", c.Seq, "status", fresh.Status,
+			"code", fresh.Code, "revision", c.Revision)
+	}
+	if revised {
+		d.Kick() // deliver the revision without waiting for the next interval
 	}
 	return nil
 }
 
+// mayHold reports whether the HIS may hold c's current revision: it
+// accepted it, or an attempt ended without a confirmation (a timeout or a
+// lost answer can hide a stored record). Sending a changed answer under
+// the same Idempotency-Key would then be dropped as a duplicate.
+func mayHold(c *cache.Checkin) bool { return !c.DeliveredAt.IsZero() || c.Attempts > 0 }
+
+// revise turns c into its next revision, pending in the outbox, keeping
+// the answer the HIS may hold as PreviousEligibility. Delivery bookkeeping
+// restarts: attempts and their backoff count per revision.
+func revise(c *cache.Checkin) {
+	prev := c.Eligibility
+	c.Revision++
+	c.PreviousEligibility = &prev
+	c.DeliveredAt = time.Time{}
+	c.Attempts, c.LastAttempt, c.LastError = 0, time.Time{}, ""
+}
+
 // RecheckDelivered re-checks, once the gateway answers again, the recent
 // check-ins (within RecheckWindow) that were delivered with an offline
-// answer, and flags the ones whose status changed (RecheckChanged), which
-// the API and `cccd checkins list` show. It stops at the first gateway
+// answer. One whose status changed is flagged (RecheckChanged, which the
+// API and `cccd checkins list` show) and goes back to the outbox as its
+// next revision, so that DeliverPending tells the HIS. It stops at the first gateway
 // failure and returns it; the next call resumes there. Run calls it after
 // every pass when a gateway is configured.
 func (d *Deliverer) RecheckDelivered(ctx context.Context) (int, error) {
