@@ -25,8 +25,11 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(envChild) == "1" {
+	switch os.Getenv(envChild) {
+	case "1":
 		os.Exit(deliveryChild())
+	case "recheck":
+		os.Exit(recheckChild())
 	}
 	os.Exit(m.Run())
 }
