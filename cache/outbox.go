@@ -41,7 +41,7 @@ type Checkin struct {
 	Confirmed    bool               `json:"confirmed"`    // the receptionist confirmed the check-in
 
 	DeliveredAt    time.Time `json:"delivered_at,omitzero"` // when the HIS accepted it; zero while pending
-	Attempts       int       `json:"attempts"`              // delivery attempts so far
+	Attempts       int       `json:"attempts"`              // delivery attempts of the current revision so far
 	LastAttempt    time.Time `json:"last_attempt,omitzero"`
 	LastError      string    `json:"last_error,omitempty"` // last delivery failure (no personal data)
 	RecheckChanged bool      `json:"recheck_changed"`      // an online re-check gave a different eligibility status

@@ -1,9 +1,12 @@
 package delivery
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,7 +49,8 @@ func patient(c *cache.Checkin, code string) fakegw.Patient {
 // unconfirmed attempt), a changed status reaches it as revision 1 under a
 // new Idempotency-Key with the previous eligibility; a never-sent check-in
 // goes out once with the new answer (revision 0); an unchanged status sends
-// nothing more. A second round of re-checks and passes sends nothing.
+// nothing more. A second round of re-checks and passes sends nothing, and
+// the log never names the person.
 func TestRevisionReachesHIS(t *testing.T) {
 	offline := cache.CheckinEligibility{Status: "eligible-provisional", Code: "000", Source: "roster"}
 	unknown := cache.CheckinEligibility{Status: "unknown", Code: "", Source: "roster"}
@@ -80,7 +84,9 @@ func TestRevisionReachesHIS(t *testing.T) {
 			db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
 			his := newHIS(t)
 			now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
-			d, _ := New(db, Config{WebhookURL: his.URL, Gateway: gwc, Logger: quiet(), Now: func() time.Time { return now }})
+			var logs bytes.Buffer
+			d, _ := New(db, Config{WebhookURL: his.URL, Gateway: gwc, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+				Now: func() time.Time { return now }})
 			c := checkin(i, tc.before.Status, tc.before.Source)
 			c.Eligibility = tc.before
 			if _, err := db.AppendCheckin(c); err != nil {
@@ -138,6 +144,11 @@ func TestRevisionReachesHIS(t *testing.T) {
 			}
 			if his.badKey != 0 {
 				t.Errorf("%d requests whose Idempotency-Key does not match key and revision", his.badKey)
+			}
+			for _, pd := range []string{c.SoCCCD, c.HoTen, c.MaThe, c.NgaySinh} {
+				if strings.Contains(logs.String(), pd) {
+					t.Errorf("%q leaked into the log:\n%s", pd, logs.String())
+				}
 			}
 		})
 	}
