@@ -123,6 +123,9 @@ type Gateway struct {
 // Webhook configures delivery of check-ins to the HIS.
 type Webhook struct {
 	URL string `json:"url"` // "" = the HIS polls the API instead
+	// AuthorizationFile holds the value of the Authorization header the HIS
+	// expects (e.g. "Bearer …"), kept out of the config file; "" sends none.
+	AuthorizationFile string `json:"authorization_file"`
 }
 
 // Read configures the card reading flow.

@@ -167,6 +167,13 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	var deliverer *delivery.Deliverer
 	if cfg.Webhook.URL != "" {
 		dcfg := delivery.Config{WebhookURL: cfg.Webhook.URL, Logger: log, Judge: judgeWith(eligCfg)}
+		if cfg.Webhook.AuthorizationFile != "" {
+			auth, err := os.ReadFile(cfg.Webhook.AuthorizationFile)
+			if err != nil {
+				return usageError(fmt.Errorf("webhook.authorization_file: %w", err))
+			}
+			dcfg.Header = http.Header{"Authorization": {strings.TrimSpace(string(auth))}}
+		}
 		if gw != nil {
 			dcfg.Gateway = gw
 		}
