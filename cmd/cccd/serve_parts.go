@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/daemon"
+
+	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/checkin"
+	"github.com/cccd-agent/cccd/config"
+	"github.com/cccd-agent/cccd/internal/logging"
+	"github.com/cccd-agent/cccd/internal/metrics"
+	cccdsync "github.com/cccd-agent/cccd/sync"
+	"github.com/cccd-agent/cccd/sync/delivery"
+	"github.com/cccd-agent/cccd/sync/gateway"
+	"github.com/cccd-agent/cccd/verify"
+)
+
+func newLogger(cfg config.Config) *slog.Logger {
+	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.Log.Level]
+	log := logging.New(os.Stderr, level, cfg.Log.Format == "json")
+	slog.SetDefault(log)
+	return log
+}
+
+// agentTrust loads the imported anchors, the configured paths and extra.
+func agentTrust(cfg config.Config, db *cache.DB, extra *verify.TrustStore) (*verify.TrustStore, error) {
+	store := verify.NewTrustStore()
+	if err := addTrustEntries(store, db); err != nil {
+		return nil, fmt.Errorf("imported trust anchors: %w", err)
+	}
+	for _, p := range cfg.Trust.Paths {
+		if err := store.LoadPath(p); err != nil {
+			return nil, fmt.Errorf("trust.paths %s: %w", p, err)
+		}
+	}
+	if extra != nil {
+		for _, a := range extra.Anchors() {
+			if err := store.Add(a.Cert.Raw); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return store, nil
+}
+
+func newGateway(cfg config.Config, log *slog.Logger) (*gateway.Client, error) {
+	if cfg.Gateway.URL == "" {
+		return nil, nil
+	}
+	pw, err := os.ReadFile(cfg.Gateway.PasswordFile)
+	if err != nil {
+		return nil, fmt.Errorf("gateway.password_file: %w", err)
+	}
+	return gateway.New(gateway.Config{
+		URL: cfg.Gateway.URL, Username: cfg.Gateway.Username, Password: strings.TrimSpace(string(pw)),
+		StaffName: cfg.Gateway.StaffName, StaffID: cfg.Gateway.StaffID,
+		Timeout: time.Duration(cfg.Gateway.Timeout), Logger: log,
+	})
+}
+
+func newSyncer(cfg config.Config, db *cache.DB, dir string, log *slog.Logger) (*cccdsync.Syncer, error) {
+	if cfg.Roster.FeedURL == "" {
+		return nil, nil
+	}
+	pub, err := readPublicKey(cfg.Roster.PublisherKey)
+	if err != nil {
+		return nil, err
+	}
+	return cccdsync.New(db, cccdsync.Config{
+		URL: cfg.Roster.FeedURL, PublicKey: pub, WorkDir: filepath.Join(dir, "feed"),
+		Logger: log, Interval: time.Duration(cfg.Roster.SyncInterval),
+	})
+}
+
+// judgeWith makes the outbox's online re-check use the same eligibility rules
+// as reception.
+func judgeWith(cfg checkin.EligibilityConfig) delivery.Judge {
+	return func(a *gateway.Answer, now time.Time) cache.CheckinEligibility {
+		e := checkin.Evaluate(checkin.GatewayInput(a, checkin.FromGateway, a.At), now, cfg)
+		return cache.CheckinEligibility{Status: string(e.Status), Code: e.Code, Source: e.Source, AsOf: e.AsOf}
+	}
+}
+
+// agentStatus is GET /api/v1/status.
+func agentStatus(db *cache.DB, lookup *checkin.Lookup, cfg config.Config) checkin.StatusInfo {
+	st := checkin.StatusInfo{Version: version, Online: lookup.Online()}
+	if meta, err := db.RosterMeta(); err == nil {
+		age := meta.Published
+		if age.IsZero() {
+			age = meta.Synced
+		}
+		st.Roster = checkin.RosterStatus{Version: meta.Version, Records: meta.Records, LastError: oneLineString(meta.LastError)}
+		if !age.IsZero() {
+			st.Roster.AgeSeconds = int64(time.Since(age).Seconds())
+			st.Roster.Stale = time.Since(age) > time.Duration(cfg.Roster.Freshness)
+		}
+	}
+	if pending, err := db.PendingDeliveries(100000); err == nil {
+		st.OutboxDepth = len(pending)
+	}
+	return st
+}
+
+// updateGauges keeps the roster and outbox gauges current for /metrics.
+func updateGauges(ctx context.Context, db *cache.DB, m *metrics.Metrics) {
+	tick := time.NewTicker(15 * time.Second)
+	defer tick.Stop()
+	for {
+		if meta, err := db.RosterMeta(); err == nil {
+			m.RosterRecords.Set(float64(meta.Records))
+			if !meta.Published.IsZero() {
+				m.RosterAgeSeconds.Set(time.Since(meta.Published).Seconds())
+			}
+		}
+		if pending, err := db.PendingDeliveries(100000); err == nil {
+			m.OutboxDepth.Set(float64(len(pending)))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// notifySystemd says READY=1 and, when systemd set a watchdog, pings it at
+// half its interval while the agent runs.
+func notifySystemd(ctx context.Context, log *slog.Logger) {
+	if _, err := daemon.SdNotify(false, daemon.SdNotifyReady); err != nil {
+		log.Warn("sd_notify failed", "err", err)
+	}
+	interval, err := daemon.SdWatchdogEnabled(false)
+	if err != nil || interval == 0 {
+		return
+	}
+	go func() {
+		t := time.NewTicker(interval / 2)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+			}
+		}
+	}()
+}
+
+func oneLineString(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

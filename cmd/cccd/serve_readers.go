@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/cccd-agent/cccd/checkin"
+	"github.com/cccd-agent/cccd/config"
+	"github.com/cccd-agent/cccd/reader"
+	"github.com/cccd-agent/cccd/reader/ble"
+	"github.com/cccd-agent/cccd/reader/pcsc"
+	"github.com/cccd-agent/cccd/reader/pn532"
+	"github.com/cccd-agent/cccd/reader/qr"
+	"github.com/cccd-agent/cccd/reader/sim"
+)
+
+// readerBackends builds the enabled reader backends and the openers that
+// turn a reader name from their events into a reader.
+func readerBackends(cfg config.Config, slots []*sim.Slot, log *slog.Logger) ([]reader.Backend, []checkin.ReaderOpener, error) {
+	var backends []reader.Backend
+	var openers []checkin.ReaderOpener
+	for _, s := range slots {
+		backends = append(backends, s)
+		openers = append(openers, sameReader(s))
+	}
+	if cfg.Readers.Sim && len(slots) == 0 {
+		p, err := sim.DemoProfile()
+		if err != nil {
+			return nil, nil, err
+		}
+		chip, err := sim.NewCard(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		s := sim.NewSlot("demo", chip, 0)
+		backends = append(backends, s)
+		openers = append(openers, sameReader(s))
+	}
+	for _, path := range cfg.Readers.PN532 {
+		paths := []string{path}
+		if path == "auto" {
+			found, err := pn532.Discover(context.Background(), pn532.Config{}, nil)
+			if err != nil {
+				return nil, nil, fmt.Errorf("readers.pn532 auto: %w", err)
+			}
+			paths = found
+		}
+		for _, p := range paths {
+			r, err := pn532.New(pn532.Config{Path: p, Logger: log})
+			if err != nil {
+				return nil, nil, fmt.Errorf("readers.pn532 %s: %w", p, err)
+			}
+			backends = append(backends, pn532.NewBackend(r, 0))
+			openers = append(openers, sameReader(r))
+		}
+	}
+	if cfg.Readers.BLE.Enabled {
+		dial, _, err := ble.OpenHCI(0)
+		if err != nil {
+			return nil, nil, fmt.Errorf("readers.ble: %w", err)
+		}
+		bcfg := ble.Config{Enabled: true, Address: cfg.Readers.BLE.Address}
+		if cfg.Readers.BLE.MasterKey != "" {
+			if bcfg.MasterKey, err = hex.DecodeString(cfg.Readers.BLE.MasterKey); err != nil || len(bcfg.MasterKey) != 16 {
+				return nil, nil, errors.New("readers.ble.master_key must be 32 hex digits (16 bytes)")
+			}
+		}
+		r, err := ble.New(bcfg, dial)
+		if err != nil {
+			return nil, nil, fmt.Errorf("readers.ble: %w", err)
+		}
+		backends = append(backends, ble.NewBackend(r))
+		openers = append(openers, sameReader(r))
+	}
+	if cfg.Readers.PCSC {
+		backends = append(backends, pcsc.NewBackend())
+		openers = append(openers, func(name string) (reader.Reader, bool) {
+			if strings.Contains(name, ":") && !strings.HasPrefix(name, "\\\\") {
+				return nil, false // other backends prefix their names
+			}
+			return pcsc.NewReader(name, pcsc.Options{}), true
+		})
+	}
+	return backends, openers, nil
+}
+
+// sameReader is the opener of a backend that has one reader.
+func sameReader(r reader.Reader) checkin.ReaderOpener {
+	return func(name string) (reader.Reader, bool) { return r, name == r.Name() }
+}
+
+// runScanners pairs each configured QR scanner with its reader: a scanned
+// card QR becomes the key of the next card on that reader.
+func runScanners(ctx context.Context, cfg config.Config, agent *checkin.Agent, log *slog.Logger) error {
+	scans := make(chan qr.Scan)
+	for _, q := range cfg.Readers.QR {
+		sc, err := qr.New(qr.Config{Path: q.Port, Reader: q.Reader, Logger: log})
+		if err != nil {
+			return fmt.Errorf("readers.qr %s: %w", q.Port, err)
+		}
+		go sc.Run(ctx, scans)
+	}
+	if len(cfg.Readers.QR) == 0 {
+		return nil
+	}
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case s := <-scans:
+				key := checkin.Key{Source: "qr", CAN: s.CAN, IDNumber: s.IDNumber, DateOfBirth: s.DateOfBirth, IssueDate: s.IssueDate}
+				if err := agent.SubmitParsedKey(ctx, s.Reader, key); err != nil {
+					log.Warn("QR scan not used", "reader", s.Reader, "err", err)
+				}
+			}
+		}
+	}()
+	return nil
+}
