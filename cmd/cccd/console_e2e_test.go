@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/cccd-agent/cccd/internal/testenv"
 	"github.com/cccd-agent/cccd/reader/sim"
 )
 
@@ -182,7 +183,7 @@ func TestConsoleOfflineProvisional(t *testing.T) {
 	if err := os.WriteFile(pubPath, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	deadFeed := "http://" + freeAddr(t) + "/feed/" // nothing listens there
+	deadFeed := "http://" + testenv.FreeAddr(t) + "/feed/" // nothing listens there
 	a := startDemo(t, "--feed", deadFeed, "--pubkey", pubPath)
 	var status struct {
 		Online bool `json:"online"`

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,17 +46,6 @@ func cccdBinary(t *testing.T) string {
 	return builtBin
 }
 
-// freeAddr returns a loopback address with a free port.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // runningAgent is a `cccd demo` or `cccd serve` process under test.
 type runningAgent struct {
 	URL   string
@@ -78,7 +66,7 @@ func (a *runningAgent) Log() string {
 // startDemo runs `cccd demo` with extra arguments and waits for its console.
 func startDemo(t *testing.T, args ...string) *runningAgent {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := testenv.FreeAddr(t)
 	dir := t.TempDir()
 	a := &runningAgent{URL: "http://" + addr + "/", Dir: dir}
 	a.cmd = exec.Command(cccdBinary(t), append([]string{"demo", "--listen", addr, "--keep", dir}, args...)...)

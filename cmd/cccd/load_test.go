@@ -21,7 +21,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -136,70 +135,6 @@ func publishFeed(t *testing.T, csv, key, out string) string {
 		t.Fatalf("roster publish: %v\n%s", err, b)
 	}
 	return strings.TrimSpace(string(b))
-}
-
-// loadNginx serves root (a symlink the test may repoint) on a free loopback
-// port until the test ends.
-func loadNginx(t *testing.T, root string) string {
-	t.Helper()
-	bin := testenv.LookPath(t, "nginx")
-	prefix := t.TempDir()
-	addr := freeAddr(t)
-	user := ""
-	if os.Geteuid() == 0 {
-		user = "user root;" // workers must read the test's 0700 temp dirs
-	}
-	conf := fmt.Sprintf(`%s
-daemon off;
-worker_processes 1;
-pid %[2]s/nginx.pid;
-error_log %[2]s/error.log warn;
-events { worker_connections 64; }
-http {
-  default_type application/octet-stream;
-  access_log off;
-  client_body_temp_path %[2]s/client_body;
-  proxy_temp_path %[2]s/proxy;
-  fastcgi_temp_path %[2]s/fastcgi;
-  uwsgi_temp_path %[2]s/uwsgi;
-  scgi_temp_path %[2]s/scgi;
-  server { listen %[3]s; root %[4]s; etag on; }
-}
-`, user, prefix, addr, root)
-	confPath := filepath.Join(prefix, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-c", confPath, "-p", prefix, "-e", filepath.Join(prefix, "error.log"))
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start nginx: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGQUIT)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	url := "http://" + addr + "/"
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if resp, err := http.Get(url + "manifest.json"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return url
-			}
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(prefix, "error.log"))
-			t.Fatalf("nginx did not serve the feed:\n%s", log)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // procStatus returns the named fields of /proc/PID/status in kB.
@@ -373,7 +308,7 @@ func TestLoad(t *testing.T) {
 	if err := os.Symlink(feedA, current); err != nil {
 		t.Fatal(err)
 	}
-	feedURL := loadNginx(t, current)
+	feedURL := testenv.StartNginx(t, current).URL
 
 	start := time.Now()
 	a := startDemo(t, "--feed", feedURL, "--pubkey", pub)
