@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -15,20 +14,13 @@ import (
 	"github.com/cccd-agent/cccd/testtools/vicc"
 )
 
-// runCLI runs the cccd command line in process and returns its output and
-// exit code.
-func runCLI(t *testing.T, args ...string) (string, int) {
+// runCLICombined runs a command in process (own data directory unless args
+// give --data) and returns its output
+// (stdout and stderr together) and exit code.
+func runCLICombined(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	root := newRootCmd()
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(args)
-	err := root.Execute()
-	if err != nil {
-		out.WriteString("cccd: " + oneLine(err) + "\n")
-	}
-	return out.String(), exitCode(err)
+	out, errOut, code := runCLI(t, t.TempDir(), args...)
+	return out + errOut, code
 }
 
 // echoChip answers 6A82 to SELECT and echoes anything else with 90 00.
@@ -87,7 +79,7 @@ func TestDoctor(t *testing.T) {
 	requirePCSCD(t)
 
 	vicc.StopPCSCD(t)
-	out, code := runCLI(t, "doctor")
+	out, code := runCLICombined(t, "doctor")
 	if code != exitNoCard {
 		t.Errorf("doctor with pcscd stopped: exit %d, want %d\n%s", code, exitNoCard, out)
 	}
@@ -95,11 +87,11 @@ func TestDoctor(t *testing.T) {
 	if !strings.Contains(out, fix) || !strings.Contains(out, "fail service") {
 		t.Errorf("doctor with pcscd stopped does not say how to start it:\n%s", out)
 	}
-	out, code = runCLI(t, "readers")
+	out, code = runCLICombined(t, "readers")
 	if code != exitNoCard || !strings.Contains(out, fix) {
 		t.Errorf("readers with pcscd stopped: exit %d\n%s", code, out)
 	}
-	out, code = runCLI(t, "doctor", "--json")
+	out, code = runCLICombined(t, "doctor", "--json")
 	var rep pcsc.Report
 	if err := json.Unmarshal([]byte(out[:strings.LastIndex(out, "}")+1]), &rep); err != nil || code != exitNoCard || rep.Healthy {
 		t.Errorf("doctor --json with pcscd stopped: exit %d, %v\n%s", code, err, out)
@@ -107,11 +99,11 @@ func TestDoctor(t *testing.T) {
 
 	vicc.StartPCSCD(t)
 	cardOnSlot0(t)
-	out, code = runCLI(t, "doctor")
+	out, code = runCLICombined(t, "doctor")
 	if code != exitOK || !strings.Contains(out, "healthy") || !strings.Contains(out, "ATR 3B80800101") {
 		t.Errorf("doctor with everything up: exit %d\n%s", code, out)
 	}
-	out, code = runCLI(t, "doctor", "--json")
+	out, code = runCLICombined(t, "doctor", "--json")
 	rep = pcsc.Report{}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitOK || !rep.Healthy || len(rep.Readers) < 2 {
 		t.Errorf("doctor --json: exit %d, %v\n%s", code, err, out)
@@ -128,11 +120,11 @@ func TestReadersAndAPDU(t *testing.T) {
 	requirePCSCD(t)
 	cardOnSlot0(t)
 
-	out, code := runCLI(t, "readers")
+	out, code := runCLICombined(t, "readers")
 	if code != exitOK || !strings.Contains(out, "Virtual PCD 00 00  yes   3B80800101") || !strings.Contains(out, "Virtual PCD 00 01  no") {
 		t.Errorf("readers: exit %d\n%s", code, out)
 	}
-	out, code = runCLI(t, "readers", "--json")
+	out, code = runCLICombined(t, "readers", "--json")
 	var rs []readerJSON
 	if err := json.Unmarshal([]byte(out), &rs); err != nil || code != exitOK || len(rs) < 2 || !rs[0].CardPresent || rs[0].ATR != "3B80800101" {
 		t.Errorf("readers --json: exit %d %v\n%s", code, err, out)
@@ -151,7 +143,7 @@ func TestReadersAndAPDU(t *testing.T) {
 		{[]string{"apdu", "00840000"}, exitUsage, []string{"--reader is required"}},
 	}
 	for _, tc := range tests {
-		out, code := runCLI(t, tc.args...)
+		out, code := runCLICombined(t, tc.args...)
 		if code != tc.code {
 			t.Errorf("%q: exit %d, want %d\n%s", tc.args, code, tc.code, out)
 		}

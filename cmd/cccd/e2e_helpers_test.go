@@ -140,3 +140,23 @@ func chromiumPath(t *testing.T) string {
 	testenv.Missing(t, "chromium not installed (apt-get install chromium)")
 	return ""
 }
+
+// runCLI runs one cccd command line in process against a data directory and
+// returns stdout, stderr (with the error line main would print) and the exit
+// code.
+func runCLI(t *testing.T, data string, args ...string) (string, string, int) {
+	t.Helper()
+	old := global
+	t.Cleanup(func() { global = old })
+	global = globalFlags{}
+	root := newRootCmd()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(append([]string{"--data", data}, args...))
+	err := root.Execute()
+	if err != nil {
+		errOut.WriteString("cccd: " + oneLine(err) + "\n")
+	}
+	return out.String(), errOut.String(), exitCode(err)
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -12,25 +11,6 @@ import (
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/checkin"
 )
-
-// runRosterCLI runs one cccd command line against a data directory and returns
-// its output, error output and exit code.
-func runRosterCLI(t *testing.T, data string, args ...string) (string, string, int) {
-	t.Helper()
-	old := global
-	t.Cleanup(func() { global = old })
-	global = globalFlags{}
-	root := newRootCmd()
-	var out, errOut bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetArgs(append([]string{"--data", data}, args...))
-	err := root.Execute()
-	if err != nil {
-		errOut.WriteString("cccd: " + oneLine(err) + "\n")
-	}
-	return out.String(), errOut.String(), exitCode(err)
-}
 
 func TestRosterCLI(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
@@ -46,18 +26,18 @@ func TestRosterCLI(t *testing.T) {
 		"07909000000X,GD4797900000001,Nguyễn Văn Thử,"+from+","+to+"\n"+
 		"079090000003,GD47979,Lê Văn Lỗi,"+from+","+to+"\n"), 0o600)
 
-	_, _, code := runRosterCLI(t, data, "roster", "lookup", "079090000001")
+	_, _, code := runCLI(t, data, "roster", "lookup", "079090000001")
 	if code != exitRoster {
 		t.Errorf("lookup without a roster: exit %d", code)
 	}
-	out, _, code := runRosterCLI(t, data, "roster", "import", good)
+	out, _, code := runCLI(t, data, "roster", "import", good)
 	if code != 0 || !strings.Contains(out, "version 1: 2 records") {
 		t.Fatalf("import: %d %q", code, out)
 	}
 	if fi, err := os.Stat(filepath.Join(data, cacheFileName)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("cache file: %v %v", fi, err)
 	}
-	_, errOut, code := runRosterCLI(t, data, "roster", "import", bad)
+	_, errOut, code := runCLI(t, data, "roster", "import", bad)
 	if code != exitRoster || !strings.Contains(errOut, "line 2: soCCCD: must be 12 digits") || !strings.Contains(errOut, "line 3: maThe") {
 		t.Errorf("bad import: %d %q", code, errOut)
 	}
@@ -66,11 +46,11 @@ func TestRosterCLI(t *testing.T) {
 			t.Errorf("import errors leak %q: %s", p, errOut)
 		}
 	}
-	if _, _, code := runRosterCLI(t, data, "roster", "import", filepath.Join(dir, "missing.csv")); code != exitUsage {
+	if _, _, code := runCLI(t, data, "roster", "import", filepath.Join(dir, "missing.csv")); code != exitUsage {
 		t.Errorf("missing file: exit %d", code)
 	}
 
-	out, _, code = runRosterCLI(t, data, "roster", "status", "--json")
+	out, _, code = runCLI(t, data, "roster", "status", "--json")
 	var st rosterStatus
 	if err := json.Unmarshal([]byte(out), &st); err != nil || code != 0 || st.Version != 1 || st.Records != 2 || st.AgeSeconds < 0 {
 		t.Errorf("status: %d %q %v", code, out, err)
@@ -88,7 +68,7 @@ func TestRosterCLI(t *testing.T) {
 		{"079090000009", checkin.NotFound, 0},
 	}
 	for _, tc := range tests {
-		out, errOut, code := runRosterCLI(t, data, "roster", "lookup", tc.key, "--json", "--lang", "en")
+		out, errOut, code := runCLI(t, data, "roster", "lookup", tc.key, "--json", "--lang", "en")
 		var e checkin.Eligibility
 		if err := json.Unmarshal([]byte(out), &e); err != nil || code != tc.code {
 			t.Fatalf("lookup %s: %d %q %q", tc.key, code, out, errOut)
@@ -98,11 +78,11 @@ func TestRosterCLI(t *testing.T) {
 		}
 	}
 	for _, badKey := range []string{"123", "07909000000X", "GD47979000000011"} {
-		if _, _, code := runRosterCLI(t, data, "roster", "lookup", badKey); code != exitUsage {
+		if _, _, code := runCLI(t, data, "roster", "lookup", badKey); code != exitUsage {
 			t.Errorf("lookup %q: exit %d", badKey, code)
 		}
 	}
-	out, _, code = runRosterCLI(t, data, "roster", "lookup", "079090000001")
+	out, _, code = runCLI(t, data, "roster", "lookup", "079090000001")
 	if code != 0 || !strings.Contains(out, "status:  eligible") || !strings.Contains(out, "GD4797900000001") {
 		t.Errorf("text lookup: %d %q", code, out)
 	}
@@ -126,11 +106,11 @@ func TestCheckinsCLI(t *testing.T) {
 	}
 	db.Close()
 
-	out, _, code := runRosterCLI(t, data, "checkins", "list")
+	out, _, code := runCLI(t, data, "checkins", "list")
 	if code != 0 || !strings.Contains(out, "0790******01") || strings.Contains(out, "079090000001") || strings.Contains(out, "Nguyễn") {
 		t.Errorf("list: %d %q", code, out)
 	}
-	if out, _, _ := runRosterCLI(t, data, "checkins", "list", "--pending"); strings.Count(out, "\n") != 2 {
+	if out, _, _ := runCLI(t, data, "checkins", "list", "--pending"); strings.Count(out, "\n") != 2 {
 		t.Errorf("pending list: %q", out)
 	}
 	for _, tc := range []struct{ format, want string }{
@@ -138,19 +118,19 @@ func TestCheckinsCLI(t *testing.T) {
 		{"csv", "seq,key,time"},
 		{"xml4750", "<GIAMDINHHS"},
 	} {
-		out, _, code := runRosterCLI(t, data, "checkins", "export", "--format", tc.format)
+		out, _, code := runCLI(t, data, "checkins", "export", "--format", tc.format)
 		if code != 0 || !strings.Contains(out, tc.want) {
 			t.Errorf("export %s: %d %q", tc.format, code, out)
 		}
 	}
 	file := filepath.Join(t.TempDir(), "x.xml")
-	if _, _, code := runRosterCLI(t, data, "checkins", "export", "--format", "xml4750", "--out", file); code != 0 {
+	if _, _, code := runCLI(t, data, "checkins", "export", "--format", "xml4750", "--out", file); code != 0 {
 		t.Errorf("export to file: exit %d", code)
 	}
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("export file: %v %v", fi, err)
 	}
-	if _, _, code := runRosterCLI(t, data, "checkins", "export", "--format", "pdf"); code != exitUsage {
+	if _, _, code := runCLI(t, data, "checkins", "export", "--format", "pdf"); code != exitUsage {
 		t.Errorf("bad format: exit %d", code)
 	}
 }

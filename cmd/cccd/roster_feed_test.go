@@ -52,7 +52,7 @@ func TestRosterPublishSyncCLI(t *testing.T) {
 		{"sync from a dead server", []string{"--data", data, "roster", "sync", "--from", "http://127.0.0.1:1/", "--pubkey", pub}, exitRoster, "unavailable"},
 	}
 	for _, tc := range tests {
-		out, code := runCLI(t, tc.args...)
+		out, code := runCLICombined(t, tc.args...)
 		if code != tc.wantCode || !strings.Contains(out, tc.wantOut) {
 			t.Errorf("%s: exit %d, output %q; want exit %d containing %q", tc.name, code, out, tc.wantCode, tc.wantOut)
 		}

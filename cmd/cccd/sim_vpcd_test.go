@@ -69,7 +69,7 @@ func TestSimVPCD(t *testing.T) {
 }
 
 func TestSimVPCDBadProfile(t *testing.T) {
-	out, code := runCLI(t, "sim", "vpcd", "--profile", t.TempDir()+"/missing.json")
+	out, code := runCLICombined(t, "sim", "vpcd", "--profile", t.TempDir()+"/missing.json")
 	if code != exitUsage || !strings.Contains(out, "read profile") {
 		t.Errorf("missing profile: exit %d\n%s", code, out)
 	}

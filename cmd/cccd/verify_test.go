@@ -15,25 +15,6 @@ import (
 	"github.com/cccd-agent/cccd/verify/pkitest"
 )
 
-// runVerifyCLI runs one cccd command line with a data directory and returns
-// stdout, stderr (with the error line main would print) and the exit code.
-func runVerifyCLI(t *testing.T, data string, args ...string) (string, string, int) {
-	t.Helper()
-	old := global
-	t.Cleanup(func() { global = old })
-	global = globalFlags{}
-	root := newRootCmd()
-	var out, errOut bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetArgs(append([]string{"--data", data}, args...))
-	err := root.Execute()
-	if err != nil {
-		errOut.WriteString("cccd: " + oneLine(err) + "\n")
-	}
-	return out.String(), errOut.String(), exitCode(err)
-}
-
 // verifyFixture is a generated document: CSCA, DS, dump directory.
 type verifyFixture struct {
 	dir, cscaPEM, crlRevoking string
@@ -108,7 +89,7 @@ func TestVerifyCLI(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, errOut, code := runVerifyCLI(t, data, tc.args...)
+			out, errOut, code := runCLI(t, data, tc.args...)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out, errOut)
 			}
@@ -142,37 +123,37 @@ func TestTrustCLI(t *testing.T) {
 	ml := testenv.SharedFile(t, "masterlists/NL_ML_2026-07-22.ml")
 	idn := testenv.SharedFile(t, "masterlists/IDN_2010_SERIES_CSCA_CERT/2020-10_CSCA.cer")
 
-	if out, _, code := runVerifyCLI(t, data, "trust", "list"); code != 0 || !strings.Contains(out, "no trust anchors") {
+	if out, _, code := runCLI(t, data, "trust", "list"); code != 0 || !strings.Contains(out, "no trust anchors") {
 		t.Errorf("empty list: %d %q", code, out)
 	}
 	// A CRL whose issuer is not trusted is refused, and nothing is stored.
-	if _, errOut, code := runVerifyCLI(t, data, "trust", "import", f.crlRevoking); code != exitUsage || !strings.Contains(errOut, "CRL issuer not in the trust store") {
+	if _, errOut, code := runCLI(t, data, "trust", "import", f.crlRevoking); code != exitUsage || !strings.Contains(errOut, "CRL issuer not in the trust store") {
 		t.Errorf("orphan CRL: %d %q", code, errOut)
 	}
-	if _, errOut, code := runVerifyCLI(t, data, "trust", "import", filepath.Join(f.dir, "DG2.bin")); code != exitUsage {
+	if _, errOut, code := runCLI(t, data, "trust", "import", filepath.Join(f.dir, "DG2.bin")); code != exitUsage {
 		t.Errorf("garbage: %d %q", code, errOut)
 	}
 	// --ml-root: a root that did not issue the list's signer is refused.
-	if _, errOut, code := runVerifyCLI(t, data, "trust", "import", ml, "--ml-root", idn); code != exitUsage || !strings.Contains(errOut, "master-list signer not issued by the given roots") {
+	if _, errOut, code := runCLI(t, data, "trust", "import", ml, "--ml-root", idn); code != exitUsage || !strings.Contains(errOut, "master-list signer not issued by the given roots") {
 		t.Errorf("wrong --ml-root: %d %q", code, errOut)
 	}
 	nlRoot := testenv.SharedFile(t, "masterlists/NL_ROOT_CA.cer")
-	out, errOut, code := runVerifyCLI(t, data, "trust", "import", ml, idn, f.cscaPEM, "--ml-root", nlRoot)
+	out, errOut, code := runCLI(t, data, "trust", "import", ml, idn, f.cscaPEM, "--ml-root", nlRoot)
 	if code != 0 || !strings.Contains(out, "imported 2 certificates, 1 master lists, 0 CRLs; 413 trusted certificates") {
 		t.Fatalf("import: %d %q %q", code, out, errOut)
 	}
 	// The CRL's issuer is now stored: it imports, and verify uses it without --trust.
-	if out, errOut, code := runVerifyCLI(t, data, "verify", f.dir); code != 0 || !strings.Contains(out, "Verification verified") {
+	if out, errOut, code := runCLI(t, data, "verify", f.dir); code != 0 || !strings.Contains(out, "Verification verified") {
 		t.Errorf("verify with imported trust: %d %q %q", code, out, errOut)
 	}
-	if _, errOut, code := runVerifyCLI(t, data, "trust", "import", f.crlRevoking); code != 0 {
+	if _, errOut, code := runCLI(t, data, "trust", "import", f.crlRevoking); code != 0 {
 		t.Fatalf("CRL import: %d %q", code, errOut)
 	}
-	if _, _, code := runVerifyCLI(t, data, "verify", f.dir); code != exitVerification {
+	if _, _, code := runCLI(t, data, "verify", f.dir); code != exitVerification {
 		t.Errorf("verify after the revoking CRL: exit %d", code)
 	}
 
-	out, _, code = runVerifyCLI(t, data, "trust", "list", "--json")
+	out, _, code = runCLI(t, data, "trust", "list", "--json")
 	var rows []trustListEntry
 	if err := json.Unmarshal([]byte(out), &rows); err != nil || code != 0 {
 		t.Fatalf("list --json: %d %v", code, err)
@@ -190,7 +171,7 @@ func TestTrustCLI(t *testing.T) {
 		vn.Source != "NL_ML_2026-07-22.ml (master list)" || vn.NotAfter.Year() != 2037 {
 		t.Errorf("VN row = %+v", vn)
 	}
-	out, _, _ = runVerifyCLI(t, data, "trust", "list")
+	out, _, _ = runCLI(t, data, "trust", "list")
 	if !strings.Contains(out, "413 trusted certificates") || !strings.Contains(out, "[2020-10_CSCA.cer]") {
 		t.Errorf("list: %s", out[max(0, len(out)-300):])
 	}
@@ -201,10 +182,10 @@ func TestTrustCLI(t *testing.T) {
 func TestVerifySimDump(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	card := filepath.Join(t.TempDir(), "card")
-	if out, errOut, code := runVerifyCLI(t, data, "dump", "--sim", "--can", "012345", "--out", card); code != 0 {
+	if out, errOut, code := runCLI(t, data, "dump", "--sim", "--can", "012345", "--out", card); code != 0 {
 		t.Fatalf("dump: %d %s %s", code, out, errOut)
 	}
-	out, errOut, code := runVerifyCLI(t, data, "verify", card, "--json")
+	out, errOut, code := runCLI(t, data, "verify", card, "--json")
 	var v struct{ Verification verify.Result }
 	if err := json.Unmarshal([]byte(out), &v); err != nil || code != 0 {
 		t.Fatalf("verify: %d %v %s", code, err, errOut)
@@ -221,7 +202,7 @@ func TestVerifySimDump(t *testing.T) {
 	if err := os.WriteFile(dg2, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, errOut, code := runVerifyCLI(t, data, "verify", card); code != exitVerification || !strings.Contains(errOut, "dg-hash-mismatch:DG2") {
+	if _, errOut, code := runCLI(t, data, "verify", card); code != exitVerification || !strings.Contains(errOut, "dg-hash-mismatch:DG2") {
 		t.Errorf("tampered sim dump: exit %d %q", code, errOut)
 	}
 }
