@@ -119,18 +119,24 @@ func Publish(ctx context.Context, dir string, key ed25519.PrivateKey, records []
 // manifestTime returns a modification time for the new manifest that is at
 // least one whole second after the previous one's: HTTP Last-Modified and
 // nginx's ETag have one-second resolution, and two publications within a
-// second must still look different to a conditional GET. Zero means "now
-// will do".
+// second must still look different to a conditional GET. The time is always
+// set explicitly: the kernel stamps files from a coarse clock that can lag
+// time.Now by a tick, so a file written just after a second boundary could
+// otherwise carry the previous second. Zero means "no previous manifest".
 func manifestTime(dir string) time.Time {
 	fi, err := os.Stat(filepath.Join(dir, ManifestName))
 	if err != nil {
 		return time.Time{}
 	}
 	next := fi.ModTime().Truncate(time.Second).Add(time.Second)
-	if now := time.Now(); !now.Before(next) {
-		return time.Time{}
+	return later(time.Now(), next)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
 	}
-	return next
+	return b
 }
 
 // loadPublication reads the previous manifest of dir and its snapshot's

@@ -100,3 +100,35 @@ func TestPublishSequence(t *testing.T) {
 		t.Errorf("failed publish changed the manifest")
 	}
 }
+
+// TestManifestTimeAlwaysExplicit covers the race behind a CI failure: the
+// kernel stamps a new file from a coarse clock that can still read the
+// previous second just after time.Now crossed it, so the manifest time must
+// be set explicitly whenever a previous manifest exists.
+func TestManifestTimeAlwaysExplicit(t *testing.T) {
+	dir := t.TempDir()
+	if got := manifestTime(dir); !got.IsZero() {
+		t.Fatalf("no previous manifest: manifestTime = %v, want zero", got)
+	}
+	path := filepath.Join(dir, ManifestName)
+	if err := os.WriteFile(path, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, age := range []time.Duration{-3 * time.Second, -1 * time.Second, -time.Millisecond, 0, 2 * time.Second} {
+		prev := time.Now().Add(age)
+		if err := os.Chtimes(path, prev, prev); err != nil {
+			t.Fatal(err)
+		}
+		before := time.Now()
+		got := manifestTime(dir)
+		if got.IsZero() {
+			t.Fatalf("previous manifest %v old: manifestTime left the time to the kernel", -age)
+		}
+		if got.Unix() <= prev.Unix() {
+			t.Errorf("previous manifest at %v: new time %v is not in a later second", prev, got)
+		}
+		if got.Before(before) {
+			t.Errorf("new time %v is before the publication started (%v)", got, before)
+		}
+	}
+}
