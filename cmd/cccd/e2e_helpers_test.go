@@ -46,6 +46,15 @@ func cccdBinary(t *testing.T) string {
 	return builtBin
 }
 
+// TestMain removes the binary built for this run, if one was built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBin != "" {
+		os.RemoveAll(filepath.Dir(builtBin))
+	}
+	os.Exit(code)
+}
+
 // runningAgent is a `cccd demo` or `cccd serve` process under test.
 type runningAgent struct {
 	URL   string
