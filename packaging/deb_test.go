@@ -1,3 +1,5 @@
+//go:build linux
+
 package packaging
 
 import (
@@ -442,18 +444,6 @@ func editConfig(t *testing.T, edit func(map[string]any)) {
 	if err := os.WriteFile(confFile, append(b, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func run(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s%s", name, strings.Join(args, " "), err, out, stderr.String())
-	}
-	return string(out)
 }
 
 func checkMode(t *testing.T, path string, mode fs.FileMode, owner string) {

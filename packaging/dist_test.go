@@ -104,3 +104,17 @@ func distBuild(t *testing.T, version, pkgVer string) build {
 	builds[version] = b
 	return b
 }
+
+// run runs a command and returns its standard output; a failure ends the
+// test with both outputs.
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s%s", name, strings.Join(args, " "), err, out, stderr.String())
+	}
+	return string(out)
+}

@@ -2,7 +2,6 @@ package access
 
 import (
 	"context"
-	"syscall"
 	"testing"
 	"time"
 
@@ -49,15 +48,6 @@ func benchReader(tb testing.TB, opts sim.ChipKeyOptions) *sim.Reader {
 		tb.Fatal(err)
 	}
 	return sim.NewReader("bench", chip)
-}
-
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkSessionCPU measures one whole session on brainpoolP256r1 —

@@ -25,10 +25,25 @@ func PCSCDPID() int {
 		return 0
 	}
 	pid, err := strconv.Atoi(strings.Trim(string(b), " \t\r\n\x00"))
-	if err != nil || pid <= 0 || syscall.Kill(pid, 0) != nil {
+	if err != nil || pid <= 0 || !alive(pid) {
 		return 0
 	}
 	return pid
+}
+
+// alive reports whether process pid exists (signal 0 checks without
+// sending anything; on Windows it always fails, and there is no pcscd).
+func alive(pid int) bool {
+	return signal(pid, syscall.Signal(0)) == nil
+}
+
+func signal(pid int, sig os.Signal) error {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return err
+	}
+	defer p.Release()
+	return p.Signal(sig)
 }
 
 // StopPCSCD stops the running pcscd by its PID and waits until it is gone.
@@ -46,11 +61,11 @@ func StopPCSCD(t testing.TB) {
 			StartPCSCD(t)
 		}
 	})
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+	if err := signal(pid, syscall.SIGTERM); err != nil {
 		t.Fatalf("stop pcscd (pid %d): %v", pid, err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for syscall.Kill(pid, 0) == nil {
+	for alive(pid) {
 		if time.Now().After(deadline) {
 			t.Fatalf("pcscd (pid %d) did not exit within 10 s", pid)
 		}
