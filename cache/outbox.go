@@ -200,21 +200,69 @@ func (db *DB) PendingDeliveries(limit int) ([]Checkin, error) {
 	return out, nil
 }
 
-// MarkDelivered records that the HIS accepted record seq at at and takes it
-// out of the outbox. ErrNotFound if there is no such record.
-func (db *DB) MarkDelivered(seq uint64, at time.Time) error {
-	return db.UpdateCheckin(seq, func(c *Checkin) error {
-		c.DeliveredAt = at
-		c.LastError = ""
+// MayBeHeldByHIS reports whether the HIS may hold c's current revision: it
+// accepted it, or an attempt ended without a confirmation (a timeout or a
+// lost answer can hide a stored record). A change the HIS must learn of
+// then goes out as the next revision: under the same Idempotency-Key it
+// would be dropped as a duplicate.
+func (c *Checkin) MayBeHeldByHIS() bool { return !c.DeliveredAt.IsZero() || c.Attempts > 0 }
+
+// NextRevision turns c into its next revision, pending in the outbox. held
+// is the eligibility of the version the HIS may hold, kept as
+// PreviousEligibility. Delivery bookkeeping restarts: attempts and their
+// backoff count per revision.
+func (c *Checkin) NextRevision(held CheckinEligibility) {
+	c.Revision++
+	c.PreviousEligibility = &held
+	c.DeliveredAt = time.Time{}
+	c.Attempts, c.LastAttempt, c.LastError = 0, time.Time{}, ""
+}
+
+// sameForHIS reports whether stored still says what sent said in the
+// fields that change after a check-in is recorded.
+func sameForHIS(stored, sent *Checkin) bool {
+	a, b := stored.Eligibility, sent.Eligibility
+	return stored.Revision == sent.Revision && stored.Confirmed == sent.Confirmed &&
+		stored.RecheckChanged == sent.RecheckChanged &&
+		a.Status == b.Status && a.Code == b.Code && a.Source == b.Source && a.AsOf.Equal(b.AsOf)
+}
+
+// MarkDelivered records that the HIS accepted sent, the copy of a record
+// that was POSTed, at at, and takes the record out of the outbox. The
+// record may have changed while the POST was in flight (the receptionist
+// confirmed it): the HIS then holds the older content, so the record
+// becomes its next revision and stays in the outbox. A record already at a
+// later revision than sent stays pending as it is. ErrNotFound if there is
+// no such record.
+func (db *DB) MarkDelivered(sent *Checkin, at time.Time) error {
+	return db.UpdateCheckin(sent.Seq, func(c *Checkin) error {
+		switch {
+		case c.Revision != sent.Revision:
+		case !sameForHIS(c, sent):
+			c.NextRevision(sent.Eligibility)
+		default:
+			c.DeliveredAt = at
+			c.LastError = ""
+		}
 		return nil
 	})
 }
 
-// MarkAttempt counts a delivery attempt of record seq at at and stores its
-// failure (nil: none). err's text must not carry personal data. ErrNotFound
-// if there is no such record.
-func (db *DB) MarkAttempt(seq uint64, at time.Time, err error) error {
-	return db.UpdateCheckin(seq, func(c *Checkin) error {
+// MarkAttempt counts a failed or unanswered delivery attempt of sent at at
+// and stores its failure (nil: none); err's text must not carry personal
+// data. As in MarkDelivered, a record that changed during the attempt
+// becomes its next revision (the HIS may hold what was sent), and one
+// already at a later revision is left alone. ErrNotFound if there is no
+// such record.
+func (db *DB) MarkAttempt(sent *Checkin, at time.Time, err error) error {
+	return db.UpdateCheckin(sent.Seq, func(c *Checkin) error {
+		switch {
+		case c.Revision != sent.Revision:
+			return nil
+		case !sameForHIS(c, sent):
+			c.NextRevision(sent.Eligibility)
+			return nil
+		}
 		c.Attempts++
 		c.LastAttempt = at
 		c.LastError = ""

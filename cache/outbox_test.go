@@ -70,15 +70,23 @@ func TestCheckinOutbox(t *testing.T) {
 		}
 	}
 
+	// sent is the copy of record seq a deliverer would POST.
+	sent := func(seq uint64) *Checkin {
+		c, ok, err := db.Checkin(seq)
+		if !ok || err != nil {
+			t.Fatalf("check-in %d: %v %v", seq, ok, err)
+		}
+		return &c
+	}
 	at := testTime.Add(time.Minute)
-	if err := db.MarkAttempt(2, at, errors.New("HIS answered 503")); err != nil {
+	if err := db.MarkAttempt(sent(2), at, errors.New("HIS answered 503")); err != nil {
 		t.Fatal(err)
 	}
-	db.MarkAttempt(2, at.Add(time.Minute), errors.New("HIS answered 503"))
-	if err := db.MarkDelivered(1, at); err != nil {
+	db.MarkAttempt(sent(2), at.Add(time.Minute), errors.New("HIS answered 503"))
+	if err := db.MarkDelivered(sent(1), at); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.MarkDelivered(3, at); err != nil {
+	if err := db.MarkDelivered(sent(3), at); err != nil {
 		t.Fatal(err)
 	}
 	pending, err := db.PendingDeliveries(0)
@@ -92,8 +100,8 @@ func TestCheckinOutbox(t *testing.T) {
 	if c2.Attempts != 2 || c2.LastError != "HIS answered 503" || !c2.LastAttempt.Equal(at.Add(time.Minute)) {
 		t.Errorf("attempts not recorded: %+v", c2)
 	}
-	db.MarkAttempt(2, at, nil)
-	db.MarkDelivered(2, at)
+	db.MarkAttempt(sent(2), at, nil)
+	db.MarkDelivered(sent(2), at)
 	if c, _, _ := db.Checkin(2); c.LastError != "" || c.Attempts != 3 || !c.DeliveredAt.Equal(at) {
 		t.Errorf("after delivery: %+v", c)
 	}
@@ -125,8 +133,8 @@ func TestCheckinOutbox(t *testing.T) {
 		t.Errorf("pending after redelivery request: %v", seqs(p))
 	}
 	for _, fn := range []func() error{
-		func() error { return db.MarkDelivered(42, at) },
-		func() error { return db.MarkAttempt(42, at, nil) },
+		func() error { return db.MarkDelivered(&Checkin{Seq: 42}, at) },
+		func() error { return db.MarkAttempt(&Checkin{Seq: 42}, at, nil) },
 		func() error { return db.UpdateCheckin(42, func(*Checkin) error { return nil }) },
 	} {
 		if err := fn(); !errors.Is(err, ErrNotFound) {
@@ -269,5 +277,85 @@ func TestCheckinRevisionCompat(t *testing.T) {
 				t.Errorf("%s: stored JSON has %s: %s", tc.name, s, raw)
 			}
 		}
+	}
+}
+
+// TestMarkDeliveredChangedInFlight: a record that changed while its POST
+// was in flight is not marked delivered with content the HIS never got.
+func TestMarkDeliveredChangedInFlight(t *testing.T) {
+	db := openTemp(t)
+	at := testTime.Add(time.Minute)
+	load := func(seq uint64) Checkin {
+		t.Helper()
+		c, ok, err := db.Checkin(seq)
+		if !ok || err != nil {
+			t.Fatalf("check-in %d: %v %v", seq, ok, err)
+		}
+		return c
+	}
+	confirm := func(seq uint64) {
+		t.Helper()
+		if err := db.UpdateCheckin(seq, func(c *Checkin) error { c.Confirmed = true; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendUnconfirmed := func(i int) uint64 {
+		t.Helper()
+		c := sampleCheckin(i)
+		c.Confirmed = false
+		seq, err := db.AppendCheckin(&c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seq
+	}
+
+	// Confirmed during a successful POST: the HIS holds the unconfirmed
+	// version, so the confirmation goes out as revision 1.
+	seq := appendUnconfirmed(1)
+	sent := load(seq)
+	confirm(seq)
+	if err := db.MarkDelivered(&sent, at); err != nil {
+		t.Fatal(err)
+	}
+	got := load(seq)
+	if got.Revision != 1 || !got.DeliveredAt.IsZero() || !got.Confirmed || got.PreviousEligibility == nil ||
+		got.PreviousEligibility.Status != sent.Eligibility.Status || got.Attempts != 0 {
+		t.Errorf("confirmed in flight: %+v", got)
+	}
+	if p, _ := db.PendingDeliveries(0); !equalSeqs(p, []uint64{seq}) {
+		t.Errorf("pending %v, want [%d]", seqs(p), seq)
+	}
+
+	// A late answer for revision 0 leaves revision 1 pending and uncounted.
+	if err := db.MarkAttempt(&sent, at, errors.New("HIS answered 503")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkDelivered(&sent, at); err != nil {
+		t.Fatal(err)
+	}
+	if again := load(seq); again.Revision != 1 || !again.DeliveredAt.IsZero() || again.Attempts != 0 || again.LastError != "" {
+		t.Errorf("stale revision changed the record: %+v", again)
+	}
+
+	// Revision 1 delivered as stored: out of the outbox.
+	rev1 := load(seq)
+	if err := db.MarkDelivered(&rev1, at); err != nil {
+		t.Fatal(err)
+	}
+	if done := load(seq); !done.DeliveredAt.Equal(at) || done.Revision != 1 {
+		t.Errorf("revision 1 delivered: %+v", done)
+	}
+
+	// Confirmed during a failed attempt: the HIS may still hold what was
+	// sent (a timeout), so the confirmation is a new revision too.
+	seq2 := appendUnconfirmed(2)
+	sent2 := load(seq2)
+	confirm(seq2)
+	if err := db.MarkAttempt(&sent2, at, errors.New("HIS webhook: timeout")); err != nil {
+		t.Fatal(err)
+	}
+	if got := load(seq2); got.Revision != 1 || !got.Confirmed || got.Attempts != 0 || !got.DeliveredAt.IsZero() {
+		t.Errorf("confirmed during a failed attempt: %+v", got)
 	}
 }

@@ -64,10 +64,20 @@ func (a *Agent) Checkin(_ context.Context, seq uint64) (any, error) {
 	return c, nil
 }
 
-// ConfirmCheckin implements api.Backend.
+// ConfirmCheckin implements api.Backend. A confirmation the HIS may not
+// have seen (it may already hold the unconfirmed check-in) goes out as the
+// check-in's next revision; one made while the check-in is being sent is
+// caught when the delivery is recorded (cache.MarkDelivered).
 func (a *Agent) ConfirmCheckin(_ context.Context, seq uint64) (any, error) {
-	var out cache.Checkin
+	var (
+		out     cache.Checkin
+		revised bool
+	)
 	err := a.db.UpdateCheckin(seq, func(c *cache.Checkin) error {
+		if !c.Confirmed && c.MayBeHeldByHIS() {
+			c.NextRevision(c.Eligibility)
+			revised = true
+		}
 		c.Confirmed = true
 		out = *c
 		return nil
@@ -79,6 +89,9 @@ func (a *Agent) ConfirmCheckin(_ context.Context, seq uint64) (any, error) {
 		return nil, err
 	}
 	a.publish("checkin", out.Reader, map[string]any{"seq": seq})
+	if revised && a.cfg.AfterCheckin != nil {
+		a.cfg.AfterCheckin()
+	}
 	return out, nil
 }
 

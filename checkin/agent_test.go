@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -524,7 +525,8 @@ func TestAgentSubmitKeyWhileReading(t *testing.T) {
 
 func TestAgentConfirmCheckin(t *testing.T) {
 	slot := sim.NewSlot("desk", newChip(t, false), 0)
-	r := startRig(t, AgentConfig{}, slot)
+	var kicks atomic.Int32
+	r := startRig(t, AgentConfig{AfterCheckin: func() { kicks.Add(1) }}, slot)
 	name := slot.Name()
 	submit(t, r, name, sim.DemoCAN)
 	slot.Insert()
@@ -546,8 +548,49 @@ func TestAgentConfirmCheckin(t *testing.T) {
 	if err != nil || !stored.Confirmed {
 		t.Fatalf("stored check-in confirmed %v (%v)", stored.Confirmed, err)
 	}
+	if stored.Revision != 0 || kicks.Load() != 1 {
+		t.Fatalf("confirming an unsent check-in made revision %d and %d kicks, want 0 and 1", stored.Revision, kicks.Load())
+	}
 	if _, err := r.agent.ConfirmCheckin(context.Background(), res.Seq+100); !errors.Is(err, api.ErrNotFound) {
 		t.Fatalf("ConfirmCheckin of an unknown seq: %v, want api.ErrNotFound", err)
+	}
+}
+
+// TestAgentConfirmAfterDelivery: the HIS holds the unconfirmed check-in, so
+// the confirmation goes out as its next revision, at once.
+func TestAgentConfirmAfterDelivery(t *testing.T) {
+	slot := sim.NewSlot("desk", newChip(t, false), 0)
+	var kicks atomic.Int32
+	r := startRig(t, AgentConfig{AfterCheckin: func() { kicks.Add(1) }}, slot)
+	name := slot.Name()
+	submit(t, r, name, sim.DemoCAN)
+	slot.Insert()
+	_, ev := r.until(t, name, "result", "error")
+	res := checkResult(t, r, ev, name, sim.DemoID, verify.StatusIntactUntrusted, Eligible)
+	r.until(t, name, "checkin")
+	sent, _, err := r.db.Checkin(res.Seq)
+	if err != nil || sent.Confirmed {
+		t.Fatalf("new check-in: confirmed %v (%v)", sent.Confirmed, err)
+	}
+	if err := r.db.MarkDelivered(&sent, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	for range 2 { // the second confirmation changes nothing
+		if _, err := r.agent.ConfirmCheckin(context.Background(), res.Seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, _, _ := r.db.Checkin(res.Seq)
+	if !c.Confirmed || c.Revision != 1 || !c.DeliveredAt.IsZero() || c.PreviousEligibility == nil ||
+		c.PreviousEligibility.Status != sent.Eligibility.Status {
+		t.Fatalf("after confirming a delivered check-in: %+v", c)
+	}
+	if pending, _ := r.db.PendingDeliveries(0); len(pending) != 1 || pending[0].Seq != res.Seq {
+		t.Fatalf("outbox holds %d records, want the revision", len(pending))
+	}
+	if kicks.Load() != 2 {
+		t.Errorf("deliverer kicked %d times, want 2 (the check-in, the revision)", kicks.Load())
 	}
 }
 

@@ -101,7 +101,7 @@ func TestCheckinsCLI(t *testing.T) {
 			Eligibility: cache.CheckinEligibility{Status: "eligible", Code: "000", Source: "roster"}}
 		db.AppendCheckin(&c)
 		if i == 0 {
-			db.MarkDelivered(c.Seq, time.Now())
+			db.MarkDelivered(&c, time.Now())
 		}
 	}
 	db.Close()

@@ -79,8 +79,8 @@ func deliveryChild() int {
 // reportingStore tells the parent test about every delivery it records.
 type reportingStore struct{ *cache.DB }
 
-func (r reportingStore) MarkDelivered(seq uint64, at time.Time) error {
-	err := r.DB.MarkDelivered(seq, at)
+func (r reportingStore) MarkDelivered(sent *cache.Checkin, at time.Time) error {
+	err := r.DB.MarkDelivered(sent, at)
 	if err == nil {
 		fmt.Println("D")
 	}

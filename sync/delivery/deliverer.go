@@ -32,8 +32,8 @@ var (
 // Store is what a Deliverer needs from the cache; *cache.DB implements it.
 type Store interface {
 	PendingDeliveries(limit int) ([]cache.Checkin, error)
-	MarkDelivered(seq uint64, at time.Time) error
-	MarkAttempt(seq uint64, at time.Time, err error) error
+	MarkDelivered(sent *cache.Checkin, at time.Time) error
+	MarkAttempt(sent *cache.Checkin, at time.Time, err error) error
 	UpdateCheckin(seq uint64, fn func(*cache.Checkin) error) error
 	ListCheckins(after uint64, limit int) ([]cache.Checkin, error)
 }
@@ -155,13 +155,13 @@ func (d *Deliverer) DeliverPending(ctx context.Context) (int, error) {
 		sendErr := d.send(ctx, c)
 		now := d.cfg.Now()
 		if sendErr == nil {
-			if err := d.store.MarkDelivered(c.Seq, now); err != nil {
+			if err := d.store.MarkDelivered(c, now); err != nil {
 				return delivered, fmt.Errorf("mark check-in %d delivered: %w", c.Seq, err)
 			}
 			delivered++
 			continue
 		}
-		if err := d.store.MarkAttempt(c.Seq, now, sendErr); err != nil {
+		if err := d.store.MarkAttempt(c, now, sendErr); err != nil {
 			return delivered, fmt.Errorf("record delivery attempt: %w", err)
 		}
 		if errors.Is(sendErr, ErrRejected) {

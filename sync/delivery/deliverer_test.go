@@ -256,3 +256,47 @@ func TestNoPersonalDataInErrorsOrLogs(t *testing.T) {
 		}
 	}
 }
+
+// TestConfirmedDuringPost: the receptionist confirms a check-in while its
+// unconfirmed version is being POSTed. The HIS must still learn of the
+// confirmation: it goes out as revision 1 on the next pass.
+func TestConfirmedDuringPost(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
+	his := newHIS(t)
+	c := checkin(1, "eligible", "gateway")
+	c.Confirmed = false
+	seq, err := db.AppendCheckin(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	his.duringPost = func(p Payload) {
+		if p.Revision == 0 { // what the agent's ConfirmCheckin stores for an unsent check-in
+			db.UpdateCheckin(seq, func(c *cache.Checkin) error { c.Confirmed = true; return nil })
+		}
+	}
+	d, err := New(db, Config{WebhookURL: his.URL, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := d.DeliverPending(ctx); err != nil || n != 1 {
+		t.Fatalf("first pass: %d, %v", n, err)
+	}
+	if pend, _ := db.PendingDeliveries(0); len(pend) != 1 || pend[0].Revision != 1 {
+		t.Fatalf("after the first pass the outbox holds %d records (want revision 1 of the confirmed check-in)", len(pend))
+	}
+	if n, err := d.DeliverPending(ctx); err != nil || n != 1 {
+		t.Fatalf("second pass: %d, %v", n, err)
+	}
+	sent, keys := his.sent()
+	if len(sent) != 2 || his.badKey != 0 {
+		t.Fatalf("HIS got %d posts, %d with a wrong key", len(sent), his.badKey)
+	}
+	if sent[0].Confirmed || !sent[1].Confirmed || sent[1].Revision != 1 || keys[1] != sent[0].Key+"-r1" ||
+		sent[1].PreviousEligibility == nil || *sent[1].PreviousEligibility != sent[0].Eligibility {
+		t.Errorf("posts: %+v / %+v, keys %v", sent[0], sent[1], keys)
+	}
+	if pend, _ := db.PendingDeliveries(0); len(pend) != 0 {
+		t.Errorf("%d still pending", len(pend))
+	}
+}

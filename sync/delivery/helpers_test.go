@@ -21,6 +21,8 @@ type hisServer struct {
 	status   atomic.Int64 // answer with this status; 0 means 200
 	delayMS  atomic.Int64 // think this long before answering
 	rejectFn func(p Payload) bool
+	// duringPost, when set, runs while a valid POST is being answered.
+	duringPost func(p Payload)
 
 	mu       stdsync.Mutex
 	received []Payload
@@ -46,6 +48,9 @@ func (h *hisServer) serve(w http.ResponseWriter, r *http.Request) {
 	if err := json.NewDecoder(r.Body).Decode(&p); err != nil || r.Method != http.MethodPost {
 		w.WriteHeader(http.StatusBadRequest)
 		return
+	}
+	if h.duringPost != nil {
+		h.duringPost(p)
 	}
 	if h.rejectFn != nil && h.rejectFn(p) {
 		w.WriteHeader(http.StatusUnprocessableEntity)

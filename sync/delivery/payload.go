@@ -36,7 +36,8 @@ type Payload struct {
 	RecheckChanged bool                     `json:"recheck_changed"`
 
 	// Revision is 0 for the first version of a check-in and N for the
-	// N-th correction after an online re-check changed its eligibility.
+	// N-th correction: an online re-check changed its eligibility, or the
+	// receptionist confirmed it after the HIS may have taken it.
 	Revision int `json:"revision"`
 	// PreviousEligibility is, from revision 1 on, the eligibility of the
 	// version this one replaces; omitted at revision 0.

@@ -44,7 +44,7 @@ func baseStatus(s string) string { return strings.TrimSuffix(s, "-provisional") 
 
 // recheck asks the gateway about c and stores the fresh eligibility,
 // flagging a changed status. When the HIS may already hold c with the old
-// status (mayHold), the change becomes a new revision, back in the outbox,
+// status (MayBeHeldByHIS), the change becomes a new revision, back in the outbox,
 // in the same transaction: a crash before its delivery cannot lose it. On
 // a gateway failure c is left as it is (and delivered with its provisional
 // answer) and the error is returned.
@@ -70,8 +70,8 @@ func (d *Deliverer) recheck(ctx context.Context, c *cache.Checkin) error {
 	err = d.store.UpdateCheckin(c.Seq, func(rc *cache.Checkin) error {
 		// Compare with the stored record, not c: it is the one the HIS got.
 		changed = baseStatus(fresh.Status) != baseStatus(rc.Eligibility.Status)
-		if changed && mayHold(rc) {
-			revise(rc)
+		if changed && rc.MayBeHeldByHIS() {
+			rc.NextRevision(rc.Eligibility)
 			revised = true
 		}
 		rc.Eligibility = fresh
@@ -92,23 +92,6 @@ func (d *Deliverer) recheck(ctx context.Context, c *cache.Checkin) error {
 		d.Kick() // deliver the revision without waiting for the next interval
 	}
 	return nil
-}
-
-// mayHold reports whether the HIS may hold c's current revision: it
-// accepted it, or an attempt ended without a confirmation (a timeout or a
-// lost answer can hide a stored record). Sending a changed answer under
-// the same Idempotency-Key would then be dropped as a duplicate.
-func mayHold(c *cache.Checkin) bool { return !c.DeliveredAt.IsZero() || c.Attempts > 0 }
-
-// revise turns c into its next revision, pending in the outbox, keeping
-// the answer the HIS may hold as PreviousEligibility. Delivery bookkeeping
-// restarts: attempts and their backoff count per revision.
-func revise(c *cache.Checkin) {
-	prev := c.Eligibility
-	c.Revision++
-	c.PreviousEligibility = &prev
-	c.DeliveredAt = time.Time{}
-	c.Attempts, c.LastAttempt, c.LastError = 0, time.Time{}, ""
 }
 
 // RecheckDelivered re-checks, once the gateway answers again, the recent
