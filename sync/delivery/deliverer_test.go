@@ -136,8 +136,8 @@ func TestRecheckProvisional(t *testing.T) {
 		return fakegw.Patient{Code: code, Card: gateway.Answer{MaThe: c.MaThe, HoTen: c.HoTen, NgaySinh: "05/03/1994",
 			MaDKBD: "01832", GtTheTu: "01/01/2026", GtTheDen: "31/12/2026"}}
 	}
-	gw.Patients[valid.MaThe] = card(valid, "000")
-	gw.Patients[expired.MaThe] = card(expired, "010")
+	gw.SetPatient(valid.MaThe, card(valid, "000"))
+	gw.SetPatient(expired.MaThe, card(expired, "010"))
 	gwc, err := gateway.New(gateway.Config{URL: gw.BaseURL(), Username: "01832_BV", Password: "password",
 		StaffName: "Nguyễn Văn Cán", StaffID: "030181000001", Logger: quiet()})
 	if err != nil {
@@ -192,7 +192,7 @@ func TestRecheckProvisional(t *testing.T) {
 
 	// The gateway comes back: delivered offline answers are re-checked
 	// (within the window) and changes flagged; a second pass has nothing to do.
-	gw.Patients[late.MaThe] = card(late, "110")
+	gw.SetPatient(late.MaThe, card(late, "110"))
 	old := checkin(6, "eligible-provisional", "roster")
 	old.Time = now.Add(-48 * time.Hour)
 	db.AppendCheckin(old)

@@ -82,7 +82,7 @@ func TestRevisionSurvivesSIGKILL(t *testing.T) {
 
 	// The gateway is back and says the card expired; the daemon re-checks
 	// and is killed before it delivers.
-	gw.Patients[c.MaThe] = patient(c, "010")
+	gw.SetPatient(c.MaThe, patient(c, "010"))
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envChild+"=recheck", envDB+"="+dbPath, envHook+"="+his.URL, envGateway+"="+gw.BaseURL())
 	cmd.Stderr = os.Stderr

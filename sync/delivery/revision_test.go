@@ -113,7 +113,7 @@ func TestRevisionReachesHIS(t *testing.T) {
 			// The gateway is back.
 			gw.Down.Store(false)
 			if tc.code != "" {
-				gw.Patients[c.MaThe] = patient(c, tc.code)
+				gw.SetPatient(c.MaThe, patient(c, tc.code))
 			}
 			if _, err := d.RecheckDelivered(ctx); err != nil {
 				t.Fatalf("RecheckDelivered: %v", err)
@@ -217,7 +217,7 @@ func TestRevisionSequence(t *testing.T) {
 		{"003", 0, 2, "eligible", ""},
 	}
 	for i, st := range steps {
-		gw.Patients[c.MaThe] = patient(c, st.code)
+		gw.SetPatient(c.MaThe, patient(c, st.code))
 		before, _ := his.sent()
 		rec, _, _ := db.Checkin(c.Seq)
 		if err := d.recheck(ctx, &rec); err != nil {

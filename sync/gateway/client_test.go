@@ -51,7 +51,7 @@ func newFake(t *testing.T) *fakegw.Server {
 			p.Card.MaTheMoi, p.Card.GtTheTuMoi, p.Card.GtTheDenMoi = "GD4010000009999", "01/07/2026", "30/06/2027"
 			p.Card.MaDKBDMoi, p.Card.TenDKBDMoi = "01001", "Trạm y tế phường"
 		}
-		gw.Patients[p.Card.MaThe] = p
+		gw.SetPatient(p.Card.MaThe, p)
 	}
 	return gw
 }

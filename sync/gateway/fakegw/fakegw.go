@@ -41,7 +41,7 @@ type Server struct {
 	Username    string            // facility account
 	PasswordMD5 string            // lowercase hex MD5 of its password (case-insensitive compare)
 	Staff       map[string]string // registered staff: cccdCb → hoTenCb
-	Patients    map[string]Patient
+	patients    map[string]Patient // by card number; SetPatient adds
 	TokenTTL    time.Duration // 0 means 1 hour
 	// RejectJSON makes the lookup refuse JSON bodies with result 205, as
 	// the gateway does on some endpoints (bhyt.md §2.2).
@@ -64,9 +64,17 @@ type tokenInfo struct {
 	expires time.Time
 }
 
+// SetPatient makes the gateway answer for card maThe with p; safe while
+// the server runs.
+func (s *Server) SetPatient(maThe string, p Patient) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.patients[strings.ToUpper(maThe)] = p
+}
+
 // New starts a fake gateway; Close it when done.
 func New() *Server {
-	s := &Server{Staff: map[string]string{}, Patients: map[string]Patient{}, tokens: map[string]tokenInfo{}}
+	s := &Server{Staff: map[string]string{}, patients: map[string]Patient{}, tokens: map[string]tokenInfo{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/token/take", s.handleToken)
 	mux.HandleFunc("/api/egw/KQNhanLichSuKCB2024", s.handleLookup)
@@ -159,7 +167,9 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	maThe := strings.ToUpper(f.Get("maThe"))
-	p, found := s.Patients[maThe]
+	s.mu.Lock()
+	p, found := s.patients[maThe]
+	s.mu.Unlock()
 	if !found {
 		if n := len(maThe); n != 10 && n != 12 && n != 15 {
 			writeJSON(w, result("051", "Mã thẻ không đúng"))
