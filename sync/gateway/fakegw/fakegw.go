@@ -38,11 +38,11 @@ type Patient struct {
 type Server struct {
 	*httptest.Server
 
-	Username    string            // facility account
-	PasswordMD5 string            // lowercase hex MD5 of its password (case-insensitive compare)
-	Staff       map[string]string // registered staff: cccdCb → hoTenCb
+	Username    string             // facility account
+	PasswordMD5 string             // lowercase hex MD5 of its password (case-insensitive compare)
+	Staff       map[string]string  // registered staff: cccdCb → hoTenCb
 	patients    map[string]Patient // by card number; SetPatient adds
-	TokenTTL    time.Duration // 0 means 1 hour
+	TokenTTL    time.Duration      // 0 means 1 hour
 	// RejectJSON makes the lookup refuse JSON bodies with result 205, as
 	// the gateway does on some endpoints (bhyt.md §2.2).
 	RejectJSON bool
