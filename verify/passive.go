@@ -114,6 +114,11 @@ func checkTrust(r *Result, sd *SignedData, trust *TrustStore, at time.Time) {
 	if ch.csca != nil && ch.status == ChainValid {
 		r.CSCA = ch.csca
 		r.Passive.CSCA = ch.csca.SubjectString()
+		// Revocation is judged now, not at signing: an old CRL could miss
+		// a DS revoked since.
+		if trust.crlOutdated(ch.csca, at) {
+			r.addReason(ReasonCRLOutdated)
+		}
 	}
 }
 

@@ -39,6 +39,7 @@ const (
 //	csca-expired-at-signing               yes    CSCA expired before signingTime
 //	csca-not-yet-valid                    yes    CSCA not valid yet at the signing (or verification) time
 //	csca-expired                          no*    (no signingTime) CSCA expired by verification time
+//	crl-outdated                          no     every CRL held for the issuing CSCA is past its nextUpdate
 //	chip-authentication-failed            yes    CA / AA / PACE-CAM failed
 //	chip-key-not-bound                    yes    chip check passed with a key the SOD does not cover
 //
@@ -70,6 +71,7 @@ const (
 	ReasonCSCAExpiredAtSigning     = "csca-expired-at-signing"
 	ReasonCSCANotYetValid          = "csca-not-yet-valid"
 	ReasonCSCAExpired              = "csca-expired"
+	ReasonCRLOutdated              = "crl-outdated"
 	ReasonChipAuthenticationFailed = "chip-authentication-failed"
 	ReasonChipKeyNotBound          = "chip-key-not-bound"
 )

@@ -193,6 +193,45 @@ func (s *TrustStore) revoked(cert, issuer *Certificate) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// crlOutdated reports whether the store holds CRLs from issuer and every
+// one of them is past its nextUpdate at at (a CRL without nextUpdate never
+// goes out of date).
+func (s *TrustStore) crlOutdated(issuer *Certificate, at time.Time) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	held := false
+	for _, tc := range s.crls {
+		if tc.issuer != issuer && !(tc.issuer.Subject.Equal(issuer.Subject) && bytes.Equal(tc.issuer.RawSPKI, issuer.RawSPKI)) {
+			continue
+		}
+		if tc.crl.NextUpdate.IsZero() || !at.After(tc.crl.NextUpdate) {
+			return false
+		}
+		held = true
+	}
+	return held
+}
+
+// CRLInfo describes one CRL in the store.
+type CRLInfo struct {
+	Issuer     string    // the CSCA's subject
+	ThisUpdate time.Time // when it was issued
+	NextUpdate time.Time // when the next one is due; zero when absent
+	Entries    int       // revoked certificates listed
+}
+
+// CRLs describes the CRLs in the store, in import order.
+func (s *TrustStore) CRLs() []CRLInfo {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]CRLInfo, 0, len(s.crls))
+	for _, tc := range s.crls {
+		out = append(out, CRLInfo{Issuer: tc.issuer.SubjectString(), ThisUpdate: tc.crl.ThisUpdate,
+			NextUpdate: tc.crl.NextUpdate, Entries: tc.crl.Len()})
+	}
+	return out
+}
+
 // checkLink verifies issuer's signature on child, remembering successes:
 // a desk sees the same few DS certificates all day.
 func (s *TrustStore) checkLink(child, issuer *Certificate) error {

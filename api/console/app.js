@@ -28,7 +28,8 @@ const T = {
       "dg-hash-mismatch": "dữ liệu trên chip đã bị sửa", "dg-not-in-sod": "có dữ liệu lạ chèn vào chip",
       "sod-signature-invalid": "chữ ký số không hợp lệ", "ds-expired-at-signing": "chứng thư ký đã hết hạn khi ký",
       "ds-revoked": "chứng thư ký đã bị thu hồi", "chip-authentication-failed": "chip không phải chip gốc (nghi thẻ sao chép)",
-      "country-mismatch": "quốc gia cấp không khớp", "csca-unknown": "cơ quan cấp chưa có trong danh sách tin cậy"
+      "country-mismatch": "quốc gia cấp không khớp", "csca-unknown": "cơ quan cấp chưa có trong danh sách tin cậy",
+      "crl-outdated": "danh sách thu hồi chứng thư đã cũ"
     }
   },
   en: {
@@ -54,7 +55,8 @@ const T = {
       "dg-hash-mismatch": "chip data was altered", "dg-not-in-sod": "foreign data injected into the chip",
       "sod-signature-invalid": "invalid digital signature", "ds-expired-at-signing": "signing certificate expired at signing",
       "ds-revoked": "signing certificate revoked", "chip-authentication-failed": "chip is not the original (suspected clone)",
-      "country-mismatch": "issuing country mismatch", "csca-unknown": "issuer not in the trust store"
+      "country-mismatch": "issuing country mismatch", "csca-unknown": "issuer not in the trust store",
+      "crl-outdated": "revocation list out of date"
     }
   }
 };

@@ -164,7 +164,7 @@ func newTrustListCmd() *cobra.Command {
 				return fmt.Errorf("open the data directory: %w", err)
 			}
 			defer db.Close()
-			rows, err := trustRows(db)
+			rows, crls, err := trustRows(db)
 			if err != nil {
 				return err
 			}
@@ -175,6 +175,7 @@ func newTrustListCmd() *cobra.Command {
 				return enc.Encode(rows)
 			}
 			printTrustRows(out, rows)
+			printCRLs(out, crls, time.Now())
 			return nil
 		},
 	}
@@ -183,31 +184,40 @@ func newTrustListCmd() *cobra.Command {
 }
 
 // trustRows lists every stored certificate, master-list certificates
-// included, labelled with the file it was imported from.
-func trustRows(db *cache.DB) ([]trustListEntry, error) {
+// included, labelled with the file it was imported from, and the stored
+// CRLs whose issuer is among them.
+func trustRows(db *cache.DB) ([]trustListEntry, []verify.CRLInfo, error) {
 	entries, err := db.ListTrust()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	store := verify.NewTrustStore()
 	for _, e := range entries {
 		switch e.Kind {
 		case verify.KindCertificate:
 			if _, err := store.AddSource(e.DER, e.Source); err != nil {
-				return nil, fmt.Errorf("stored certificate from %s: %w", e.Source, err)
+				return nil, nil, fmt.Errorf("stored certificate from %s: %w", e.Source, err)
 			}
 		case verify.KindMasterList:
 			ml, err := verify.ParseMasterList(e.DER)
 			if err != nil {
-				return nil, fmt.Errorf("stored master list %s: %w", e.Source, err)
+				return nil, nil, fmt.Errorf("stored master list %s: %w", e.Source, err)
 			}
 			if _, err := ml.Verify(); err != nil {
-				return nil, fmt.Errorf("stored master list %s: %w", e.Source, err)
+				return nil, nil, fmt.Errorf("stored master list %s: %w", e.Source, err)
 			}
 			for _, c := range ml.Certificates {
 				if _, err := store.AddSource(c.Raw, e.Source+" (master list)"); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
+			}
+		}
+	}
+	// CRLs go in last: their signature is checked against the anchors.
+	for _, e := range entries {
+		if e.Kind == verify.KindCRL {
+			if err := store.AddCRL(e.DER); err != nil {
+				return nil, nil, fmt.Errorf("stored CRL from %s: %w", e.Source, err)
 			}
 		}
 	}
@@ -218,7 +228,7 @@ func trustRows(db *cache.DB) ([]trustListEntry, error) {
 			NotBefore: a.Cert.NotBefore, NotAfter: a.Cert.NotAfter, Key: a.Cert.KeyDescription(), Source: a.Source,
 		})
 	}
-	return rows, nil
+	return rows, store.CRLs(), nil
 }
 
 func printTrustRows(w io.Writer, rows []trustListEntry) {
@@ -231,4 +241,23 @@ func printTrustRows(w io.Writer, rows []trustListEntry) {
 			r.NotBefore.Format("2006-01-02"), r.NotAfter.Format("2006-01-02"), r.Key, r.Subject, r.Source)
 	}
 	fmt.Fprintf(w, "%d trusted certificates\n", len(rows))
+}
+
+// printCRLs lists the CRLs, marking those past their next update at now:
+// a DS revoked since then would not be noticed (verification results say
+// "crl-outdated").
+func printCRLs(w io.Writer, crls []verify.CRLInfo, now time.Time) {
+	for _, c := range crls {
+		next, note := "no next update", ""
+		if !c.NextUpdate.IsZero() {
+			next = "next " + c.NextUpdate.Format("2006-01-02")
+			if now.After(c.NextUpdate) {
+				note = "  OUTDATED: import a newer CRL"
+			}
+		}
+		fmt.Fprintf(w, "CRL  %s, %s, %d revoked  %s%s\n", c.ThisUpdate.Format("2006-01-02"), next, c.Entries, c.Issuer, note)
+	}
+	if len(crls) > 0 {
+		fmt.Fprintf(w, "%d CRLs\n", len(crls))
+	}
 }

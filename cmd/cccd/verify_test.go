@@ -175,6 +175,27 @@ func TestTrustCLI(t *testing.T) {
 	if !strings.Contains(out, "413 trusted certificates") || !strings.Contains(out, "[2020-10_CSCA.cer]") {
 		t.Errorf("list: %s", out[max(0, len(out)-300):])
 	}
+	// The CRL is listed with its next update; it was issued a minute ago.
+	if !strings.Contains(out, "\nCRL  ") || !strings.Contains(out, ", 1 revoked") || !strings.Contains(out, "1 CRLs") ||
+		strings.Contains(out, "OUTDATED") {
+		t.Errorf("list, CRL part: %s", out[max(0, len(out)-300):])
+	}
+}
+
+func TestPrintCRLsMarksOutdated(t *testing.T) {
+	issued := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
+	crls := []verify.CRLInfo{
+		{Issuer: "C=VN, CN=Test CSCA", ThisUpdate: issued, NextUpdate: issued.AddDate(0, 3, 0), Entries: 2},
+		{Issuer: "C=VN, CN=Other CSCA", ThisUpdate: issued, Entries: 0},
+	}
+	var b strings.Builder
+	printCRLs(&b, crls, issued.AddDate(0, 4, 0))
+	want := "CRL  2026-01-10, next 2026-04-10, 2 revoked  C=VN, CN=Test CSCA  OUTDATED: import a newer CRL\n" +
+		"CRL  2026-01-10, no next update, 0 revoked  C=VN, CN=Other CSCA\n" +
+		"2 CRLs\n"
+	if b.String() != want {
+		t.Errorf("printCRLs:\n%s\nwant:\n%s", b.String(), want)
+	}
 }
 
 // A dump of the simulated card verifies as intact (its test CSCA is not
