@@ -82,7 +82,9 @@ func (o ChipKeyOptions) withDefaults() ChipKeyOptions {
 
 // AddChipKeys generates the chip's CA and AA keys and writes DG14, DG15 and
 // (unless NoPACE) EF.CardAccess into p, setting p.PACE. A PACE-CAM chip uses
-// its CA key for CAM, so CAM needs CADomain = PACEDomain.
+// its CA key for CAM, so CAM needs CADomain = PACEDomain. EF.CardSecurity,
+// which a verifier needs to bind CAM, must be signed: GenerateProfile writes
+// it (AddChipKeys alone does not).
 func AddChipKeys(p *Profile, opts ChipKeyOptions) error {
 	o := opts.withDefaults()
 	if p.Files == nil {

@@ -39,6 +39,11 @@ type ProfileOptions struct {
 	CloneOf *Profile
 	// Description is stored in the profile (default names the generator).
 	Description string
+	// Chip chooses the chip's protocols and key types (zero value: the
+	// CCCD's PACE-GM, CA and AA on brainpoolP256r1; see ChipKeyOptions).
+	// With PACEMapping CAM the profile also gets an EF.CardSecurity signed
+	// by the SOD's Document Signer. Seeded EC keys are redrawn from Seed.
+	Chip ChipKeyOptions
 }
 
 // dataGroups a CCCD carries and the generated SOD covers (DG3 is absent:
@@ -48,10 +53,11 @@ var signedDGs = []int{1, 2, 13, 14, 15}
 // GenerateProfile makes a simulated CCCD: DG1 (TD1 MRZ in the CCCD layout),
 // DG2 (a generated JPEG face in an ISO 19794-5 record), DG13 (every field),
 // the chip keys with DG14, DG15 and EF.CardAccess (AddChipKeys: PACE-GM
-// brainpoolP256r1, CA, AA), EF.COM, and an EF.SOD with SHA-256 hashes signed
-// by a fresh test Document Signer under a fresh test CSCA (TestPKI).
-// `openssl cms -verify -inform DER -in <SOD content> -CAfile <CSCA> -purpose
-// any` accepts the SOD.
+// brainpoolP256r1, CA, AA, or what opts.Chip chooses), EF.COM, and an
+// EF.SOD with SHA-256 hashes signed by a fresh test Document Signer under a
+// fresh test CSCA (TestPKI); a PACE-CAM chip also gets EF.CardSecurity
+// signed by the same DS. `openssl cms -verify -inform DER -in <SOD content>
+// -CAfile <CSCA> -purpose any` accepts the SOD and EF.CardSecurity.
 //
 // With opts.CloneOf set it returns a clone and a nil TestPKI.
 func GenerateProfile(opts ProfileOptions) (*Profile, *TestPKI, error) {
@@ -92,7 +98,7 @@ func GenerateProfile(opts ProfileOptions) (*Profile, *TestPKI, error) {
 	if err := fillDocument(p, who, rand.New(stream('f'))); err != nil {
 		return nil, nil, err
 	}
-	if err := AddChipKeys(p, ChipKeyOptions{}); err != nil {
+	if err := AddChipKeys(p, opts.Chip); err != nil {
 		return nil, nil, err
 	}
 	if err := rekey(p, stream('k')); err != nil {
@@ -138,7 +144,9 @@ func fillDocument(p *Profile, who *person, rng *rand.Rand) error {
 }
 
 // signProfile hashes the signed data groups into an LDSSecurityObject,
-// issues the test PKI and writes EF.SOD, signed on the card's issue date.
+// issues the test PKI and writes EF.SOD, signed on the card's issue date,
+// and on a PACE-CAM chip EF.CardSecurity with the same DS. It runs after
+// rekey, so both cover the final public keys.
 func signProfile(p *Profile, issued time.Time, rnd *rand.ChaCha8) (*TestPKI, error) {
 	dgs := map[int][]byte{}
 	for _, n := range signedDGs {
@@ -158,10 +166,14 @@ func signProfile(p *Profile, issued time.Time, rnd *rand.ChaCha8) (*TestPKI, err
 	if err != nil {
 		return nil, err
 	}
-	sod, err := signSOD(content, ds, dsKey, issued.Add(9*time.Hour))
+	signed := issued.Add(9 * time.Hour)
+	sod, err := signSOD(content, ds, dsKey, signed)
 	if err != nil {
 		return nil, err
 	}
 	p.Files["SOD"] = sod
+	if err := signCardSecurity(p, ds, dsKey, signed); err != nil {
+		return nil, err
+	}
 	return pki, nil
 }

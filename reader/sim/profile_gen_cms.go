@@ -23,14 +23,27 @@ var (
 	oidECDSAWithSHA2 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
 )
 
-// signSOD wraps eContent (a DER LDSSecurityObject) in a CMS SignedData
-// (RFC 5652, version 3) signed by the DS with ecdsa-with-SHA256 over the
-// signed attributes contentType, signingTime and messageDigest, embeds the
-// DS certificate, and returns EF.SOD: the ContentInfo under tag 77.
+// signSOD signs eContent (a DER LDSSecurityObject) with signCMS and
+// returns EF.SOD: the ContentInfo under tag 77.
 func signSOD(eContent []byte, ds *x509.Certificate, dsKey *ecdsa.PrivateKey, signingTime time.Time) ([]byte, error) {
+	contentInfo, err := signCMS(lds.OIDLDSSecurityObject, eContent, ds, dsKey, signingTime)
+	if err != nil {
+		return nil, fmt.Errorf("sim: SOD: %w", err)
+	}
+	var sod cryptobyte.Builder
+	sod.AddASN1(cbasn1.Tag(lds.TagSOD), func(b *cryptobyte.Builder) { b.AddBytes(contentInfo) })
+	return sod.Bytes()
+}
+
+// signCMS wraps eContent of type eContentType in a CMS SignedData (RFC
+// 5652, version 3) signed by the DS with ecdsa-with-SHA256 over the signed
+// attributes contentType, signingTime and messageDigest, embeds the DS
+// certificate, and returns the bare ContentInfo (EF.CardSecurity's form;
+// EF.SOD adds tag 77). The signature is RFC 6979 deterministic.
+func signCMS(eContentType asn1.ObjectIdentifier, eContent []byte, ds *x509.Certificate, dsKey *ecdsa.PrivateKey, signingTime time.Time) ([]byte, error) {
 	digest := sha256.Sum256(eContent)
 	attrs := [][]byte{
-		attribute(oidContentType, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(lds.OIDLDSSecurityObject) }),
+		attribute(oidContentType, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(eContentType) }),
 		attribute(oidSigningTime, func(b *cryptobyte.Builder) { b.AddASN1UTCTime(signingTime.UTC()) }),
 		attribute(oidMessageDigest, func(b *cryptobyte.Builder) { b.AddASN1OctetString(digest[:]) }),
 	}
@@ -50,7 +63,7 @@ func signSOD(eContent []byte, ds *x509.Certificate, dsKey *ecdsa.PrivateKey, sig
 	h := sha256.Sum256(signedAttrs)
 	sig, err := dsKey.Sign(nil, h[:], crypto.SHA256) // RFC 6979: reproducible
 	if err != nil {
-		return nil, fmt.Errorf("sim: sign SOD: %w", err)
+		return nil, fmt.Errorf("sign: %w", err)
 	}
 
 	sha256AlgID := func(b *cryptobyte.Builder) {
@@ -67,7 +80,7 @@ func signSOD(eContent []byte, ds *x509.Certificate, dsKey *ecdsa.PrivateKey, sig
 				b.AddASN1Int64(3)
 				b.AddASN1(cbasn1.SET, sha256AlgID)
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-					b.AddASN1ObjectIdentifier(lds.OIDLDSSecurityObject)
+					b.AddASN1ObjectIdentifier(eContentType)
 					b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 						b.AddASN1OctetString(eContent)
 					})
@@ -100,11 +113,9 @@ func signSOD(eContent []byte, ds *x509.Certificate, dsKey *ecdsa.PrivateKey, sig
 	})
 	contentInfo, err := ci.Bytes()
 	if err != nil {
-		return nil, fmt.Errorf("sim: encode SOD: %w", err)
+		return nil, fmt.Errorf("encode SignedData: %w", err)
 	}
-	var sod cryptobyte.Builder
-	sod.AddASN1(cbasn1.Tag(lds.TagSOD), func(b *cryptobyte.Builder) { b.AddBytes(contentInfo) })
-	return sod.Bytes()
+	return contentInfo, nil
 }
 
 // attribute encodes one CMS Attribute with a single value.
