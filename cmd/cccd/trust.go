@@ -62,7 +62,13 @@ state's master-list CA, e.g. DE_ROOT_CA_CSCA07.cer).`,
 			}
 			for _, f := range files {
 				for _, it := range f.items {
-					if it.Kind != verify.KindMasterList || len(roots) == 0 {
+					if it.Kind != verify.KindMasterList {
+						continue
+					}
+					if len(roots) == 0 {
+						// Whoever can hand this file to the admin could have signed it.
+						fmt.Fprintf(cmd.ErrOrStderr(), "cccd: note: master list %s is trusted on its own signature only; "+
+							"add --ml-root with the publishing state's master-list CA to check who signed it\n", f.name)
 						continue
 					}
 					ml, err := verify.ParseMasterList(it.DER)

@@ -142,6 +142,15 @@ func TestTrustCLI(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "imported 2 certificates, 1 master lists, 0 CRLs; 413 trusted certificates") {
 		t.Fatalf("import: %d %q %q", code, out, errOut)
 	}
+	if strings.Contains(errOut, "own signature only") {
+		t.Errorf("import with --ml-root warned: %q", errOut)
+	}
+	// Without --ml-root the list is taken on its own signature, and the admin is told.
+	other := filepath.Join(t.TempDir(), "data")
+	if _, errOut, code := runCLI(t, other, "trust", "import", ml); code != 0 ||
+		!strings.Contains(errOut, "master list NL_ML_2026-07-22.ml is trusted on its own signature only") {
+		t.Errorf("import without --ml-root: %d %q", code, errOut)
+	}
 	// The CRL's issuer is now stored: it imports, and verify uses it without --trust.
 	if out, errOut, code := runCLI(t, data, "verify", f.dir); code != 0 || !strings.Contains(out, "Verification verified") {
 		t.Errorf("verify with imported trust: %d %q %q", code, out, errOut)
