@@ -1,6 +1,7 @@
 package checkin
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/access"
 	"github.com/cccd-agent/cccd/icao/lds"
+	"github.com/cccd-agent/cccd/icao/tlv"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/verify"
 )
@@ -46,6 +48,12 @@ func (o ReadOptions) now() time.Time {
 	return time.Now()
 }
 
+func (o ReadOptions) trace(line string) {
+	if o.Trace != nil {
+		o.Trace(line)
+	}
+}
+
 func (o ReadOptions) progress(step string, percent int) {
 	if o.Progress != nil {
 		o.Progress(step, percent)
@@ -56,20 +64,26 @@ func (o ReadOptions) progress(step string, percent int) {
 // access method, every file as read, the chip check and the traffic.
 type Capture struct {
 	Access access.Method
-	Files  map[string][]byte // "COM", "SOD", "DG1", ..., "CardAccess"
+	Files  map[string][]byte // "COM", "SOD", "DG1", ..., "CardAccess", "CardSecurity" (PACE-CAM)
 	Chip   access.ChipVerdict
 	Stats  icao.Stats
 }
 
 // Capture opens the chip with key, reads its files (security data first,
-// the photo last) and runs the chip check. A wrong key is an error matching
-// icao.ErrAccessDenied; a card that leaves the field, reader.ErrCardRemoved.
+// the photo last) and runs the chip check. A session opened with PACE-CAM
+// also reads EF.CardSecurity, which carries the key CAM proves. A wrong key
+// is an error matching icao.ErrAccessDenied; a card that leaves the field,
+// reader.ErrCardRemoved.
 func CaptureCard(ctx context.Context, card reader.Card, key Key, opts ReadOptions) (*Capture, error) {
 	conn, err := openChip(ctx, card, key, opts)
 	if err != nil {
 		return nil, err
 	}
 	opts.progress("read", 20)
+	cardSecurity, err := readCardSecurity(ctx, conn, opts)
+	if err != nil {
+		return nil, err
+	}
 	files, err := icao.ReadDocument(ctx, conn.Session, icao.DocumentOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("read the chip's files: %w", err)
@@ -78,14 +92,17 @@ func CaptureCard(ctx context.Context, card reader.Card, key Key, opts ReadOption
 	if conn.CardAccess != nil {
 		capture.Files["CardAccess"] = conn.CardAccess
 	}
+	if cardSecurity != nil {
+		capture.Files[icao.FileCardSecurity.Name] = cardSecurity
+	}
 	opts.progress("chip", 85)
 	if opts.SkipChipAuth {
 		capture.Chip = access.ChipVerdict{Method: "skipped"}
 	} else {
-		// EF.CardSecurity is not read, so PACE-CAM is never the check chosen:
-		// its binding would need that file's own signature verified.
+		// With EF.CardSecurity the check is PACE-CAM (already proven during
+		// PACE, no APDU); Assemble binds it to that file's signature.
 		capture.Chip = access.AuthenticateChip(ctx, conn, access.ChipFiles{
-			DG14: files.Get("DG14"), DG15: files.Get("DG15"),
+			DG14: files.Get("DG14"), DG15: files.Get("DG15"), CardSecurity: cardSecurity,
 		}, access.ChipOptions{})
 		if capture.Chip.Inconclusive() {
 			return nil, fmt.Errorf("chip authentication: %w", reader.ErrCardRemoved)
@@ -93,6 +110,52 @@ func CaptureCard(ctx context.Context, card reader.Card, key Key, opts ReadOption
 	}
 	capture.Stats = conn.Session.Stats()
 	return capture, nil
+}
+
+// readCardSecurity reads EF.CardSecurity when the session was opened with
+// PACE-CAM, and returns nil otherwise. The file lives in the master file,
+// and access.Connect leaves the eMRTD application selected, so it selects
+// the MF and reads the file (by SFI 1D) before ReadDocument selects the
+// application again. A chip that does not serve a parsable EF.CardSecurity
+// loses only the CAM check: nil comes back, the trace says so, and the chip
+// check falls back to Chip Authentication (DG14). A card that leaves the
+// field, or a cancelled ctx, is an error.
+func readCardSecurity(ctx context.Context, conn *access.Conn, opts ReadOptions) ([]byte, error) {
+	if conn.PACE == nil || conn.PACE.CAM == nil {
+		return nil, nil
+	}
+	err := selectMF(ctx, conn.Session)
+	var b []byte
+	if err == nil {
+		b, err = icao.ReadFile(ctx, conn.Session, icao.FileCardSecurity)
+	}
+	if err == nil {
+		// Wrong DF or a broken file: SFI 1D is EF.SOD in the application.
+		_, err = lds.ParseCardSecurity(b)
+	}
+	switch {
+	case err == nil:
+		opts.trace(fmt.Sprintf("checkin: EF.CardSecurity read (%d bytes): the chip check is PACE-CAM", len(b)))
+		return b, nil
+	case errors.Is(err, icao.ErrTransport) || ctx.Err() != nil:
+		return nil, fmt.Errorf("read EF.CardSecurity: %w", err)
+	}
+	opts.trace(fmt.Sprintf("checkin: EF.CardSecurity unusable (%v); the chip check falls back to Chip Authentication (DG14)", err))
+	return nil, nil
+}
+
+// selectMF selects the master file: with 3F00, or, for chips that refuse
+// that form, with no data (both ways access uses for EF.CardAccess).
+func selectMF(ctx context.Context, s *icao.Session) error {
+	err := icao.SelectMF(ctx, s)
+	var se *icao.StatusError
+	if errors.As(err, &se) {
+		_, err = s.Transmit(ctx, icao.Command{INS: 0xA4, P1: 0x00, P2: 0x0C})
+	}
+	if err != nil {
+		return fmt.Errorf("select the master file: %w", err)
+	}
+	return nil
 }
 
 // openChip runs the access order with the key: PACE-CAN, PACE-MRZ, BAC. When
@@ -170,13 +233,15 @@ func Assemble(c *Capture, readerName string, opts ReadOptions) *ReadResult {
 		}
 	}
 	res.Verification.Reasons = append(res.Verification.Reasons, parseProblems...)
-	applyChip(res.Verification, c.Chip)
+	applyChip(res.Verification, c, opts)
 	return res
 }
 
 // applyChip binds the chip check to passive authentication: a key counts
-// only when the file that carried it is covered by the valid SOD.
-func applyChip(v *verify.Result, chip access.ChipVerdict) {
+// only when the file that carried it is signed by the issuer — DG14 or DG15
+// covered by the valid SOD, EF.CardSecurity by its own signature (camBound).
+func applyChip(v *verify.Result, c *Capture, opts ReadOptions) {
+	chip := c.Chip
 	switch chip.Method {
 	case "skipped":
 		return
@@ -184,14 +249,40 @@ func applyChip(v *verify.Result, chip access.ChipVerdict) {
 		v.SetChipNotSupported()
 		return
 	}
-	var bound bool // PACE-CAM stays unbound: EF.CardSecurity is not verified here
+	var bound bool
 	switch chip.Method {
-	case "CA":
+	case access.ChipCA:
 		bound = v.Covered(14)
-	case "AA":
+	case access.ChipAA:
 		bound = v.Covered(15)
+	case access.ChipPACECAM:
+		bound = camBound(v, c.Files[icao.FileCardSecurity.Name], opts)
 	}
 	v.ApplyChip(chip.Method, chip.OK, bound)
+}
+
+// camBound reports whether the key PACE-CAM proved is one the issuer
+// signed: EF.CardSecurity's signature verifies (verify.CardSecurity not
+// failed), the content it vouches for is the very content the key was taken
+// from, and its signer is the SOD's Document Signer or chains to a trusted
+// CSCA. The last rule matters while CSCAs are untrusted: otherwise a clone
+// could sign its own key with a DS of its own making.
+func camBound(sod *verify.Result, cs []byte, opts ReadOptions) bool {
+	if el, _, err := tlv.Parse(cs); err == nil {
+		cs = el.Raw // drop read padding, as lds.ParseCardSecurity does
+	}
+	signed, r := verify.CardSecurity(cs, opts.Trust, opts.now())
+	opts.trace(fmt.Sprintf("checkin: EF.CardSecurity %s %v", r.Status, r.Reasons))
+	if r.Status == verify.StatusFailed || signed == nil {
+		return false
+	}
+	if _, used, err := lds.EncapsulatedContent(cs); err != nil || !bytes.Equal(signed, used) {
+		return false
+	}
+	if r.Status == verify.StatusVerified {
+		return true
+	}
+	return r.DS != nil && sod.DS != nil && bytes.Equal(r.DS.Raw, sod.DS.Raw)
 }
 
 // ReadCard is CaptureCard then Assemble: the whole read of one tap.
