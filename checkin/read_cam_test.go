@@ -17,7 +17,7 @@ import (
 
 // camProfile makes a PACE-CAM card of the demo citizen (so
 // assertNoPersonalData knows its data) under a test PKI of its own.
-func camProfile(t *testing.T, seed byte) (*sim.Profile, *verify.TrustStore) {
+func camProfile(t testing.TB, seed byte) (*sim.Profile, *verify.TrustStore) {
 	t.Helper()
 	s := [32]byte{'c', 'a', 'm', '-', 'c', 'h', 'e', 'c', 'k', 'i', 'n', seed}
 	p, pki, err := sim.GenerateProfile(sim.ProfileOptions{
