@@ -265,8 +265,9 @@ func applyChip(v *verify.Result, c *Capture, opts ReadOptions) {
 // signed: EF.CardSecurity's signature verifies (verify.CardSecurity not
 // failed), the content it vouches for is the very content the key was taken
 // from, and its signer is the SOD's Document Signer or chains to a trusted
-// CSCA. The last rule matters while CSCAs are untrusted: otherwise a clone
-// could sign its own key with a DS of its own making.
+// CSCA. Without the last rule a clone could sign its own key with a DS of
+// its own making: that file is only intact-untrusted, not failed, and would
+// make a copied, verified SOD look like a genuine chip.
 func camBound(sod *verify.Result, cs []byte, opts ReadOptions) bool {
 	if el, _, err := tlv.Parse(cs); err == nil {
 		cs = el.Raw // drop read padding, as lds.ParseCardSecurity does
