@@ -523,35 +523,43 @@ func TestAgentSubmitKeyWhileReading(t *testing.T) {
 	}
 }
 
-func TestAgentConfirmCheckin(t *testing.T) {
+// confirmRig starts an agent that counts its deliverer kicks and records
+// one check-in of the demo card; it returns the check-in's seq.
+func confirmRig(t *testing.T) (r *rig, name string, seq uint64, kicks *atomic.Int32) {
+	t.Helper()
 	slot := sim.NewSlot("desk", newChip(t, false), 0)
-	var kicks atomic.Int32
-	r := startRig(t, AgentConfig{AfterCheckin: func() { kicks.Add(1) }}, slot)
-	name := slot.Name()
+	kicks = new(atomic.Int32)
+	r = startRig(t, AgentConfig{AfterCheckin: func() { kicks.Add(1) }}, slot)
+	name = slot.Name()
 	submit(t, r, name, sim.DemoCAN)
 	slot.Insert()
 	_, ev := r.until(t, name, "result", "error")
 	res := checkResult(t, r, ev, name, sim.DemoID, verify.StatusIntactUntrusted, Eligible)
 	r.until(t, name, "checkin")
+	return r, name, res.Seq, kicks
+}
 
-	got, err := r.agent.ConfirmCheckin(context.Background(), res.Seq)
+func TestAgentConfirmCheckin(t *testing.T) {
+	r, name, seq, kicks := confirmRig(t)
+
+	got, err := r.agent.ConfirmCheckin(context.Background(), seq)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := got.(cache.Checkin); !c.Confirmed || c.Seq != res.Seq {
+	if c := got.(cache.Checkin); !c.Confirmed || c.Seq != seq {
 		t.Fatalf("ConfirmCheckin returned seq %d confirmed %v", c.Seq, c.Confirmed)
 	}
-	if _, ev := r.until(t, name, "checkin"); ev.Data.(map[string]any)["seq"] != res.Seq {
+	if _, ev := r.until(t, name, "checkin"); ev.Data.(map[string]any)["seq"] != seq {
 		t.Fatalf("confirm event %v", ev.Data)
 	}
-	stored, _, err := r.db.Checkin(res.Seq)
+	stored, _, err := r.db.Checkin(seq)
 	if err != nil || !stored.Confirmed {
 		t.Fatalf("stored check-in confirmed %v (%v)", stored.Confirmed, err)
 	}
 	if stored.Revision != 0 || kicks.Load() != 1 {
 		t.Fatalf("confirming an unsent check-in made revision %d and %d kicks, want 0 and 1", stored.Revision, kicks.Load())
 	}
-	if _, err := r.agent.ConfirmCheckin(context.Background(), res.Seq+100); !errors.Is(err, api.ErrNotFound) {
+	if _, err := r.agent.ConfirmCheckin(context.Background(), seq+100); !errors.Is(err, api.ErrNotFound) {
 		t.Fatalf("ConfirmCheckin of an unknown seq: %v, want api.ErrNotFound", err)
 	}
 }
@@ -559,16 +567,8 @@ func TestAgentConfirmCheckin(t *testing.T) {
 // TestAgentConfirmAfterDelivery: the HIS holds the unconfirmed check-in, so
 // the confirmation goes out as its next revision, at once.
 func TestAgentConfirmAfterDelivery(t *testing.T) {
-	slot := sim.NewSlot("desk", newChip(t, false), 0)
-	var kicks atomic.Int32
-	r := startRig(t, AgentConfig{AfterCheckin: func() { kicks.Add(1) }}, slot)
-	name := slot.Name()
-	submit(t, r, name, sim.DemoCAN)
-	slot.Insert()
-	_, ev := r.until(t, name, "result", "error")
-	res := checkResult(t, r, ev, name, sim.DemoID, verify.StatusIntactUntrusted, Eligible)
-	r.until(t, name, "checkin")
-	sent, _, err := r.db.Checkin(res.Seq)
+	r, _, seq, kicks := confirmRig(t)
+	sent, _, err := r.db.Checkin(seq)
 	if err != nil || sent.Confirmed {
 		t.Fatalf("new check-in: confirmed %v (%v)", sent.Confirmed, err)
 	}
@@ -577,16 +577,16 @@ func TestAgentConfirmAfterDelivery(t *testing.T) {
 	}
 
 	for range 2 { // the second confirmation changes nothing
-		if _, err := r.agent.ConfirmCheckin(context.Background(), res.Seq); err != nil {
+		if _, err := r.agent.ConfirmCheckin(context.Background(), seq); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c, _, _ := r.db.Checkin(res.Seq)
+	c, _, _ := r.db.Checkin(seq)
 	if !c.Confirmed || c.Revision != 1 || !c.DeliveredAt.IsZero() || c.PreviousEligibility == nil ||
 		c.PreviousEligibility.Status != sent.Eligibility.Status {
 		t.Fatalf("after confirming a delivered check-in: %+v", c)
 	}
-	if pending, _ := r.db.PendingDeliveries(0); len(pending) != 1 || pending[0].Seq != res.Seq {
+	if pending, _ := r.db.PendingDeliveries(0); len(pending) != 1 || pending[0].Seq != seq {
 		t.Fatalf("outbox holds %d records, want the revision", len(pending))
 	}
 	if kicks.Load() != 2 {

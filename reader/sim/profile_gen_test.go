@@ -213,7 +213,6 @@ func TestGenerateProfileDeterministic(t *testing.T) {
 // accepts the generated SOD against the generated CSCA, and refuses it when
 // the signed content or the trust anchor is wrong.
 func TestSODVerifiesWithOpenSSL(t *testing.T) {
-	openssl := testenv.LookPath(t, "openssl")
 	p, pki, err := GenerateProfile(ProfileOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -222,6 +221,20 @@ func TestSODVerifiesWithOpenSSL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	content, err := lds.SODContent(p.Files["SOD"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCMSWithOpenSSL(t, content, pki.CSCACert, other.CSCACert)
+}
+
+// checkCMSWithOpenSSL runs `openssl cms -verify` on signedData (a DER
+// ContentInfo): it must succeed against csca and output the encapsulated
+// content, and fail when the content's last byte is flipped or when only
+// otherCSCA is trusted.
+func checkCMSWithOpenSSL(t *testing.T, signedData, csca, otherCSCA []byte) {
+	t.Helper()
+	openssl := testenv.LookPath(t, "openssl")
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
 		path := filepath.Join(dir, name)
@@ -230,34 +243,32 @@ func TestSODVerifiesWithOpenSSL(t *testing.T) {
 		}
 		return path
 	}
-	content, err := lds.SODContent(p.Files["SOD"])
+	_, eContent, err := lds.EncapsulatedContent(signedData)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tampered := append([]byte(nil), content...)
-	_, eContent, _ := lds.EncapsulatedContent(content)
+	tampered := append([]byte(nil), signedData...)
 	i := bytes.Index(tampered, eContent)
-	tampered[i+len(eContent)-1] ^= 1 // last byte of the DG15 hash
-	csca := write("csca.pem", pki.CSCACert)
+	tampered[i+len(eContent)-1] ^= 1
+	cscaFile := write("csca.pem", csca)
 	cases := []struct {
-		name   string
-		sod    string
-		caFile string
-		ok     bool
+		name, in, caFile string
+		ok               bool
 	}{
-		{"genuine", write("sod.der", content), csca, true},
-		{"tampered content", write("tampered.der", tampered), csca, false},
-		{"other CSCA", write("sod2.der", content), write("other.pem", other.CSCACert), false},
+		{"genuine", write("signed.der", signedData), cscaFile, true},
+		{"tampered content", write("tampered.der", tampered), cscaFile, false},
+		{"other CSCA", write("signed2.der", signedData), write("other.pem", otherCSCA), false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := exec.Command(openssl, "cms", "-verify", "-inform", "DER", "-in", tc.sod,
-				"-CAfile", tc.caFile, "-purpose", "any", "-out", filepath.Join(dir, "content.out")).CombinedOutput()
+			outFile := filepath.Join(dir, tc.name+".out")
+			out, err := exec.Command(openssl, "cms", "-verify", "-inform", "DER", "-in", tc.in,
+				"-CAfile", tc.caFile, "-purpose", "any", "-out", outFile).CombinedOutput()
 			if (err == nil) != tc.ok {
 				t.Fatalf("openssl cms -verify: err %v, want ok=%v\n%s", err, tc.ok, out)
 			}
 			if tc.ok {
-				got, _ := os.ReadFile(filepath.Join(dir, "content.out"))
+				got, _ := os.ReadFile(outFile)
 				if !bytes.Equal(got, eContent) || !strings.Contains(string(out), "Verification successful") {
 					t.Errorf("openssl output %q, content %d bytes", out, len(got))
 				}
