@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -122,7 +124,33 @@ func startDemo(t *testing.T, args ...string) *runningAgent {
 		t.Fatal(err)
 	}
 	a.Token = strings.TrimSpace(string(tok))
+	a.waitForReaders(t)
 	return a
+}
+
+// waitForReaders waits until the agent lists a reader: the API listens
+// before the reader watcher's first scan has reported the simulated reader,
+// and a key sent to a reader not yet listed is refused with 404.
+func (a *runningAgent) waitForReaders(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req, _ := http.NewRequest("GET", strings.TrimSuffix(a.URL, "/")+"/api/v1/readers", nil)
+		req.Header.Set("Authorization", "Bearer "+a.Token)
+		var readers []struct{ Name string }
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&readers)
+			resp.Body.Close()
+		}
+		if err == nil && len(readers) > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the agent listed no reader within 30 s (%v); log:\n%s", err, a.Log())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // artifactDir is where screenshots go: $CCCD_ARTIFACTS, else a temp dir.
