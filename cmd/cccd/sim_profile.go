@@ -9,13 +9,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cccd-agent/cccd/icao/mrz"
+	"github.com/cccd-agent/cccd/icao/pace"
 	"github.com/cccd-agent/cccd/internal/redact"
 	"github.com/cccd-agent/cccd/reader/sim"
 )
 
 func init() {
 	registerSim(func() *cobra.Command {
-		var out, id, name, dob, cloneOf string
+		var out, id, name, dob, cloneOf, chip string
 		c := &cobra.Command{
 			Use:   "profile",
 			Short: "Make a simulated card with a test PKI (or a clone of one)",
@@ -23,10 +24,13 @@ func init() {
 				"the MRZ, DG1, DG2 (a generated face), DG13, the chip keys, and an SOD signed by a fresh test\n" +
 				"Document Signer. Beside it go FILE.csca.pem (the test CSCA: pass it to --trust or\n" +
 				"`cccd trust import`) and FILE.ds.pem. --clone-of makes a card with the same files and new\n" +
-				"chip keys, which chip authentication must reject.",
+				"chip keys, which chip authentication must reject. --chip picks the chip's protocols:\n" +
+				"cccd (PACE generic mapping on brainpoolP256r1, CA and AA, as on a real CCCD), pace-cam\n" +
+				"(PACE chip authentication mapping, with a signed EF.CardSecurity), pace-im (integrated\n" +
+				"mapping) or bac (no PACE: an older chip).",
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				opts, err := simProfileOptions(out, id, name, dob, cloneOf)
+				opts, err := simProfileOptions(out, id, name, dob, cloneOf, chip)
 				if err != nil {
 					return err
 				}
@@ -76,20 +80,25 @@ func init() {
 		c.Flags().StringVar(&name, "name", "", "full name with diacritics, family name first (default: synthetic)")
 		c.Flags().StringVar(&dob, "dob", "", "date of birth YYYY-MM-DD (default: from --id, or synthetic)")
 		c.Flags().StringVar(&cloneOf, "clone-of", "", "make a clone of this profile: same files, new chip keys")
+		c.Flags().StringVar(&chip, "chip", "cccd", "the chip's protocols: cccd, pace-cam, pace-im or bac")
 		return c
 	})
 }
 
 // simProfileOptions checks the flags of `cccd sim profile`; errors are usage
 // errors (exit 2) and never repeat the ID, name or date given.
-func simProfileOptions(out, id, name, dob, cloneOf string) (sim.ProfileOptions, error) {
+func simProfileOptions(out, id, name, dob, cloneOf, chip string) (sim.ProfileOptions, error) {
 	var opts sim.ProfileOptions
 	if out == "" {
 		return opts, usagef("sim profile: --out FILE is required")
 	}
+	chipOpts, ok := simChips[chip]
+	if !ok {
+		return opts, usagef("sim profile: --chip must be cccd, pace-cam, pace-im or bac")
+	}
 	if cloneOf != "" {
-		if id != "" || name != "" || dob != "" {
-			return opts, usagef("sim profile: --clone-of copies the card; it takes no --id, --name or --dob")
+		if id != "" || name != "" || dob != "" || chip != "cccd" {
+			return opts, usagef("sim profile: --clone-of copies the card; it takes no --id, --name, --dob or --chip")
 		}
 		p, err := sim.LoadProfile(cloneOf)
 		if err != nil {
@@ -114,6 +123,14 @@ func simProfileOptions(out, id, name, dob, cloneOf string) (sim.ProfileOptions, 
 	if name != "" && strings.TrimSpace(mrz.Transliterate(name)) == "" {
 		return opts, usagef("sim profile: --name must contain letters")
 	}
-	opts.ID, opts.FullName = id, name
+	opts.ID, opts.FullName, opts.Chip = id, name, chipOpts
 	return opts, nil
+}
+
+// simChips are the chips `cccd sim profile --chip` makes.
+var simChips = map[string]sim.ChipKeyOptions{
+	"cccd":     {},
+	"pace-cam": {PACEMapping: pace.ChipAuthenticationMapping},
+	"pace-im":  {PACEMapping: pace.IntegratedMapping},
+	"bac":      {NoPACE: true},
 }

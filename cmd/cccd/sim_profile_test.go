@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,5 +107,56 @@ func TestSimProfileUsage(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a failed run wrote the profile")
+	}
+}
+
+// TestSimProfileChips: each --chip makes a card that `cccd read` opens and
+// checks the way that chip asks for, and chains to the test CSCA written
+// beside it.
+func TestSimProfileChips(t *testing.T) {
+	const id, dob, can = "079190012345", "1990-03-04", "012345"
+	tests := []struct {
+		chip       string
+		key        []string
+		wantAccess string
+		wantChip   string
+	}{
+		{"cccd", []string{"--can", can}, "PACE-CAN", "CA"},
+		{"pace-cam", []string{"--can", can}, "PACE-CAN", "PACE-CAM"},
+		{"pace-im", []string{"--can", can}, "PACE-CAN", "CA"},
+		{"bac", []string{"--id", id, "--dob", dob}, "BAC", "CA"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.chip, func(t *testing.T) {
+			dir := t.TempDir()
+			card := filepath.Join(dir, "card.json")
+			if out, code := simProfileCLI(t, "--out", card, "--id", id, "--dob", dob, "--chip", tc.chip); code != 0 {
+				t.Fatalf("sim profile: exit %d: %s", code, out)
+			}
+			args := append([]string{"read", "--sim", "--sim-profile", card, "--trust", card + ".csca.pem", "--json", "--no-photo"}, tc.key...)
+			out, errOut, code := runCLI(t, filepath.Join(dir, "data"), args...)
+			if code != 0 {
+				t.Fatalf("read: exit %d: %s", code, errOut)
+			}
+			var res struct {
+				Access       string `json:"access"`
+				Verification struct {
+					Status string `json:"status"`
+					Chip   struct{ Method, Status string }
+				} `json:"verification"`
+			}
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatal(err)
+			}
+			v := res.Verification
+			if res.Access != tc.wantAccess || v.Chip.Method != tc.wantChip || v.Chip.Status != "ok" || v.Status != "verified" {
+				t.Errorf("access %s, chip %s %s, verification %s; want %s, %s ok, verified",
+					res.Access, v.Chip.Method, v.Chip.Status, v.Status, tc.wantAccess, tc.wantChip)
+			}
+		})
+	}
+	if out, code := simProfileCLI(t, "--out", filepath.Join(t.TempDir(), "x.json"), "--chip", "nfc-b"); code != exitUsage ||
+		!strings.Contains(out, "--chip must be cccd, pace-cam, pace-im or bac") {
+		t.Errorf("unknown chip: exit %d: %s", code, out)
 	}
 }
