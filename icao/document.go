@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/icao/tlv"
 )
 
@@ -17,7 +18,8 @@ var DefaultDGs = []int{1, 13, 14, 15, 2}
 // DocumentOptions selects what ReadDocument reads.
 type DocumentOptions struct {
 	// DGs lists the data groups wanted; nil means DefaultDGs. Only those
-	// EF.COM lists are read (all of them if EF.COM is absent).
+	// the SOD or EF.COM lists are read (all of them if neither gives a
+	// list).
 	DGs []int
 	// CardAccess also reads EF.CardAccess from the master file first.
 	CardAccess bool
@@ -38,7 +40,7 @@ func (f *Files) Get(name string) []byte { return f.Raw[name] }
 // ReadDocument reads an eMRTD in the order that gets the security data first
 // and the big photo last: EF.CardAccess (if asked, from the MF), then it
 // selects the eMRTD application and reads EF.COM, EF.SOD, the wanted data
-// groups EF.COM lists with DG2 last. Access control must already be done
+// groups the SOD or EF.COM lists with DG2 last. Access control must already be done
 // (BAC or PACE) when the chip requires it.
 //
 // A data group the chip does not have (ErrNotFound) or refuses (6982, e.g.
@@ -93,11 +95,9 @@ func ReadDocument(ctx context.Context, s *Session, opts DocumentOptions) (*Files
 	if wanted == nil {
 		wanted = DefaultDGs
 	}
-	var listed map[int]bool
-	if com != nil {
-		if listed, err = ComDataGroups(com); err != nil {
-			return done(err)
-		}
+	listed, err := listedDataGroups(com, sod)
+	if err != nil {
+		return done(err)
 	}
 	for _, n := range readOrder(wanted) {
 		f, ok := DGFile(n)
@@ -114,6 +114,38 @@ func ReadDocument(ctx context.Context, s *Session, opts DocumentOptions) (*Files
 		}
 	}
 	return done(nil)
+}
+
+// listedDataGroups is the set of data groups worth asking the chip for: the
+// ones the SOD signs, plus any EF.COM lists besides. The SOD is the signed
+// list, so a damaged or incomplete EF.COM loses nothing; a group only
+// EF.COM lists is read too, so that passive authentication can name it as
+// injected. nil means neither file gives a list (read every wanted group).
+// An unparsable EF.COM is an error only when the SOD gives no list either.
+func listedDataGroups(com, sod []byte) (map[int]bool, error) {
+	var listed map[int]bool
+	if lso, err := lds.ParseSOD(sod); err == nil {
+		listed = map[int]bool{}
+		for _, n := range lso.DataGroups() {
+			listed[n] = true
+		}
+	}
+	if com == nil {
+		return listed, nil
+	}
+	fromCOM, err := ComDataGroups(com)
+	switch {
+	case err != nil && listed == nil:
+		return nil, err
+	case err != nil:
+		return listed, nil
+	case listed == nil:
+		return fromCOM, nil
+	}
+	for n := range fromCOM {
+		listed[n] = true
+	}
+	return listed, nil
 }
 
 // readOrder sorts data groups for reading: small ones first by number, the
