@@ -100,9 +100,17 @@ func CaptureCard(ctx context.Context, card reader.Card, key Key, opts ReadOption
 		capture.Chip = access.ChipVerdict{Method: "skipped"}
 	} else {
 		// With EF.CardSecurity the check is PACE-CAM (already proven during
-		// PACE, no APDU); Assemble binds it to that file's signature.
+		// PACE, no APDU); Assemble binds it to that file's signature. A file
+		// that cannot be bound (signed by another DS than the SOD's, under no
+		// trusted CSCA) would turn a genuine chip red: Chip Authentication
+		// with DG14's key, which the SOD covers, decides instead.
+		camFile := cardSecurity
+		if camFile != nil && !camBound(sodSigner(files.Get("SOD"), opts), camFile, opts) {
+			opts.trace("checkin: EF.CardSecurity cannot be bound to the SOD's signer; the chip check is Chip Authentication (DG14)")
+			camFile = nil
+		}
 		capture.Chip = access.AuthenticateChip(ctx, conn, access.ChipFiles{
-			DG14: files.Get("DG14"), DG15: files.Get("DG15"), CardSecurity: cardSecurity,
+			DG14: files.Get("DG14"), DG15: files.Get("DG15"), CardSecurity: camFile,
 		}, access.ChipOptions{})
 		if capture.Chip.Inconclusive() {
 			return nil, fmt.Errorf("chip authentication: %w", reader.ErrCardRemoved)
@@ -256,7 +264,7 @@ func applyChip(v *verify.Result, c *Capture, opts ReadOptions) {
 	case access.ChipAA:
 		bound = v.Covered(15)
 	case access.ChipPACECAM:
-		bound = camBound(v, c.Files[icao.FileCardSecurity.Name], opts)
+		bound = camBound(v.DS, c.Files[icao.FileCardSecurity.Name], opts)
 	}
 	v.ApplyChip(chip.Method, chip.OK, bound)
 }
@@ -267,8 +275,10 @@ func applyChip(v *verify.Result, c *Capture, opts ReadOptions) {
 // from, and its signer is the SOD's Document Signer or chains to a trusted
 // CSCA. Without the last rule a clone could sign its own key with a DS of
 // its own making: that file is only intact-untrusted, not failed, and would
-// make a copied, verified SOD look like a genuine chip.
-func camBound(sod *verify.Result, cs []byte, opts ReadOptions) bool {
+// make a copied, verified SOD look like a genuine chip. CaptureCard asks
+// first, and runs Chip Authentication instead of PACE-CAM when the answer
+// is no; Assemble asks again before the verdict counts.
+func camBound(sodDS *verify.Certificate, cs []byte, opts ReadOptions) bool {
 	if el, _, err := tlv.Parse(cs); err == nil {
 		cs = el.Raw // drop read padding, as lds.ParseCardSecurity does
 	}
@@ -283,7 +293,13 @@ func camBound(sod *verify.Result, cs []byte, opts ReadOptions) bool {
 	if r.Status == verify.StatusVerified {
 		return true
 	}
-	return r.DS != nil && sod.DS != nil && bytes.Equal(r.DS.Raw, sod.DS.Raw)
+	return r.DS != nil && sodDS != nil && bytes.Equal(r.DS.Raw, sodDS.Raw)
+}
+
+// sodSigner returns the Document Signer certificate whose signature on the
+// SOD verifies, or nil.
+func sodSigner(sod []byte, opts ReadOptions) *verify.Certificate {
+	return verify.Passive(sod, nil, opts.Trust, opts.now()).DS
 }
 
 // ReadCard is CaptureCard then Assemble: the whole read of one tap.

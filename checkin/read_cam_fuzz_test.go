@@ -44,11 +44,11 @@ func FuzzCAMBinding(f *testing.F) {
 	if sod.DS == nil {
 		f.Fatal("the genuine SOD does not verify")
 	}
-	if !camBound(sod, genuine, opts) || !camBound(sod, append(append([]byte(nil), genuine...), 0, 0), opts) || camBound(sod, flipped, opts) {
+	if !camBound(sod.DS, genuine, opts) || !camBound(sod.DS, append(append([]byte(nil), genuine...), 0, 0), opts) || camBound(sod.DS, flipped, opts) {
 		f.Fatal("seeds: the genuine file (with or without padding) must bind, the flipped one not")
 	}
 	f.Fuzz(func(t *testing.T, cs []byte) {
-		bound := camBound(sod, cs, opts)
+		bound := camBound(sod.DS, cs, opts)
 		if bound {
 			got := signedKeys(cs)
 			if len(got) != len(want) {

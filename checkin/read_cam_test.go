@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/icao/pace"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/sim"
 	"github.com/cccd-agent/cccd/verify"
+	"github.com/cccd-agent/cccd/verify/pkitest"
 )
 
 // camProfile makes a PACE-CAM card of the demo citizen (so
@@ -70,22 +72,31 @@ func TestReadCardPACECAM(t *testing.T) {
 			}
 			*p = *c
 		}, trust, verify.StatusFailed, "PACE-CAM/failed", verify.ReasonChipAuthenticationFailed, ""},
-		{"EF.CardSecurity signature flipped", func(p *sim.Profile) {
+		// An EF.CardSecurity that cannot be bound to the SOD's signer is not
+		// used: Chip Authentication with DG14's key (covered by the SOD)
+		// decides, so a genuine chip stays genuine and a clone still fails.
+		{"EF.CardSecurity signature flipped: Chip Authentication decides", func(p *sim.Profile) {
 			cs := p.Files["CardSecurity"]
 			cs[len(cs)-1] ^= 1 // the signature is the file's last element
-		}, trust, verify.StatusFailed, "PACE-CAM/failed", verify.ReasonChipKeyNotBound, "sod-signature-invalid"},
+		}, trust, verify.StatusVerified, "CA/ok", "", "cannot be bound to the SOD's signer"},
 		{"EF.CardSecurity signature flipped, no trust", func(p *sim.Profile) {
 			cs := p.Files["CardSecurity"]
 			cs[len(cs)-1] ^= 1
-		}, nil, verify.StatusFailed, "PACE-CAM/failed", verify.ReasonChipKeyNotBound, ""},
+		}, nil, verify.StatusIntactUntrusted, "CA/ok", "", "cannot be bound to the SOD's signer"},
+		{"genuine chip, EF.CardSecurity signed by another DS", func(p *sim.Profile) {
+			p.Files["CardSecurity"] = resignCardSecurity(t, p.Files["CardSecurity"])
+		}, trust, verify.StatusVerified, "CA/ok", "", "cannot be bound to the SOD's signer"},
+		{"genuine chip, EF.CardSecurity signed by another DS, no trust", func(p *sim.Profile) {
+			p.Files["CardSecurity"] = resignCardSecurity(t, p.Files["CardSecurity"])
+		}, nil, verify.StatusIntactUntrusted, "CA/ok", "", "cannot be bound to the SOD's signer"},
 		{"clone signing its own EF.CardSecurity with its own DS", func(p *sim.Profile) {
 			p.ChipAuthKey = foreign.ChipAuthKey
 			p.Files["CardSecurity"] = foreign.Files["CardSecurity"]
-		}, trust, verify.StatusFailed, "PACE-CAM/failed", verify.ReasonChipKeyNotBound, ""},
+		}, trust, verify.StatusFailed, "CA/failed", verify.ReasonChipAuthenticationFailed, "cannot be bound to the SOD's signer"},
 		{"clone signing its own EF.CardSecurity, no trust", func(p *sim.Profile) {
 			p.ChipAuthKey = foreign.ChipAuthKey
 			p.Files["CardSecurity"] = foreign.Files["CardSecurity"]
-		}, nil, verify.StatusFailed, "PACE-CAM/failed", verify.ReasonChipKeyNotBound, ""},
+		}, nil, verify.StatusFailed, "CA/failed", verify.ReasonChipAuthenticationFailed, "cannot be bound to the SOD's signer"},
 		{"no EF.CardSecurity: Chip Authentication instead", func(p *sim.Profile) {
 			delete(p.Files, "CardSecurity")
 		}, trust, verify.StatusVerified, "CA/ok", "", "falls back to Chip Authentication (DG14)"},
@@ -128,6 +139,23 @@ func TestReadCardPACECAM(t *testing.T) {
 			}
 		})
 	}
+}
+
+// resignCardSecurity returns cs's content signed by a Document Signer of
+// another, untrusted CSCA: what a genuine chip whose EF.CardSecurity and
+// SOD have different signers looks like to a desk without that CSCA.
+func resignCardSecurity(t *testing.T, cs []byte) []byte {
+	t.Helper()
+	ctype, content, err := lds.EncapsulatedContent(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	csca := pkitest.Issue(pkitest.Template{Subject: pkitest.Name{C: "VN", CN: "Other CSCA"},
+		NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.AddDate(10, 0, 0), CA: true}, pkitest.ECKey("P-256", false), nil)
+	ds := pkitest.Issue(pkitest.Template{Subject: pkitest.Name{C: "VN", CN: "Other DS"},
+		NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.AddDate(5, 0, 0)}, pkitest.ECKey("P-256", false), csca)
+	return pkitest.SignCMS(ctype, content, ds, pkitest.Scheme{}, now)
 }
 
 // TestCaptureKeepsCardSecurity: a PACE-CAM read keeps EF.CardSecurity in
