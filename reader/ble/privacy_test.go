@@ -6,32 +6,16 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/cccd-agent/cccd/internal/testenv"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // APDU contents (personal data in DG answers) never reach errors or logs,
 // even when frames arrive damaged or the reader stops answering.
 func TestNoAPDUDataInErrorsOrLogs(t *testing.T) {
-	var logs syncBuffer
+	var logs testenv.LogBuffer
 	fake := newFakeACR(DefaultMasterKey)
 	secret := []byte("001099012345|NGUYEN VAN A|15021999")
 	fake.answer = func(apdu []byte) []byte { return append(bytes.Clone(secret), 0x90, 0x00) }

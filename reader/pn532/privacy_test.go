@@ -1,38 +1,20 @@
 package pn532_test
 
 import (
-	"bytes"
 	"encoding/hex"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/cccd-agent/cccd/internal/testenv"
 	"github.com/cccd-agent/cccd/reader/pn532"
 	"github.com/cccd-agent/cccd/reader/pn532/pn532emu"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // APDUs carry personal data (DG1, DG13 answers): no error string and no
 // debug log line of the driver may contain their bytes, in text or hex.
 func TestNoAPDUDataInErrorsOrLogs(t *testing.T) {
-	var logs syncBuffer
+	var logs testenv.LogBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	b, r := startBench(t, &testChip{}, pn532emu.Options{}, pn532.Config{Logger: logger, Retries: 1})
 	ctx := testCtx(t)

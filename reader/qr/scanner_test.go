@@ -1,12 +1,10 @@
 package qr
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -49,24 +47,6 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// logBuffer collects log output from several goroutines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestScannerOverPTY runs the scanner on one end of a socat PTY pair and a
 // fake scanner (go.bug.st/serial) on the other: scans with each terminator,
 // a scan without one, a rejected code, an unplug and a replug. The QR text
@@ -82,7 +62,7 @@ func TestScannerOverPTY(t *testing.T) {
 	}
 	defer func() { pair.Stop() }()
 
-	var logs logBuffer
+	var logs testenv.LogBuffer
 	s, err := New(Config{Path: pair.A, Reader: "pn532:/dev/ttyUSB0", Reopen: 100 * time.Millisecond,
 		IdleFlush: 150 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {

@@ -8,7 +8,6 @@ package vicc
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	_ "embed"
 	"fmt"
@@ -57,7 +56,7 @@ type Emulator struct {
 	Reader string
 
 	cmd  *exec.Cmd
-	log  *lockedBuffer
+	log  *testenv.LogBuffer
 	done chan struct{}
 	once sync.Once
 }
@@ -109,7 +108,7 @@ func StartOptions(t testing.TB, port int, files map[string][]byte, opts Options)
 	if opts.Trace {
 		args = append(args, "--trace")
 	}
-	e := &Emulator{Port: port, Reader: name, log: &lockedBuffer{}, done: make(chan struct{})}
+	e := &Emulator{Port: port, Reader: name, log: &testenv.LogBuffer{}, done: make(chan struct{})}
 	e.cmd = exec.Command(Python, args...)
 	stderr, err := e.cmd.StderrPipe()
 	if err != nil {
@@ -194,21 +193,4 @@ func waitPresent(name string, present bool, within time.Duration) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("reader %q: card present=%v not reached within %v", name, present, within)
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
