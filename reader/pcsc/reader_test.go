@@ -11,6 +11,7 @@ import (
 	"github.com/cccd-agent/cccd/internal/testenv"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/pcsc"
+	"github.com/cccd-agent/cccd/reader/sim"
 	"github.com/cccd-agent/cccd/testtools/vicc"
 )
 
@@ -115,18 +116,8 @@ func TestConnectErrors(t *testing.T) {
 // TestRemovedMidSession pulls the card between two APDUs: a clean
 // ErrCardRemoved, then a new card works on a new session.
 func TestRemovedMidSession(t *testing.T) {
-	testenv.LockVPCD(t)
-	requirePCSCD(t)
-	b := startSlot(t, 0)
-	b.Insert(&testChip{id: 1})
-	waitCard(t, slotName(0), true)
-	r := pcsc.NewReader(slotName(0), pcsc.Options{})
-	defer r.Close()
+	b, r, card := cardOnSlot0(t, &testChip{id: 1}, pcsc.Options{})
 	ctx := context.Background()
-	card, err := r.Connect(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := card.Transmit(ctx, []byte{0x00, 0xCC, 0x00, 0x00}); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +126,7 @@ func TestRemovedMidSession(t *testing.T) {
 	// The command carries personal data (an ID number, as a CAN or MRZ
 	// would); the error must not repeat any of it.
 	personal := append([]byte{0x00, 0xCC, 0x00, 0x00, 0x0C}, "001099012345"...)
-	_, err = card.Transmit(ctx, personal)
+	_, err := card.Transmit(ctx, personal)
 	if !errors.Is(err, reader.ErrCardRemoved) {
 		t.Fatalf("Transmit after removal: %v, want ErrCardRemoved", err)
 	}
@@ -163,19 +154,9 @@ func TestRemovedMidSession(t *testing.T) {
 // the caller at the deadline; the reader is reported hung until the APDU
 // finally returns, then works again.
 func TestHungTransmit(t *testing.T) {
-	testenv.LockVPCD(t)
-	requirePCSCD(t)
-	b := startSlot(t, 0)
-	b.Insert(&testChip{id: 3, hang: 2 * time.Second})
-	waitCard(t, slotName(0), true)
-	r := pcsc.NewReader(slotName(0), pcsc.Options{TransmitTimeout: 300 * time.Millisecond})
-	defer r.Close()
+	_, r, card := cardOnSlot0(t, &testChip{id: 3, hang: 2 * time.Second}, pcsc.Options{TransmitTimeout: 300 * time.Millisecond})
 	ctx := context.Background()
-	card, err := r.Connect(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = card.Transmit(ctx, []byte{0x00, 0xEE, 0x00, 0x00})
+	_, err := card.Transmit(ctx, []byte{0x00, 0xEE, 0x00, 0x00})
 	if !errors.Is(err, reader.ErrTimeout) || !strings.Contains(err.Error(), "replug") {
 		t.Fatalf("hung Transmit: %v, want ErrTimeout with a hint", err)
 	}
@@ -213,22 +194,12 @@ func TestHungTransmit(t *testing.T) {
 // reports the outage as ErrNoService with how to start it, then works
 // again on a fresh context once pcscd is back, without being recreated.
 func TestReaderSurvivesPCSCDRestart(t *testing.T) {
-	testenv.LockVPCD(t)
-	requirePCSCD(t)
-	b := startSlot(t, 0)
-	b.Insert(&testChip{id: 9})
-	waitCard(t, slotName(0), true)
-	r := pcsc.NewReader(slotName(0), pcsc.Options{})
-	defer r.Close()
+	_, r, card := cardOnSlot0(t, &testChip{id: 9}, pcsc.Options{})
 	ctx := context.Background()
-	card, err := r.Connect(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	card.Close()
 
 	vicc.StopPCSCD(t)
-	_, err = r.Connect(ctx)
+	_, err := r.Connect(ctx)
 	if !errors.Is(err, reader.ErrNoService) || !strings.Contains(err.Error(), "start it with") {
 		t.Fatalf("Connect with pcscd stopped: %v, want ErrNoService with a hint", err)
 	}
@@ -282,4 +253,22 @@ func TestReaderPerReadLeaksNothing(t *testing.T) {
 	if _, err := pcsc.List(ctx); err != nil {
 		t.Fatalf("pcscd after %d readers: %v", 2*n, err)
 	}
+}
+
+// cardOnSlot0 holds the vpcd slots, puts chip on slot 0 and returns its
+// bridge, a Reader on it (closed at cleanup) and an open session.
+func cardOnSlot0(t *testing.T, chip *testChip, opts pcsc.Options) (*sim.Bridge, *pcsc.Reader, reader.Card) {
+	t.Helper()
+	testenv.LockVPCD(t)
+	requirePCSCD(t)
+	b := startSlot(t, 0)
+	b.Insert(chip)
+	waitCard(t, slotName(0), true)
+	r := pcsc.NewReader(slotName(0), opts)
+	t.Cleanup(func() { r.Close() })
+	card, err := r.Connect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, r, card
 }
