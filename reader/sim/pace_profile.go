@@ -22,6 +22,7 @@ import (
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/activeauth"
 	"github.com/cccd-agent/cccd/icao/curves"
+	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/icao/pace"
 	"github.com/cccd-agent/cccd/icao/tlv"
 )
@@ -50,13 +51,6 @@ type ChipKeyOptions struct {
 	// Rand is the key source (crypto/rand if nil).
 	Rand io.Reader
 }
-
-var (
-	oidTA         = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 2}
-	oidPKDH       = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 1, 1}
-	oidPKECDH     = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 1, 2}
-	oidAAProtocol = asn1.ObjectIdentifier{2, 23, 136, 1, 1, 5}
-)
 
 func (o ChipKeyOptions) withDefaults() ChipKeyOptions {
 	if o.PACEMapping == 0 {
@@ -113,9 +107,9 @@ func AddChipKeys(p *Profile, opts ChipKeyOptions) error {
 		return fmt.Errorf("sim: AA public key: %w", err)
 	}
 	_, isDH := caPub.(*curves.DHPublicKey)
-	pkOID := oidPKECDH
+	pkOID := lds.OIDPKECDH
 	if isDH {
-		pkOID = oidPKDH
+		pkOID = lds.OIDPKDH
 	}
 	caOID := caProtocolOID(!isDH, o.CACipher)
 	dg14 := []asn1.RawValue{
@@ -124,7 +118,7 @@ func AddChipKeys(p *Profile, opts ChipKeyOptions) error {
 	}
 	if aaHash != 0 {
 		sig, _ := activeauth.SignatureAlgorithmOID(aaHash)
-		dg14 = append(dg14, rawSeq(oidAAProtocol, 1, sig))
+		dg14 = append(dg14, rawSeq(lds.OIDAA, 1, sig))
 	}
 	p.Files["DG14"] = tlv.Encode(0x6E, derSet(dg14))
 	p.Files["DG15"] = tlv.Encode(0x6F, aaSPKI)
@@ -142,7 +136,7 @@ func AddChipKeys(p *Profile, opts ChipKeyOptions) error {
 		return fmt.Errorf("sim: %w", err)
 	}
 	p.Files["CardAccess"] = derSet([]asn1.RawValue{
-		rawSeq(oidTA, 1),
+		rawSeq(lds.OIDTA, 1),
 		rawSeq(caOID, 1),
 		rawSeq(paceOID, 2, std.ID),
 	})

@@ -42,7 +42,7 @@ func cardSecurityInfos(p *Profile) ([]byte, error) {
 	var items []asn1.RawValue
 	seen := map[string]bool{}
 	ecKey := false
-	aa, pkECDH := mustOIDBytes(oidAAProtocol), mustOIDBytes(oidPKECDH)
+	aa, pkECDH := mustOIDBytes(lds.OIDAA), mustOIDBytes(lds.OIDPKECDH)
 	add := func(name string, set []byte, skipAA bool) error {
 		infos, err := tlv.ParseAll(set)
 		if err != nil {
