@@ -17,28 +17,9 @@ func (sm *SecureMessaging) UnwrapCommand(cmd Command) (Command, error) {
 	if cmd.CLA&0x0C != 0x0C {
 		return Command{}, fmt.Errorf("%w: command is not protected", ErrSMFormat)
 	}
-	dos, err := tlv.ParseAll(cmd.Data)
+	do87, do97, do8e, err := splitDOs(cmd.Data, 0x97, "command")
 	if err != nil {
-		return Command{}, fmt.Errorf("%w: command: %w", ErrSMFormat, err)
-	}
-	var do87, do97, do8e *tlv.TLV
-	for i := range dos {
-		d := &dos[i]
-		var slot **tlv.TLV
-		switch d.Tag {
-		case 0x85, 0x87:
-			slot = &do87
-		case 0x97:
-			slot = &do97
-		case 0x8E:
-			slot = &do8e
-		default:
-			return Command{}, fmt.Errorf("%w: unexpected object %X in command", ErrSMFormat, d.Tag)
-		}
-		if *slot != nil {
-			return Command{}, fmt.Errorf("%w: object %X repeated in command", ErrSMFormat, d.Tag)
-		}
-		*slot = d
+		return Command{}, err
 	}
 	if do8e == nil {
 		return Command{}, fmt.Errorf("%w: command carries no DO'8E'", ErrSMFormat)

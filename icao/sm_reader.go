@@ -64,30 +64,9 @@ func (sm *SecureMessaging) Unwrap(resp []byte) ([]byte, uint16, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	var do87, do99, do8e *tlv.TLV
-	if len(r.Data) > 0 {
-		dos, err := tlv.ParseAll(r.Data)
-		if err != nil {
-			return nil, r.SW, fmt.Errorf("%w: response: %w", ErrSMFormat, err)
-		}
-		for i := range dos {
-			d := &dos[i]
-			var slot **tlv.TLV
-			switch d.Tag {
-			case 0x85, 0x87:
-				slot = &do87
-			case 0x99:
-				slot = &do99
-			case 0x8E:
-				slot = &do8e
-			default:
-				return nil, r.SW, fmt.Errorf("%w: unexpected object %X in response", ErrSMFormat, d.Tag)
-			}
-			if *slot != nil {
-				return nil, r.SW, fmt.Errorf("%w: object %X repeated in response", ErrSMFormat, d.Tag)
-			}
-			*slot = d
-		}
+	do87, do99, do8e, err := splitDOs(r.Data, 0x99, "response")
+	if err != nil {
+		return nil, r.SW, err
 	}
 	if do8e == nil {
 		if r.SW == SWOK {
@@ -126,4 +105,35 @@ func (sm *SecureMessaging) Unwrap(resp []byte) ([]byte, uint16, error) {
 		return nil, r.SW, err
 	}
 	return data, r.SW, nil
+}
+
+// splitDOs sorts the data objects of a protected command or response (what
+// names it in errors): DO'87' or DO'85' (cryptogram), the object with tag
+// second (DO'97' Le in a command, DO'99' status in a response) and DO'8E'
+// (MAC). Each may be absent; any other object, or one repeated, is
+// ErrSMFormat.
+func splitDOs(data []byte, second uint32, what string) (crypto, other, mac *tlv.TLV, err error) {
+	dos, err := tlv.ParseAll(data)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%w: %s: %w", ErrSMFormat, what, err)
+	}
+	for i := range dos {
+		d := &dos[i]
+		var slot **tlv.TLV
+		switch d.Tag {
+		case 0x85, 0x87:
+			slot = &crypto
+		case second:
+			slot = &other
+		case 0x8E:
+			slot = &mac
+		default:
+			return nil, nil, nil, fmt.Errorf("%w: unexpected object %X in %s", ErrSMFormat, d.Tag, what)
+		}
+		if *slot != nil {
+			return nil, nil, nil, fmt.Errorf("%w: object %X repeated in %s", ErrSMFormat, d.Tag, what)
+		}
+		*slot = d
+	}
+	return crypto, other, mac, nil
 }
