@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/internal/clock"
 	"github.com/cccd-agent/cccd/sync/internal/backoff"
 )
 
@@ -105,7 +106,7 @@ func New(store Store, cfg Config) (*Deliverer, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = clock.Now
 	}
 	return &Deliverer{cfg: cfg, store: store, log: cfg.Logger, kick: make(chan struct{}, 1)}, nil
 }

@@ -105,7 +105,7 @@ func TestRejectedRecordDoesNotBlock(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		db.AppendCheckin(checkin(i, "eligible", "gateway"))
 	}
-	clock := &fakeClock{t: time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)}
+	clock := &fakeClock{t: fixtureNow}
 	d, _ := New(db, Config{WebhookURL: his.URL, Logger: quiet(), Now: clock.Now, MinBackoff: time.Minute})
 	n, err := d.DeliverPending(ctx)
 	if n != 2 || !errors.Is(err, ErrRejected) {
@@ -134,7 +134,7 @@ func TestRecheckProvisional(t *testing.T) {
 	fresh := checkin(4, "eligible", "gateway")
 	card := func(c *cache.Checkin, code string) fakegw.Patient {
 		return fakegw.Patient{Code: code, Card: gateway.Answer{MaThe: c.MaThe, HoTen: c.HoTen, NgaySinh: "05/03/1994",
-			MaDKBD: "01832", GtTheTu: "01/01/2026", GtTheDen: "31/12/2026"}}
+			MaDKBD: "01832", GtTheTu: validFrom, GtTheDen: validTo}}
 	}
 	gw.SetPatient(valid.MaThe, card(valid, "000"))
 	gw.SetPatient(expired.MaThe, card(expired, "010"))
@@ -150,7 +150,7 @@ func TestRecheckProvisional(t *testing.T) {
 		}
 	}
 	his := newHIS(t)
-	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+	now := fixtureNow
 	d, _ := New(db, Config{WebhookURL: his.URL, Gateway: gwc, Logger: quiet(), Now: func() time.Time { return now }})
 	if n, err := d.DeliverPending(ctx); n != 4 || err != nil {
 		t.Fatalf("DeliverPending = %d, %v", n, err)

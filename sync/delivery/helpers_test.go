@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/internal/clock"
 )
 
 // hisServer is a fake HIS webhook that records what it accepted.
@@ -96,13 +97,26 @@ func openDB(t testing.TB, path string) *cache.DB {
 	return db
 }
 
+// fixtureNow is these tests' "now": the day they run on, by the program's
+// clock (shifted under the time-travel build). Check-ins are made an hour
+// before it and cards are valid a year either side, so a child process that
+// reads its own clock (the crash test) judges them as the parent does, on any
+// day.
+var fixtureNow = clock.Now().UTC().Truncate(time.Second)
+
+// validFrom and validTo are a current card's validity (dd/mm/yyyy).
+var (
+	validFrom = fixtureNow.AddDate(-1, 0, 0).Format("02/01/2006")
+	validTo   = fixtureNow.AddDate(1, 0, 0).Format("02/01/2006")
+)
+
 // checkin makes a placeholder check-in for person i.
 func checkin(i int, status, source string) *cache.Checkin {
 	return &cache.Checkin{
-		Time: time.Date(2026, 11, 29, 8, 0, i, 0, time.UTC), Reader: "sim", Facility: "01832",
+		Time: fixtureNow.Add(-time.Hour + time.Duration(i)*time.Second), Reader: "sim", Facility: "01832",
 		SoCCCD: fmt.Sprintf("0010990%05d", i), HoTen: fmt.Sprintf("Người Thử %d", i), NgaySinh: "1994-03-05",
 		GioiTinh: "Nam", MaThe: fmt.Sprintf("GD40101%08d", i), MaDKBD: "01832",
-		GtTheTu: "01/01/2026", GtTheDen: "31/12/2026",
+		GtTheTu: validFrom, GtTheDen: validTo,
 		Eligibility:  cache.CheckinEligibility{Status: status, Code: "000", Source: source},
 		Verification: "intact-untrusted", Confirmed: true,
 	}

@@ -7,11 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/internal/clock"
 )
 
 // envGateway is the fake gateway's base URL for recheckChild.
@@ -43,15 +46,16 @@ func recheckChild() int {
 	return 0
 }
 
-// frozenStore reports "U" once a re-check has committed and then never
-// returns: whatever follows (the delivery) does not happen.
+// frozenStore reports "U <its clock>" once a re-check has committed and then
+// never returns: whatever follows (the delivery) does not happen. The clock
+// it reports lets the parent see that a shifted clock reached the child.
 type frozenStore struct{ *cache.DB }
 
 func (f frozenStore) UpdateCheckin(seq uint64, fn func(*cache.Checkin) error) error {
 	if err := f.DB.UpdateCheckin(seq, fn); err != nil {
 		return err
 	}
-	fmt.Println("U")
+	fmt.Println("U", clock.Now().Unix())
 	time.Sleep(time.Hour) // killed long before; select{} could trip the deadlock detector
 	return nil
 }
@@ -93,19 +97,27 @@ func TestRevisionSurvivesSIGKILL(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	committed := make(chan bool, 1)
+	committed := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
-		ok := false
-		for !ok && sc.Scan() {
-			ok = sc.Text() == "U"
+		for sc.Scan() {
+			if clockField, ok := strings.CutPrefix(sc.Text(), "U "); ok {
+				committed <- clockField
+				return
+			}
 		}
-		committed <- ok
+		committed <- ""
 	}()
 	select {
-	case ok := <-committed:
-		if !ok {
+	case childClock := <-committed:
+		if childClock == "" {
 			t.Fatal("the child exited without re-checking")
+		}
+		// The child re-checked by its own clock; under the time-travel
+		// build that clock must carry the parent's shift.
+		unix, err := strconv.ParseInt(childClock, 10, 64)
+		if skew := time.Unix(unix, 0).Sub(clock.Now()); err != nil || skew < -time.Minute || skew > time.Minute {
+			t.Fatalf("the child's clock %q is %v from the parent's (shift %v)", childClock, skew, clock.Shift())
 		}
 	case <-time.After(30 * time.Second):
 		t.Error("the child did not re-check within 30 s")

@@ -41,7 +41,7 @@ func newGatewayClient(baseURL string) (*gateway.Client, error) {
 // patient is the fake gateway's row for c answering code.
 func patient(c *cache.Checkin, code string) fakegw.Patient {
 	return fakegw.Patient{Code: code, Card: gateway.Answer{MaThe: c.MaThe, HoTen: c.HoTen, NgaySinh: "05/03/1994",
-		MaDKBD: "01832", GtTheTu: "01/01/2026", GtTheDen: "31/12/2026"}}
+		MaDKBD: "01832", GtTheTu: validFrom, GtTheDen: validTo}}
 }
 
 // TestRevisionReachesHIS: a check-in answered offline is re-checked once
@@ -83,7 +83,7 @@ func TestRevisionReachesHIS(t *testing.T) {
 			}
 			db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
 			his := newHIS(t)
-			now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+			now := fixtureNow
 			var logs bytes.Buffer
 			d, _ := New(db, Config{WebhookURL: his.URL, Gateway: gwc, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 				Now: func() time.Time { return now }})
@@ -192,7 +192,7 @@ func TestRevisionSequence(t *testing.T) {
 	db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
 	his := newHIS(t)
 	d, _ := New(db, Config{WebhookURL: his.URL, Gateway: gwc, Logger: quiet(),
-		Now: func() time.Time { return time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC) }})
+		Now: func() time.Time { return fixtureNow }})
 	c := checkin(1, "eligible-provisional", "roster")
 	db.AppendCheckin(c)
 	gw.Down.Store(true)
