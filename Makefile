@@ -15,7 +15,17 @@ DEB_PACKAGES := pcscd libpcsclite-dev pkg-config vsmartcard-vpcd python3-virtual
 # Fuzz time per target for `make fuzz`.
 FUZZTIME ?= 30s
 
-.PHONY: all deps build demo test test-unit fuzz bench vet clean dist dist-deps
+# Packages with goroutines of their own: `make test` runs their tests under
+# the race detector (and the others without it, so nothing runs twice).
+RACE_PKGS  = $(shell $(GO) list ./checkin/... ./api/... ./sync/... ./cache/... ./reader/...)
+PLAIN_PKGS = $(filter-out $(RACE_PKGS),$(shell $(GO) list ./...))
+
+# Clock shifts of `make test-timetravel`: +400 days and +10 years.
+TIMETRAVEL_SHIFTS ?= 400d 3653d
+
+INTEGRATION_ENV = CCCD_INTEGRATION=1 CCCD_ARTIFACTS=$(CURDIR)/artifacts
+
+.PHONY: all deps build demo test test-unit test-timetravel lint race cover fuzz bench vet clean dist dist-deps
 
 all: build
 
@@ -29,13 +39,42 @@ demo: build
 	$(BIN) demo
 
 # The whole suite against the real components: installs what is missing,
-# starts pcscd, and makes every integration test fail (never skip) when a
-# component is absent.
-test: deps build
+# starts pcscd, lints, and makes every integration test fail (never skip)
+# when a component is absent. The concurrent packages run under -race.
+test: deps build lint
 	scripts/start-services.sh
+	$(INTEGRATION_ENV) CCCD_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 15m $(PLAIN_PKGS)
+	$(INTEGRATION_ENV) CCCD_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
+
+# The suite with the program's clock moved forward (internal/clock): the test
+# processes and every binary they start are built with the cccd_timetravel
+# tag and read CCCD_CLOCK_SHIFT. Tests must pass on any day, not just today.
+test-timetravel: deps
+	CGO_ENABLED=1 $(GO) build -tags cccd_timetravel -o bin/cccd-timetravel ./cmd/cccd
+	scripts/start-services.sh
+	set -e; for shift in $(TIMETRAVEL_SHIFTS); do \
+		echo "== clock shifted by $$shift"; \
+		CCCD_CLOCK_SHIFT=$$shift $(INTEGRATION_ENV) CCCD_BIN=$(CURDIR)/bin/cccd-timetravel \
+			$(GO) test -tags cccd_timetravel -count=1 -timeout 15m ./...; \
+	done
+
+# gofmt, go vet for Linux and Windows, staticcheck (pinned in go.mod's tool
+# directive; justified exceptions in the staticcheck.conf files).
+lint:
+	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	GOOS=windows $(GO) vet ./...
-	CCCD_INTEGRATION=1 CCCD_BIN=$(CURDIR)/$(BIN) CCCD_ARTIFACTS=$(CURDIR)/artifacts $(GO) test -count=1 -timeout 15m ./...
+	$(GO) tool staticcheck ./...
+
+# The concurrent packages under the race detector, with the real components.
+race: deps build
+	scripts/start-services.sh
+	$(INTEGRATION_ENV) CCCD_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
+
+# Statement coverage per package (unit tests; add CCCD_INTEGRATION=1 after
+# `make deps` and scripts/start-services.sh for the integration paths).
+cover:
+	$(GO) test -count=1 -cover ./... | awk '{ for (i = 1; i <= NF; i++) if ($$i == "coverage:") { printf "%-55s %s\n", $$2, $$(i+1); next } } /no test files/ { printf "%-55s %s\n", $$2, "-" }'
 
 # Unit tests only: no Debian packages, no services; integration tests skip.
 test-unit:

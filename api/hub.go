@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/cccd-agent/cccd/internal/clock"
 )
 
 // Hub fans events out to every subscriber. Publish never blocks: a
@@ -24,7 +26,7 @@ func NewHub() *Hub { return &Hub{subs: map[chan Event]struct{}{}} }
 // every subscriber that has room.
 func (h *Hub) Publish(ev Event) {
 	if ev.Time == "" {
-		ev.Time = time.Now().UTC().Format(time.RFC3339Nano)
+		ev.Time = clock.Now().UTC().Format(time.RFC3339Nano)
 	}
 	if b, err := json.Marshal(ev); err == nil {
 		ev.encoded = b

@@ -224,7 +224,7 @@ func TestRateLimiter(t *testing.T) {
 	now := time.Unix(0, 0)
 	l := newRateLimiter(10, 2)
 	l.now = func() time.Time { return now }
-	if !l.allow() || !l.allow() || l.allow() {
+	if first, second, third := l.allow(), l.allow(), l.allow(); !first || !second || third {
 		t.Fatal("burst of 2 not enforced")
 	}
 	now = now.Add(100 * time.Millisecond)

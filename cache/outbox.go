@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -90,7 +92,7 @@ func (db *DB) AppendCheckin(c *Checkin) (uint64, error) {
 		rec.Key = newIdempotencyKey()
 	}
 	if rec.Time.IsZero() {
-		rec.Time = time.Now()
+		rec.Time = clock.Now()
 	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCheckins)

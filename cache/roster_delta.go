@@ -2,7 +2,8 @@ package cache
 
 import (
 	"fmt"
-	"time"
+
+	"github.com/cccd-agent/cccd/internal/clock"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -86,7 +87,7 @@ func (db *DB) ApplyRosterDelta(baseVersion uint64, meta RosterMeta, upserts []Ro
 		meta.Records = count
 		meta.LastError, meta.LastAttempt = cur.LastError, cur.LastAttempt
 		if meta.Synced.IsZero() {
-			meta.Synced = time.Now()
+			meta.Synced = clock.Now()
 		}
 		meta.Published, meta.Synced = meta.Published.UTC(), meta.Synced.UTC()
 		return writeRosterMeta(tx, meta)

@@ -7,7 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"time"
+
+	"github.com/cccd-agent/cccd/internal/clock"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -187,7 +188,7 @@ func (db *DB) swapStaging(meta RosterMeta, count int) error {
 		meta.Records = count
 		meta.LastError, meta.LastAttempt = cur.LastError, cur.LastAttempt
 		if meta.Synced.IsZero() {
-			meta.Synced = time.Now()
+			meta.Synced = clock.Now()
 		}
 		meta.Published, meta.Synced = meta.Published.UTC(), meta.Synced.UTC()
 		return writeRosterMeta(tx, meta)

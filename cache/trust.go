@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -44,7 +46,7 @@ func (db *DB) PutTrust(kind string, der []byte, source string) error {
 		if b.Get(sum[:]) != nil {
 			return nil
 		}
-		v, err := json.Marshal(TrustEntry{Kind: kind, SHA256: sum, Source: source, Added: time.Now().UTC(), DER: der})
+		v, err := json.Marshal(TrustEntry{Kind: kind, SHA256: sum, Source: source, Added: clock.Now().UTC(), DER: der})
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/cccd-agent/cccd/api"
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/icao"
@@ -67,7 +69,7 @@ type slot struct {
 func NewAgent(cfg AgentConfig, db *cache.DB, lookup *Lookup, watcher *reader.Watcher, openers []ReaderOpener,
 	hub *api.Hub, m *metrics.Metrics, log *slog.Logger, status func() StatusInfo) *Agent {
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = clock.Now
 	}
 	if cfg.KeyTimeout <= 0 {
 		cfg.KeyTimeout = 2 * time.Minute

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/access"
 	"github.com/cccd-agent/cccd/icao/lds"
@@ -45,7 +47,7 @@ func (o ReadOptions) now() time.Time {
 	if o.Now != nil {
 		return o.Now()
 	}
-	return time.Now()
+	return clock.Now()
 }
 
 func (o ReadOptions) trace(line string) {

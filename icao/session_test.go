@@ -15,7 +15,6 @@ type scriptTransport struct {
 	t       *testing.T
 	replies []string // hex responses, or "!err" for a removed card
 	sent    [][]byte
-	ext     *bool
 }
 
 func (s *scriptTransport) Transmit(ctx context.Context, apdu []byte) ([]byte, error) {

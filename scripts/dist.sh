@@ -117,7 +117,12 @@ build() {
     *) die "unsupported target $goos/$goarch (supported: ${ALL_TARGETS[*]})" ;;
   esac
   log "building $goos/$goarch"
-  env GOOS="$goos" GOARCH="$goarch" "${env[@]}" $GO build -trimpath -ldflags "$LDFLAGS" -o "$out" ./cmd/cccd
+  # GOFLAGS is cleared so no build tag from the environment reaches a release:
+  # above all not cccd_timetravel, the test build whose clock can be shifted.
+  env GOFLAGS= GOOS="$goos" GOARCH="$goarch" "${env[@]}" $GO build -trimpath -ldflags "$LDFLAGS" -o "$out" ./cmd/cccd
+  if $GO version -m "$out" | grep -q cccd_timetravel; then
+    die "$out was built with the cccd_timetravel tag: a release never honours a clock shift"
+  fi
 }
 
 # sign IN OUT: Authenticode with osslsigncode when a certificate is configured.
@@ -138,6 +143,12 @@ sign() {
 case "${1:-}" in
   deps) install_deps; exit 0 ;;
   pkg-version) pkg_version "${2:?usage: dist.sh pkg-version VERSION}"; exit 0 ;;
+esac
+
+# A release is built for the real clock only: refuse a request for the test
+# build with the shiftable clock (see internal/clock) before anything else.
+case " ${GOFLAGS:-} " in
+  *cccd_timetravel*) die "GOFLAGS asks for the cccd_timetravel tag: release builds never honour a clock shift" ;;
 esac
 
 VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}

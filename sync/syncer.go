@@ -16,6 +16,8 @@ import (
 	stdsync "sync"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/sync/feed"
 	"github.com/cccd-agent/cccd/sync/internal/backoff"
@@ -133,7 +135,7 @@ func New(store Store, cfg Config) (*Syncer, error) {
 		cfg.StallTimeout = 60 * time.Second
 	}
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = clock.Now
 	}
 	return &Syncer{cfg: cfg, store: store, client: cfg.Client, log: cfg.Logger, base: u, manifestURL: manifest}, nil
 }

@@ -96,16 +96,3 @@ func parseTime(v string, utc bool) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("%w: time %q", ErrMalformed, v)
 }
-
-// hexID renders a key identifier or serial for display: upper-case hex, ':'-separated.
-func hexID(b []byte) string {
-	const digits = "0123456789ABCDEF"
-	out := make([]byte, 0, len(b)*3)
-	for i, c := range b {
-		if i > 0 {
-			out = append(out, ':')
-		}
-		out = append(out, digits[c>>4], digits[c&0xF])
-	}
-	return string(out)
-}

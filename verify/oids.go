@@ -55,7 +55,6 @@ var (
 	oidExtSubjectAltName   = asn1.ObjectIdentifier{2, 5, 29, 17}
 	oidExtIssuerAltName    = asn1.ObjectIdentifier{2, 5, 29, 18}
 	oidExtBasicConstraints = asn1.ObjectIdentifier{2, 5, 29, 19}
-	oidExtCRLNumber        = asn1.ObjectIdentifier{2, 5, 29, 20}
 	oidExtNameConstraints  = asn1.ObjectIdentifier{2, 5, 29, 30}
 	oidExtCRLDistribution  = asn1.ObjectIdentifier{2, 5, 29, 31}
 	oidExtCertPolicies     = asn1.ObjectIdentifier{2, 5, 29, 32}

@@ -5,7 +5,8 @@ import (
 	"io"
 	"os"
 	"text/tabwriter"
-	"time"
+
+	"github.com/cccd-agent/cccd/internal/clock"
 
 	"github.com/spf13/cobra"
 
@@ -96,7 +97,7 @@ func newCheckinsExportCmd() *cobra.Command {
 					if facility == "" && len(cs) > 0 {
 						facility = cs[0].Facility
 					}
-					return cache.WriteCheckinsXML4750(w, cs, facility, time.Now())
+					return cache.WriteCheckinsXML4750(w, cs, facility, clock.Now())
 				}
 			default:
 				return usagef("--format must be json, csv or xml4750")

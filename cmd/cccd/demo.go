@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/spf13/cobra"
 
 	"github.com/cccd-agent/cccd/cache"
@@ -123,7 +125,7 @@ func seedDemoRoster(dir string) error {
 		return err
 	}
 	defer db.Close()
-	now := time.Now()
+	now := clock.Now()
 	from, to := now.AddDate(0, -6, 0).Format("02/01/2006"), now.AddDate(1, 0, 0).Format("02/01/2006")
 	records := []cache.RosterRecord{
 		{SoCCCD: sim.DemoID, MaThe: "GD4797901234567", MaSoBHXH: "7901234567", HoTen: sim.DemoName,

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/cccd-agent/cccd/internal/testenv"
 )
 
@@ -37,7 +39,7 @@ func cccdBinary(t *testing.T) string {
 			return
 		}
 		builtBin = filepath.Join(dir, "cccd")
-		out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-tags="+clock.BuildTags, "-o", builtBin, ".").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}

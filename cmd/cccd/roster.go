@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/spf13/cobra"
 
 	"github.com/cccd-agent/cccd/cache"
@@ -43,7 +45,7 @@ func newRosterImportCmd() *cobra.Command {
 				return withCode(exitRoster, err)
 			}
 			defer db.Close()
-			m, err := db.ImportCSV(cmd.Context(), f, "import:"+filepath.Base(args[0]), time.Now())
+			m, err := db.ImportCSV(cmd.Context(), f, "import:"+filepath.Base(args[0]), clock.Now())
 			if err != nil {
 				printImportErrors(cmd.ErrOrStderr(), err)
 				return withCode(exitRoster, err)
@@ -93,7 +95,7 @@ func newRosterStatusCmd() *cobra.Command {
 			}
 			st := rosterStatus{RosterMeta: m, AgeSeconds: -1}
 			if asOf := rosterAsOf(m); m.Version > 0 && !asOf.IsZero() {
-				st.AgeSeconds = int64(time.Since(asOf) / time.Second)
+				st.AgeSeconds = int64(clock.Since(asOf) / time.Second)
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
@@ -172,7 +174,7 @@ func newRosterLookupCmd() *cobra.Command {
 			if err != nil {
 				return withCode(exitRoster, err)
 			}
-			e := checkin.Evaluate(checkin.RosterInput(rec, ok, rosterAsOf(m)), time.Now(), checkin.EligibilityConfig{
+			e := checkin.Evaluate(checkin.RosterInput(rec, ok, rosterAsOf(m)), clock.Now(), checkin.EligibilityConfig{
 				Facility: cfg.Facility.Code, Freshness: time.Duration(cfg.Roster.Freshness), Lang: lang})
 			if asJSON {
 				return rosterPrintJSON(cmd.OutOrStdout(), e)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/coreos/go-systemd/v22/daemon"
 
 	"github.com/cccd-agent/cccd/cache"
@@ -98,8 +100,8 @@ func agentStatus(db *cache.DB, lookup *checkin.Lookup, cfg config.Config) checki
 		}
 		st.Roster = checkin.RosterStatus{Version: meta.Version, Records: meta.Records, LastError: oneLineString(meta.LastError)}
 		if !age.IsZero() {
-			st.Roster.AgeSeconds = int64(time.Since(age).Seconds())
-			st.Roster.Stale = time.Since(age) > time.Duration(cfg.Roster.Freshness)
+			st.Roster.AgeSeconds = int64(clock.Since(age).Seconds())
+			st.Roster.Stale = clock.Since(age) > time.Duration(cfg.Roster.Freshness)
 		}
 	}
 	if pending, err := db.PendingDeliveries(100000); err == nil {
@@ -116,7 +118,7 @@ func updateGauges(ctx context.Context, db *cache.DB, m *metrics.Metrics) {
 		if meta, err := db.RosterMeta(); err == nil {
 			m.RosterRecords.Set(float64(meta.Records))
 			if !meta.Published.IsZero() {
-				m.RosterAgeSeconds.Set(time.Since(meta.Published).Seconds())
+				m.RosterAgeSeconds.Set(clock.Since(meta.Published).Seconds())
 			}
 		}
 		if pending, err := db.PendingDeliveries(100000); err == nil {

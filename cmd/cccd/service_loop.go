@@ -48,9 +48,6 @@ type svcTimings struct {
 	pendingTick time.Duration
 }
 
-// svcDefaultTimings are the timings of the real service.
-var svcDefaultTimings = svcTimings{stopWait: 20 * time.Second, pendingTick: 2 * time.Second}
-
 // errSvcStopTimeout is returned when the agent did not end within stopWait.
 var errSvcStopTimeout = errors.New("service: the agent did not stop in time; it was abandoned (check the log in the data directory)")
 

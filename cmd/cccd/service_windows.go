@@ -20,6 +20,9 @@ import (
 	"github.com/cccd-agent/cccd/config"
 )
 
+// svcDefaultTimings are the timings of the real service.
+var svcDefaultTimings = svcTimings{stopWait: 20 * time.Second, pendingTick: 2 * time.Second}
+
 // serviceName is the Windows service and event-log source name; the NSIS
 // installer's install-service.cmd registers the same name.
 const serviceName = "cccd"

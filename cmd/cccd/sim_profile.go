@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/spf13/cobra"
 
 	"github.com/cccd-agent/cccd/icao/mrz"
@@ -115,7 +117,7 @@ func simProfileOptions(out, id, name, dob, cloneOf, chip string) (sim.ProfileOpt
 		if err != nil {
 			return opts, usagef("sim profile: --dob must be a date YYYY-MM-DD")
 		}
-		if !t.Before(time.Now()) {
+		if !t.Before(clock.Now()) {
 			return opts, usagef("sim profile: --dob must be in the past")
 		}
 		opts.DateOfBirth = t

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/spf13/cobra"
 
 	"github.com/cccd-agent/cccd/cache"
@@ -181,7 +183,7 @@ func newTrustListCmd() *cobra.Command {
 				return enc.Encode(rows)
 			}
 			printTrustRows(out, rows)
-			printCRLs(out, crls, time.Now())
+			printCRLs(out, crls, clock.Now())
 			return nil
 		},
 	}

@@ -10,7 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/cccd-agent/cccd/internal/clock"
 
 	"github.com/spf13/cobra"
 
@@ -49,7 +50,7 @@ altered, injected or revoked.`,
 			if err != nil {
 				return err
 			}
-			res := verify.Passive(sod, dgs, trust, time.Now())
+			res := verify.Passive(sod, dgs, trust, clock.Now())
 			out := cmd.OutOrStdout()
 			if asJSON {
 				enc := json.NewEncoder(out)

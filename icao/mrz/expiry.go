@@ -3,6 +3,8 @@ package mrz
 import (
 	"sort"
 	"time"
+
+	"github.com/cccd-agent/cccd/internal/clock"
 )
 
 // Expiry is a card's date of expiry as the ID laws set it: a date, or None
@@ -63,7 +65,7 @@ func ExpiryFor(dob, issued time.Time) Expiry {
 // first, for a person known by date of birth (and issue date, if known, e.g.
 // from the QR code). See CandidateExpiriesAt; this uses the current time.
 func CandidateExpiries(dob time.Time, issued *time.Time) []Expiry {
-	return CandidateExpiriesAt(dob, issued, time.Now())
+	return CandidateExpiriesAt(dob, issued, clock.Now())
 }
 
 // CandidateExpiriesAt is CandidateExpiries at a given time.

@@ -100,30 +100,30 @@ const (
 
 // classify maps a PC/SC code onto the reader sentinel and the hint
 // (readers.md §1.8).
-func classify(c scard.Error) (kind error, hint string) {
+func classify(c scard.Error) (hint string, kind error) {
 	switch c {
 	case scard.ErrNoService, scard.ErrServiceStopped, scard.ErrCommError:
-		return reader.ErrNoService, serviceHint
+		return serviceHint, reader.ErrNoService
 	case scard.ErrSecurityViolation:
 		// pcscd refuses clients while it shuts down, when polkit denies
 		// access and when it runs out of client threads (200).
-		return reader.ErrNoService, hintRefused
+		return hintRefused, reader.ErrNoService
 	case scard.ErrNoReadersAvailable, scard.ErrReaderUnavailable, scard.ErrUnknownReader:
-		return reader.ErrNoReader, hintNoReader
+		return hintNoReader, reader.ErrNoReader
 	case scard.ErrNoSmartcard:
-		return reader.ErrNoCard, hintNoCard
+		return hintNoCard, reader.ErrNoCard
 	case scard.ErrRemovedCard, scard.ErrResetCard:
-		return reader.ErrCardRemoved, hintRemoved
+		return hintRemoved, reader.ErrCardRemoved
 	case scard.ErrSharingViolation:
-		return reader.ErrReaderBusy, hintBusy
+		return hintBusy, reader.ErrReaderBusy
 	case scard.ErrUnresponsiveCard, scard.ErrUnpoweredCard, scard.ErrTimeout:
-		return reader.ErrTimeout, hintUnresponse
+		return hintUnresponse, reader.ErrTimeout
 	case scard.ErrNotTransacted:
-		return reader.ErrTimeout, hintReaderFault
+		return hintReaderFault, reader.ErrTimeout
 	case scard.ErrUnsupportedCard, scard.ErrCardUnsupported, scard.ErrProtoMismatch:
-		return reader.ErrUnsupported, hintUnsupported
+		return hintUnsupported, reader.ErrUnsupported
 	}
-	return nil, ""
+	return "", nil
 }
 
 // wrap turns err from an scard call into an *Error; non-scard errors are
@@ -136,7 +136,7 @@ func wrap(op, readerName string, err error) error {
 	if !errors.As(err, &c) {
 		return err
 	}
-	kind, hint := classify(c)
+	hint, kind := classify(c)
 	return &Error{Op: op, Reader: readerName, Code: c, Kind: kind, Hint: hint}
 }
 

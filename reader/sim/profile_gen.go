@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/icao/mrz"
 )
@@ -84,7 +86,7 @@ func GenerateProfile(opts ProfileOptions) (*Profile, *TestPKI, error) {
 	}
 	now := opts.Now
 	if now.IsZero() {
-		now = time.Now()
+		now = clock.Now()
 	}
 	rng := rand.New(stream('p'))
 	who, err := newPerson(opts, rng, now)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/cccd-agent/cccd/cache"
 )
 
@@ -42,7 +44,7 @@ type PublishResult struct {
 // use on the same dir.
 func Publish(ctx context.Context, dir string, key ed25519.PrivateKey, records []cache.RosterRecord, opt PublishOptions) (*PublishResult, error) {
 	if opt.Now.IsZero() {
-		opt.Now = time.Now()
+		opt.Now = clock.Now()
 	}
 	if opt.KeepDeltas <= 0 {
 		opt.KeepDeltas = DefaultKeepDeltas
@@ -129,7 +131,7 @@ func manifestTime(dir string) time.Time {
 		return time.Time{}
 	}
 	next := fi.ModTime().Truncate(time.Second).Add(time.Second)
-	return later(time.Now(), next)
+	return later(clock.Now(), next)
 }
 
 func later(a, b time.Time) time.Time {

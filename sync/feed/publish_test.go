@@ -43,7 +43,6 @@ func TestPublishSequence(t *testing.T) {
 
 	// Publishing again within the same second still moves forward.
 	prev := v1
-	var versions []uint64
 	for i := 2; i <= 4; i++ {
 		next := rostertest.Mutate(uint64(i), prev, 0.05, "v")
 		r, err := Publish(ctx, dir, key, append(next[:0:0], next...), PublishOptions{Now: t0, KeepDeltas: 2})
@@ -56,7 +55,6 @@ func TestPublishSequence(t *testing.T) {
 		if r.Delta.Size >= r.Manifest.Snapshot.Size/2 {
 			t.Errorf("publication %d: delta %d bytes vs snapshot %d", i, r.Delta.Size, r.Manifest.Snapshot.Size)
 		}
-		versions = append(versions, r.Manifest.Version)
 		prev = next
 	}
 	m := readManifest(t, dir, pub)

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -107,7 +109,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = clock.Now
 	}
 	sum := md5.Sum([]byte(cfg.Password))
 	pw := hex.EncodeToString(sum[:])

@@ -20,6 +20,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/cccd-agent/cccd/sync/gateway"
@@ -112,7 +114,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	access, id := randomHex(), randomHex()
 	s.mu.Lock()
-	s.tokens[access] = tokenInfo{id: id, expires: time.Now().Add(ttl)}
+	s.tokens[access] = tokenInfo{id: id, expires: clock.Now().Add(ttl)}
 	s.mu.Unlock()
 	writeJSON(w, map[string]any{"maKetQua": "200", "APIKey": map[string]any{
 		"access_token": access, "id_token": id, "token_type": "Bearer",
@@ -129,7 +131,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	tok, known := s.tokens[q.Get("token")]
 	s.mu.Unlock()
-	if !known || tok.id != q.Get("id_token") || time.Now().After(tok.expires) ||
+	if !known || tok.id != q.Get("id_token") || clock.Now().After(tok.expires) ||
 		q.Get("username") != s.Username || !strings.EqualFold(q.Get("password"), s.PasswordMD5) {
 		s.Unauthorized.Add(1)
 		if s.HTTP401 {
