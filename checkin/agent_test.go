@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/cccd-agent/cccd/api"
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/internal/metrics"
@@ -146,7 +148,7 @@ func startRigWith(t testing.TB, cfg AgentConfig, openers []ReaderOpener, extra f
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	seedRoster(t, db, time.Now(), extra)
+	seedRoster(t, db, clock.Now(), extra)
 	r := &rig{db: db, hub: api.NewHub(), metrics: metrics.New(), log: &bytes.Buffer{}, logMu: &sync.Mutex{},
 		done: make(chan struct{})}
 	log := slog.New(slog.NewTextHandler(lockedWriter{r.logMu, r.log}, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -572,7 +574,7 @@ func TestAgentConfirmAfterDelivery(t *testing.T) {
 	if err != nil || sent.Confirmed {
 		t.Fatalf("new check-in: confirmed %v (%v)", sent.Confirmed, err)
 	}
-	if err := r.db.MarkDelivered(&sent, time.Now()); err != nil {
+	if err := r.db.MarkDelivered(&sent, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/cccd-agent/cccd/api"
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/reader"
@@ -205,7 +207,7 @@ func BenchmarkFlowSteps(b *testing.B) {
 	}
 	r := startRigWith(b, AgentConfig{}, nil, syntheticRoster(benchRosterSize))
 	res := Assemble(capture, rd.Name(), opts)
-	elig := r.agent.lookup.Eligibility(context.Background(), personOf(res), time.Now())
+	elig := r.agent.lookup.Eligibility(context.Background(), personOf(res), clock.Now())
 	hub := api.NewHub()
 	sub, unsub := hub.Subscribe()
 	defer unsub()
@@ -218,9 +220,9 @@ func BenchmarkFlowSteps(b *testing.B) {
 		fn   func() error
 	}{
 		{"assemble-and-verify", func() error { Assemble(capture, rd.Name(), opts); return nil }},
-		{"eligibility", func() error { r.agent.lookup.Eligibility(context.Background(), personOf(res), time.Now()); return nil }},
+		{"eligibility", func() error { r.agent.lookup.Eligibility(context.Background(), personOf(res), clock.Now()); return nil }},
 		{"append-checkin-fsync", func() error {
-			_, err := r.db.AppendCheckin(newCheckinRecord(res, elig, rd.Name(), agentFacility, time.Now()))
+			_, err := r.db.AppendCheckin(newCheckinRecord(res, elig, rd.Name(), agentFacility, clock.Now()))
 			return err
 		}},
 		{"publish", func() error {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/cccd-agent/cccd/sync/feed"
 	"github.com/cccd-agent/cccd/sync/internal/rostertest"
 )
@@ -24,7 +26,7 @@ func TestFeedThroughNginx(t *testing.T) {
 	os.Chmod(feedDir, 0o755)
 	key := rostertest.Key(1)
 	pub := key.Public().(ed25519.PublicKey)
-	t0 := time.Now().Add(-time.Hour).Truncate(time.Second)
+	t0 := clock.Now().Add(-time.Hour).Truncate(time.Second)
 
 	v1 := rostertest.Records(11, 5000, "v1")
 	p1 := publish(t, feedDir, key, v1, t0)
@@ -95,7 +97,7 @@ func TestFeedThroughNginx(t *testing.T) {
 	writeManifest := func(b []byte) {
 		os.WriteFile(filepath.Join(feedDir, feed.ManifestName), b, 0o644)
 		bump++
-		later := time.Now().Add(time.Duration(bump) * time.Second)
+		later := clock.Now().Add(time.Duration(bump) * time.Second)
 		os.Chtimes(filepath.Join(feedDir, feed.ManifestName), later, later)
 	}
 	tests := []struct {

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/cccd-agent/cccd/sync/feed"
@@ -43,7 +45,7 @@ func TestRejectedFeedLeaksNothing(t *testing.T) {
 	sha := hex.EncodeToString(sum[:])
 	os.MkdirAll(filepath.Join(dir, feed.ObjectsDir), 0o755)
 	os.WriteFile(filepath.Join(dir, filepath.FromSlash(feed.ObjectPath(sha))), obj, 0o644)
-	signed, err := feed.Sign(&feed.Manifest{Format: feed.ManifestFormat, Version: 5, Published: time.Now().UTC().Truncate(time.Second),
+	signed, err := feed.Sign(&feed.Manifest{Format: feed.ManifestFormat, Version: 5, Published: clock.Now().UTC().Truncate(time.Second),
 		Records: 2, Snapshot: feed.Object{SHA256: sha, Size: int64(len(obj))}}, key)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/cccd-agent/cccd/sync/feed"
 	"github.com/cccd-agent/cccd/sync/internal/rostertest"
 )
@@ -175,7 +177,7 @@ func TestSyncRejects(t *testing.T) {
 			tc.tamper(t, dir, p2)
 			// A tampering server changes Last-Modified too; file writes
 			// within the publication's second would otherwise look unchanged.
-			later := time.Now().Add(5 * time.Second)
+			later := clock.Now().Add(5 * time.Second)
 			os.Chtimes(filepath.Join(dir, feed.ManifestName), later, later)
 			_, err := s.Sync(ctx)
 			if !errors.Is(err, tc.want) {
@@ -291,7 +293,7 @@ func TestLocalImportThenFeed(t *testing.T) {
 	assertRoster(t, db, p2.Manifest.Version, sorted(v2))
 	// Serving the older v1 manifest now is a rollback.
 	copyFile(t, filepath.Join(dir, "manifest.v1"), filepath.Join(dir, feed.ManifestName))
-	later := time.Now().Add(5 * time.Second)
+	later := clock.Now().Add(5 * time.Second)
 	os.Chtimes(filepath.Join(dir, feed.ManifestName), later, later)
 	if _, err := s.Sync(ctx); !errors.Is(err, feed.ErrRollback) {
 		t.Fatalf("older manifest after import: %v, want ErrRollback", err)

@@ -120,6 +120,8 @@ func TestPkitestOutputAcceptedByOpenSSL(t *testing.T) {
 		{"ECDSA P-256 named", pkitest.ECKey("P-384", false), pkitest.ECKey("P-256", false), pkitest.Scheme{Kind: "ecdsa", Hash: crypto.SHA256}, true},
 		{"ECDSA brainpoolP256r1 explicit", pkitest.ECKey("brainpoolP384r1", true), pkitest.ECKey("brainpoolP256r1", true), pkitest.Scheme{Kind: "ecdsa", Hash: crypto.SHA384}, false},
 	}
+	// The real clock on purpose: openssl checks this material by it, and
+	// nothing of the program's (shiftable) clock is involved.
 	now := time.Now().UTC().Truncate(time.Second)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

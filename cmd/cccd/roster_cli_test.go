@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/checkin"
 )
@@ -15,7 +17,7 @@ import (
 func TestRosterCLI(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	dir := t.TempDir()
-	now := time.Now().In(time.FixedZone("ICT", 7*3600))
+	now := clock.Now().In(time.FixedZone("ICT", 7*3600))
 	from, to := now.AddDate(0, -1, 0).Format("02/01/2006"), now.AddDate(0, 6, 0).Format("02/01/2006")
 	good := filepath.Join(dir, "roster.csv")
 	os.WriteFile(good, []byte("\ufeffsoCCCD,maThe,hoTen,gtTheTu,gtTheDen,maDKBD,trangThai\n"+
@@ -101,7 +103,7 @@ func TestCheckinsCLI(t *testing.T) {
 			Eligibility: cache.CheckinEligibility{Status: "eligible", Code: "000", Source: "roster"}}
 		db.AppendCheckin(&c)
 		if i == 0 {
-			db.MarkDelivered(&c, time.Now())
+			db.MarkDelivered(&c, clock.Now())
 		}
 	}
 	db.Close()

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
+
 	"github.com/cccd-agent/cccd/internal/testenv"
 	"github.com/cccd-agent/cccd/verify"
 	"github.com/cccd-agent/cccd/verify/pkitest"
@@ -22,7 +24,7 @@ type verifyFixture struct {
 
 func newVerifyFixture(t *testing.T) verifyFixture {
 	t.Helper()
-	now := time.Now().UTC().Truncate(time.Second)
+	now := clock.Now().UTC().Truncate(time.Second)
 	csca := pkitest.Issue(pkitest.Template{Subject: pkitest.Name{C: "VN", O: "Test", CN: "CLI CSCA"},
 		NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.AddDate(10, 0, 0), CA: true}, pkitest.ECKey("brainpoolP256r1", true), nil)
 	ds := pkitest.Issue(pkitest.Template{Subject: pkitest.Name{C: "VN", O: "Test", CN: "CLI DS"},
