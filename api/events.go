@@ -12,14 +12,18 @@ import (
 // handleEvents upgrades to a WebSocket and streams the backend's events.
 // The origin was checked by protect; the library's own same-origin check
 // would refuse the configured HIS origins, so it is told to skip it.
+//
+// The subscription starts before the upgrade is answered: a client that acts
+// as soon as its Dial returns (submits a key, say) must see every event that
+// follows, card-present included.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
+	events, cancel := s.backend.Subscribe()
+	defer cancel()
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		return // Accept has answered the client already
 	}
 	defer conn.CloseNow()
-	events, cancel := s.backend.Subscribe()
-	defer cancel()
 	ctx := conn.CloseRead(r.Context())
 	ping := time.NewTicker(30 * time.Second)
 	defer ping.Stop()

@@ -15,10 +15,13 @@ import (
 
 var camChip = ChipKeyOptions{PACEMapping: pace.ChipAuthenticationMapping}
 
+// camProfileTime is the fixed clock the CAM profiles are made and judged at.
+var camProfileTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
 func camProfile(t *testing.T, seed byte) (*Profile, *TestPKI) {
 	t.Helper()
 	s := [32]byte{'c', 'a', 'm', seed}
-	p, pki, err := GenerateProfile(ProfileOptions{Seed: &s, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Chip: camChip})
+	p, pki, err := GenerateProfile(ProfileOptions{Seed: &s, Now: camProfileTime, Chip: camChip})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,5 +146,5 @@ func TestCAMProfileNeedsECKey(t *testing.T) {
 func TestCardSecurityVerifiesWithOpenSSL(t *testing.T) {
 	p, pki := camProfile(t, 4)
 	_, other := camProfile(t, 5)
-	checkCMSWithOpenSSL(t, p.Files["CardSecurity"], pki.CSCACert, other.CSCACert)
+	checkCMSWithOpenSSL(t, p.Files["CardSecurity"], pki.CSCACert, other.CSCACert, camProfileTime)
 }

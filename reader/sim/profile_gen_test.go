@@ -228,14 +228,15 @@ func TestSODVerifiesWithOpenSSL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkCMSWithOpenSSL(t, content, pki.CSCACert, other.CSCACert)
+	checkCMSWithOpenSSL(t, content, pki.CSCACert, other.CSCACert, clock.Now())
 }
 
 // checkCMSWithOpenSSL runs `openssl cms -verify` on signedData (a DER
 // ContentInfo): it must succeed against csca and output the encapsulated
 // content, and fail when the content's last byte is flipped or when only
-// otherCSCA is trusted.
-func checkCMSWithOpenSSL(t *testing.T, signedData, csca, otherCSCA []byte) {
+// otherCSCA is trusted. OpenSSL judges certificate validity at the time
+// given (the time the test PKI was made for), not by the real clock.
+func checkCMSWithOpenSSL(t *testing.T, signedData, csca, otherCSCA []byte, at time.Time) {
 	t.Helper()
 	openssl := testenv.LookPath(t, "openssl")
 	dir := t.TempDir()
@@ -267,9 +268,7 @@ func checkCMSWithOpenSSL(t *testing.T, signedData, csca, otherCSCA []byte) {
 			outFile := filepath.Join(dir, tc.name+".out")
 			out, err := exec.Command(openssl, "cms", "-verify", "-inform", "DER", "-in", tc.in,
 				"-CAfile", tc.caFile, "-purpose", "any", "-out", outFile,
-				// openssl judges validity by the real clock; the test PKI
-				// was made by the program's (possibly shifted) clock.
-				"-attime", strconv.FormatInt(clock.Now().Unix(), 10)).CombinedOutput()
+				"-attime", strconv.FormatInt(at.Unix(), 10)).CombinedOutput()
 			if (err == nil) != tc.ok {
 				t.Fatalf("openssl cms -verify: err %v, want ok=%v\n%s", err, tc.ok, out)
 			}

@@ -125,6 +125,11 @@ func TestEmulatorGuard(t *testing.T) {
 	if !errors.As(err, &se) || se.SW != 0x6F00 {
 		t.Fatalf("odd-INS READ BINARY under SM: %v, want status 6F00 from the guard", err)
 	}
+	// The emulator answers before Python has flushed the traceback to its
+	// stderr pipe: give the log a moment.
+	for wait := time.Now().Add(5 * time.Second); !strings.Contains(e.Log(), "Traceback") && time.Now().Before(wait); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if !strings.Contains(e.Log(), "Traceback") {
 		t.Errorf("the guard did not print the library's traceback:\n%s", e.Log())
 	}
