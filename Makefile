@@ -75,7 +75,7 @@ race: deps build
 # Statement coverage per package (unit tests; add CCCD_INTEGRATION=1 after
 # `make deps` and scripts/start-services.sh for the integration paths).
 cover:
-	$(GO) test -count=1 -cover ./... | awk '{ for (i = 1; i <= NF; i++) if ($$i == "coverage:") { printf "%-55s %s\n", $$2, $$(i+1); next } } /no test files/ { printf "%-55s %s\n", $$2, "-" }'
+	$(GO) test -count=1 -cover ./... | sed -nE 's/^(ok +)?[[:space:]]*(github[^[:space:]]+)[[:space:]].*coverage: ([^ ]+( statements)?|[0-9.]+%).*/\2 \3/p' | awk '{ printf "%-55s %s\n", $$1, $$2 }'
 
 # Unit tests only: no Debian packages, no services; integration tests skip.
 test-unit:
