@@ -9,7 +9,7 @@ import (
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/tlv"
 	"github.com/cccd-agent/cccd/reader/sim"
-	"github.com/cccd-agent/cccd/verify/pkitest"
+	"github.com/cccd-agent/cccd/pki/pkitest"
 )
 
 // TestReadDocumentFollowsTheSOD: the SOD's signed list decides what is

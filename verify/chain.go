@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/x509"
 	"time"
+
+	"github.com/cccd-agent/cccd/pki"
 )
 
 // Chain statuses reported in Result.Passive.Chain.
@@ -26,9 +28,9 @@ type chainOutcome struct {
 // knownCriticalExtensions may be marked critical in DS certificates; any
 // other critical extension makes the certificate unusable (RFC 5280 §4.2).
 var knownCriticalExtensions = [][]int{
-	oidExtKeyUsage, oidExtBasicConstraints, oidExtPrivateKeyPeriod, oidExtSubjectAltName,
-	oidExtIssuerAltName, oidExtCertPolicies, oidExtExtKeyUsage, oidExtDocumentTypeList,
-	oidExtNameConstraints, oidExtCRLDistribution, oidExtSubjectKeyID, oidExtAuthorityKeyID,
+	pki.OIDExtKeyUsage, pki.OIDExtBasicConstraints, pki.OIDExtPrivateKeyPeriod, pki.OIDExtSubjectAltName,
+	pki.OIDExtIssuerAltName, pki.OIDExtCertPolicies, pki.OIDExtExtKeyUsage, pki.OIDExtDocumentTypeList,
+	pki.OIDExtNameConstraints, pki.OIDExtCRLDistribution, pki.OIDExtSubjectKeyID, pki.OIDExtAuthorityKeyID,
 }
 
 // checkChain validates ds against the trust store at signing time T.

@@ -11,7 +11,8 @@ import (
 
 	"github.com/cccd-agent/cccd/icao/tlv"
 	"github.com/cccd-agent/cccd/internal/testenv"
-	"github.com/cccd-agent/cccd/verify/pkitest"
+	"github.com/cccd-agent/cccd/pki"
+	"github.com/cccd-agent/cccd/pki/pkitest"
 )
 
 func runOpenSSL(t *testing.T, dir string, args ...string) string {
@@ -92,7 +93,7 @@ func TestOpenSSLSignedSODVerifies(t *testing.T) {
 			}
 			if tc.keyopt != nil {
 				sd, _ := ParseSignedData(ci)
-				if !sd.SignerInfos[0].SignatureAlgorithm.Algorithm.Equal(oidRSASSAPSS) {
+				if !sd.SignerInfos[0].SignatureAlgorithm.Algorithm.Equal(pki.OIDRSASSAPSS) {
 					t.Errorf("openssl did not produce a PSS SignerInfo: %s", sd.SignerInfos[0].SignatureAlgorithm.Algorithm)
 				}
 			}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/cccd-agent/cccd/internal/testenv"
 	"github.com/cccd-agent/cccd/verify"
-	"github.com/cccd-agent/cccd/verify/pkitest"
+	"github.com/cccd-agent/cccd/pki/pkitest"
 )
 
 // verifyFixture is a generated document: CSCA, DS, dump directory.

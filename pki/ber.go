@@ -1,4 +1,4 @@
-package verify
+package pki
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package verify
+package pki
 
 import (
 	"crypto"
@@ -42,13 +42,13 @@ func ParsePublicKey(spki []byte) (crypto.PublicKey, error) {
 	}
 	key := bits[1:]
 	switch {
-	case alg.Algorithm.Equal(oidRSAEncryption), alg.Algorithm.Equal(oidRSASSAPSS):
+	case alg.Algorithm.Equal(OIDRSAEncryption), alg.Algorithm.Equal(OIDRSASSAPSS):
 		k, err := parseRSAKey(key)
 		if err != nil {
 			return nil, err // an untyped nil: never a nil *rsa.PublicKey in the interface
 		}
 		return k, nil
-	case alg.Algorithm.Equal(oidECPublicKey):
+	case alg.Algorithm.Equal(OIDECPublicKey):
 		c, err := parseECParams(alg.Parameters)
 		if err != nil {
 			return nil, err
@@ -127,13 +127,13 @@ func parseSpecifiedDomain(in cryptobyte.String) (*curveInfo, []byte, error) {
 	if !in.ReadASN1(&seq, asn1.SEQUENCE) {
 		return nil, nil, bad
 	}
-	if _, ok := readSmallInt(&seq); !ok {
+	if _, ok := ReadSmallInt(&seq); !ok {
 		return nil, nil, bad
 	}
 	if !seq.ReadASN1(&field, asn1.SEQUENCE) || !field.ReadASN1ObjectIdentifier(&fieldType) {
 		return nil, nil, bad
 	}
-	if !fieldType.Equal(oidPrimeField) {
+	if !fieldType.Equal(OIDPrimeField) {
 		return nil, nil, fmt.Errorf("%w: characteristic-two field", ErrUnsupportedCurve)
 	}
 	var ok bool

@@ -1,4 +1,4 @@
-package verify
+package pki
 
 import (
 	"crypto"
@@ -28,15 +28,15 @@ var (
 // hashByOID maps digest-algorithm OIDs to crypto.Hash.
 func hashByOID(oid encasn1.ObjectIdentifier) (crypto.Hash, bool) {
 	switch {
-	case oid.Equal(oidSHA1):
+	case oid.Equal(OIDSHA1):
 		return crypto.SHA1, true
-	case oid.Equal(oidSHA224):
+	case oid.Equal(OIDSHA224):
 		return crypto.SHA224, true
-	case oid.Equal(oidSHA256):
+	case oid.Equal(OIDSHA256):
 		return crypto.SHA256, true
-	case oid.Equal(oidSHA384):
+	case oid.Equal(OIDSHA384):
 		return crypto.SHA384, true
-	case oid.Equal(oidSHA512):
+	case oid.Equal(OIDSHA512):
 		return crypto.SHA512, true
 	}
 	return 0, false
@@ -63,39 +63,39 @@ const (
 func resolveScheme(alg AlgorithmIdentifier, digestHash crypto.Hash) (sigScheme, error) {
 	o := alg.Algorithm
 	switch {
-	case o.Equal(oidSHA1WithRSA):
+	case o.Equal(OIDSHA1WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA1}, nil
-	case o.Equal(oidSHA224WithRSA):
+	case o.Equal(OIDSHA224WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA224}, nil
-	case o.Equal(oidSHA256WithRSA):
+	case o.Equal(OIDSHA256WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA256}, nil
-	case o.Equal(oidSHA384WithRSA):
+	case o.Equal(OIDSHA384WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA384}, nil
-	case o.Equal(oidSHA512WithRSA):
+	case o.Equal(OIDSHA512WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA512}, nil
-	case o.Equal(oidRSAEncryption):
+	case o.Equal(OIDRSAEncryption):
 		if digestHash == 0 {
 			return sigScheme{}, unsupportedSignature(o)
 		}
 		return sigScheme{kind: schemeRSA, hash: digestHash}, nil
-	case o.Equal(oidRSASSAPSS):
+	case o.Equal(OIDRSASSAPSS):
 		return parsePSSParams(alg.Parameters)
-	case o.Equal(oidECDSAWithSHA1):
+	case o.Equal(OIDECDSAWithSHA1):
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA1}, nil
-	case o.Equal(oidECDSAWithSHA224):
+	case o.Equal(OIDECDSAWithSHA224):
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA224}, nil
-	case o.Equal(oidECDSAWithSHA256):
+	case o.Equal(OIDECDSAWithSHA256):
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA256}, nil
-	case o.Equal(oidECDSAWithSHA384):
+	case o.Equal(OIDECDSAWithSHA384):
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA384}, nil
-	case o.Equal(oidECDSAWithSHA512):
+	case o.Equal(OIDECDSAWithSHA512):
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA512}, nil
-	case o.Equal(oidECPublicKey):
+	case o.Equal(OIDECPublicKey):
 		if digestHash == 0 {
 			return sigScheme{}, unsupportedSignature(o)
 		}
 		return sigScheme{kind: schemeECDSA, hash: digestHash}, nil
-	case len(o) == len(oidECDSAPlainPrefix)+1 && o[:len(oidECDSAPlainPrefix)].Equal(oidECDSAPlainPrefix):
+	case len(o) == len(OIDECDSAPlainPrefix)+1 && o[:len(OIDECDSAPlainPrefix)].Equal(OIDECDSAPlainPrefix):
 		hashes := [...]crypto.Hash{1: crypto.SHA1, 2: crypto.SHA224, 3: crypto.SHA256, 4: crypto.SHA384, 5: crypto.SHA512}
 		if i := o[len(o)-1]; i >= 1 && i < len(hashes) {
 			return sigScheme{kind: schemeECDSAPlain, hash: hashes[i]}, nil
@@ -145,7 +145,7 @@ func parsePSSParams(params []byte) (sigScheme, error) {
 		if err != nil {
 			return sc, err
 		}
-		if !mgf.Algorithm.Equal(oidMGF1) {
+		if !mgf.Algorithm.Equal(OIDMGF1) {
 			return sc, fmt.Errorf("%w: mask generation %s", ErrUnsupportedAlgorithm, mgf.Algorithm)
 		}
 		mh := cryptobyte.String(mgf.Parameters)
@@ -163,7 +163,7 @@ func parsePSSParams(params []byte) (sigScheme, error) {
 		return sc, bad
 	}
 	if present {
-		n, ok := readSmallInt(&field)
+		n, ok := ReadSmallInt(&field)
 		if !ok || n < 0 || n > 1024 {
 			return sc, bad
 		}
@@ -173,7 +173,7 @@ func parsePSSParams(params []byte) (sigScheme, error) {
 		return sc, bad
 	}
 	if present {
-		if n, ok := readSmallInt(&field); !ok || n != 1 {
+		if n, ok := ReadSmallInt(&field); !ok || n != 1 {
 			return sc, fmt.Errorf("%w: PSS trailer field", ErrUnsupportedAlgorithm)
 		}
 	}

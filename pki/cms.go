@@ -1,4 +1,4 @@
-package verify
+package pki
 
 import (
 	encasn1 "encoding/asn1"
@@ -51,12 +51,12 @@ const maxCMSInput = 8 << 20
 // (indefinite lengths, constructed OCTET STRINGs, as in real NZ and US SODs)
 // is normalised to DER first when the strict parse fails.
 func ParseSignedData(b []byte) (*SignedData, error) {
-	return parseSignedData(b, ParseCertificate)
+	return ParseSignedDataWith(b, ParseCertificate)
 }
 
-// parseSignedData is ParseSignedData with the embedded-certificate parser
-// given (TrustStore passes its cache).
-func parseSignedData(b []byte, parseCert func([]byte) (*Certificate, error)) (*SignedData, error) {
+// ParseSignedDataWith is ParseSignedData with the embedded-certificate parser
+// given (a trust store passes its cache).
+func ParseSignedDataWith(b []byte, parseCert func([]byte) (*Certificate, error)) (*SignedData, error) {
 	if len(b) > maxCMSInput {
 		return nil, fmt.Errorf("%w: CMS input larger than %d bytes", ErrMalformed, maxCMSInput)
 	}
@@ -78,7 +78,7 @@ func parseSignedDataDER(b []byte, parseCert func([]byte) (*Certificate, error)) 
 	if !in.ReadASN1(&ci, asn1.SEQUENCE) || !in.Empty() || !ci.ReadASN1ObjectIdentifier(&ct) {
 		return nil, fmt.Errorf("%w: CMS ContentInfo", ErrMalformed)
 	}
-	if !ct.Equal(oidSignedData) {
+	if !ct.Equal(OIDSignedData) {
 		return nil, fmt.Errorf("%w: CMS content type %s is not SignedData", ErrMalformed, ct)
 	}
 	if !ci.ReadASN1(&content, asn1.Tag(0).Constructed().ContextSpecific()) || !ci.Empty() {
@@ -90,7 +90,7 @@ func parseSignedDataDER(b []byte, parseCert func([]byte) (*Certificate, error)) 
 	}
 	sd := &SignedData{}
 	var ok bool
-	if sd.Version, ok = readSmallInt(&s); !ok {
+	if sd.Version, ok = ReadSmallInt(&s); !ok {
 		return nil, fmt.Errorf("%w: SignedData version", ErrMalformed)
 	}
 	var set cryptobyte.String
@@ -181,7 +181,7 @@ func readSignerInfo(set *cryptobyte.String) (SignerInfo, error) {
 		return si, bad("")
 	}
 	var ok bool
-	if si.Version, ok = readSmallInt(&s); !ok {
+	if si.Version, ok = ReadSmallInt(&s); !ok {
 		return si, bad("version")
 	}
 	switch {
@@ -281,7 +281,7 @@ func (si *SignerInfo) attribute(typ encasn1.ObjectIdentifier) (val []byte, ok bo
 
 // SigningTime returns the signingTime signed attribute, if present and well formed.
 func (si *SignerInfo) SigningTime() (time.Time, bool) {
-	v, ok, err := si.attribute(oidSigningTime)
+	v, ok, err := si.attribute(OIDSigningTime)
 	if !ok || err != nil {
 		return time.Time{}, false
 	}

@@ -1,4 +1,4 @@
-package verify
+package pki
 
 import (
 	"bytes"
@@ -106,7 +106,7 @@ func (sd *SignedData) signedMessage(si *SignerInfo) ([]byte, crypto.Hash, error)
 	if si.RawSignedAttrs == nil {
 		return sd.EContent, h, nil
 	}
-	ctv, ok, err := si.attribute(oidContentType)
+	ctv, ok, err := si.attribute(OIDContentType)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -115,7 +115,7 @@ func (sd *SignedData) signedMessage(si *SignerInfo) ([]byte, crypto.Hash, error)
 	if !ok || !ct.ReadASN1ObjectIdentifier(&oid) || !oid.Equal(sd.EContentType) {
 		return nil, 0, ErrContentTypeMismatch
 	}
-	mdv, ok, err := si.attribute(oidMessageDigest)
+	mdv, ok, err := si.attribute(OIDMessageDigest)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -124,7 +124,7 @@ func (sd *SignedData) signedMessage(si *SignerInfo) ([]byte, crypto.Hash, error)
 	if !ok || !md.ReadASN1(&want, asn1.OCTET_STRING) {
 		return nil, 0, ErrMessageDigestMismatch
 	}
-	if !hashEqual(h, sd.EContent, want) {
+	if !HashEqual(h, sd.EContent, want) {
 		return nil, 0, ErrMessageDigestMismatch
 	}
 	// The signature covers the DER SET OF, i.e. the [0] IMPLICIT element
