@@ -32,8 +32,10 @@ var (
 	OIDSHA384WithRSA = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}
 	OIDSHA512WithRSA = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}
 
-	OIDECPublicKey     = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
-	OIDPrimeField      = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
+	OIDECPublicKey = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	OIDPrimeField  = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
+	// OIDDHPublicNumber is X9.42 dhpublicnumber, the DH SPKI algorithm.
+	OIDDHPublicNumber  = asn1.ObjectIdentifier{1, 2, 840, 10046, 2, 1}
 	OIDECDSAWithSHA1   = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 1}
 	OIDECDSAWithSHA224 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 1}
 	OIDECDSAWithSHA256 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"github.com/cccd-agent/cccd/internal/testenv"
 	"github.com/cccd-agent/cccd/pki/pkitest"
 	"golang.org/x/crypto/cryptobyte"
@@ -210,13 +212,13 @@ func TestExplicitDomainMatching(t *testing.T) {
 		t.Fatalf("explicit brainpoolP256r1: %v %v", pub, err)
 	}
 	// Flip a byte inside the encoded a coefficient (first OCTET STRING after the field).
-	info := curveByOID([]int{1, 3, 36, 3, 3, 2, 8, 1, 1, 7})
-	aBytes := info.a.FillBytes(make([]byte, 32))
+	info, _ := ecc.DomainByOID([]int{1, 3, 36, 3, 3, 2, 8, 1, 1, 7})
+	aBytes := info.A.FillBytes(make([]byte, 32))
 	i := bytes.Index(spki, aBytes)
 	if i < 0 {
 		t.Fatal("a not found in SPKI")
 	}
-	for name, off := range map[string]int{"a": i + 5, "generator": bytes.Index(spki, info.gx.FillBytes(make([]byte, 32))) + 3} {
+	for name, off := range map[string]int{"a": i + 5, "generator": bytes.Index(spki, info.Gx.FillBytes(make([]byte, 32))) + 3} {
 		bad := bytes.Clone(spki)
 		bad[off] ^= 0x01
 		if _, err := ParsePublicKey(bad); !errors.Is(err, ErrUnsupportedCurve) {
@@ -224,12 +226,12 @@ func TestExplicitDomainMatching(t *testing.T) {
 		}
 	}
 	// Every curve the package knows round-trips named and explicit.
-	for _, c := range knownCurves {
+	for _, c := range ecc.Domains() {
 		for _, explicit := range []bool{false, true} {
-			k := pkitest.ECKey(c.name, explicit)
+			k := pkitest.ECKey(c.Name, explicit)
 			pub, err := ParsePublicKey(k.SPKI())
-			if err != nil || keyDescription(pub) != "ECDSA "+c.name {
-				t.Errorf("%s explicit=%v: %v", c.name, explicit, err)
+			if err != nil || keyDescription(pub) != "ECDSA "+c.Name {
+				t.Errorf("%s explicit=%v: %v", c.Name, explicit, err)
 			}
 		}
 	}

@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/activeauth"
 	"github.com/cccd-agent/cccd/icao/chipauth"
-	"github.com/cccd-agent/cccd/icao/curves"
 	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/icao/tlv"
 	"github.com/cccd-agent/cccd/verify"
@@ -102,7 +103,7 @@ func camVerdict(c *Conn, cardSecurity []byte) ChipVerdict {
 		if !ok {
 			continue
 		}
-		if err := c.PACE.CAM.VerifyCAM(curves.Marshal(ek.Curve, ek.X, ek.Y)); err != nil {
+		if err := c.PACE.CAM.VerifyCAM(ecc.Marshal(ek.Curve, ek.X, ek.Y)); err != nil {
 			v.Err = fmt.Errorf("access: %w", err)
 			continue
 		}

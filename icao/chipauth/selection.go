@@ -3,6 +3,8 @@ package chipauth
 import (
 	"math/big"
 
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"crypto"
 	"crypto/ecdsa"
 	"encoding/asn1"
@@ -166,7 +168,7 @@ func parseStandardized(spki []byte) (crypto.PublicKey, bool, error) {
 		return nil, true, fmt.Errorf("%w: %w", ErrNotSupported, err)
 	}
 	if std.EC != nil {
-		x, y, err := curves.Unmarshal(std.EC.Curve, bits[1:])
+		x, y, err := ecc.Unmarshal(std.EC.Curve, bits[1:])
 		if err != nil {
 			return nil, true, fmt.Errorf("%w: %w", ErrNotSupported, err)
 		}

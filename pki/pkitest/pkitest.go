@@ -18,7 +18,8 @@ import (
 	"math/big"
 	"time"
 
-	"github.com/cccd-agent/cccd/icao/curves"
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -50,7 +51,7 @@ func RSAKey(bits int) *Key {
 
 // ECKey generates an EC key on the named curve ("P-256", "brainpoolP256r1", ...).
 func ECKey(curve string, explicit bool) *Key {
-	for _, d := range curves.Domains() {
+	for _, d := range ecc.Domains() {
 		if d.Name == curve {
 			k, err := ecdsa.GenerateKey(d.Curve, rand.Reader)
 			must(err)
@@ -78,7 +79,7 @@ func (k *Key) SPKI() []byte {
 			})))
 		})
 	case *ecdsa.PublicKey:
-		d, ok := curves.DomainOf(pub.Curve)
+		d, ok := ecc.DomainOf(pub.Curve)
 		if !ok {
 			panic("pkitest: unknown curve")
 		}

@@ -12,6 +12,8 @@ import (
 	"encoding/asn1"
 	"math/big"
 
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/curves"
 	"github.com/cccd-agent/cccd/icao/tlv"
@@ -41,7 +43,7 @@ func (c *Card) caAgree(eph []byte) ([]byte, bool, bool) {
 	}
 	switch key := k.(type) {
 	case *ecdsa.PrivateKey:
-		x, y, err := curves.Unmarshal(key.Curve, eph)
+		x, y, err := ecc.Unmarshal(key.Curve, eph)
 		if err != nil {
 			return nil, true, false
 		}
@@ -49,7 +51,7 @@ func (c *Card) caAgree(eph []byte) ([]byte, bool, bool) {
 		if sx.Sign() == 0 && sy.Sign() == 0 {
 			return nil, true, false
 		}
-		return sx.FillBytes(make([]byte, curves.ByteLen(key.Curve))), true, true
+		return sx.FillBytes(make([]byte, ecc.ByteLen(key.Curve))), true, true
 	case *curves.DHPrivateKey:
 		y := new(big.Int).SetBytes(eph)
 		if !key.Group.ValidElement(y) {

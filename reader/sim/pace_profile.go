@@ -19,6 +19,8 @@ import (
 	"math/big"
 	"sort"
 
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/activeauth"
 	"github.com/cccd-agent/cccd/icao/curves"
@@ -220,7 +222,7 @@ func newCAKey(domain string, rnd io.Reader) (priv, pub any, err error) {
 }
 
 func newDHKey(g *curves.DHGroup, rnd io.Reader) (*curves.DHPrivateKey, error) {
-	x, err := curves.RandomScalar(rnd, g.Q)
+	x, err := ecc.RandomScalar(rnd, g.Q)
 	if err != nil {
 		return nil, err
 	}
