@@ -16,7 +16,7 @@ import (
 	"github.com/cccd-agent/cccd/icao/chipauth"
 	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/icao/tlv"
-	"github.com/cccd-agent/cccd/verify"
+	"github.com/cccd-agent/cccd/pki"
 )
 
 // Chip-authentication methods (stable JSON values of verification.chip.method).
@@ -120,7 +120,7 @@ func aaVerdict(ctx context.Context, c *Conn, dg15 []byte, dg14 *lds.SecurityInfo
 		v.Err = fmt.Errorf("access: DG15: %w", err)
 		return v
 	}
-	pub, err := verify.ParsePublicKey(spki)
+	pub, err := pki.ParsePublicKey(spki)
 	if err != nil {
 		v.Err = fmt.Errorf("access: DG15 key: %w", err)
 		return v

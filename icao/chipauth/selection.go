@@ -17,7 +17,7 @@ import (
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/curves"
 	"github.com/cccd-agent/cccd/icao/lds"
-	"github.com/cccd-agent/cccd/verify"
+	"github.com/cccd-agent/cccd/pki"
 )
 
 // ErrNotSupported means the SecurityInfos offer no Chip Authentication this
@@ -68,13 +68,13 @@ func parseProtocol(oid asn1.ObjectIdentifier) (ecdh bool, c icao.Cipher, ok bool
 }
 
 // ParsePublicKey decodes a CA public key SPKI: EC keys through
-// verify.ParsePublicKey (named and explicit brainpool/NIST domains), X9.42
+// pki.ParsePublicKey (named and explicit brainpool/NIST domains), X9.42
 // DH keys through curves.
 func ParsePublicKey(spki []byte) (crypto.PublicKey, error) {
 	if k, ok, err := parseStandardized(spki); ok {
 		return k, err
 	}
-	k, err := verify.ParsePublicKey(spki)
+	k, err := pki.ParsePublicKey(spki)
 	if err == nil {
 		if ek, ok := k.(*ecdsa.PublicKey); ok {
 			return ek, nil
