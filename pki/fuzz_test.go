@@ -84,12 +84,12 @@ func FuzzNormalizeBER(f *testing.F) {
 	f.Add(mustHex("3080308002010100000000"))
 	f.Add(mustHex("238003020001030204f00000"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		der, err := normalizeBER(b)
+		der, err := NormalizeBER(b)
 		if err != nil {
 			return
 		}
 		// Normalising DER is the identity.
-		again, err := normalizeBER(der)
+		again, err := NormalizeBER(der)
 		if err != nil || string(again) != string(der) {
 			t.Fatalf("not idempotent: %v", err)
 		}

@@ -51,7 +51,7 @@ func TestNormalizeBER(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := normalizeBER(mustHex(tc.in))
+			got, err := NormalizeBER(mustHex(tc.in))
 			if tc.err {
 				if err == nil || !errors.Is(err, ErrMalformed) {
 					t.Fatalf("err = %v, want ErrMalformed", err)
@@ -70,7 +70,7 @@ func TestNormalizeBER(t *testing.T) {
 	// Depth is bounded: 100 nested indefinite SEQUENCEs are refused, not recursed.
 	deep := bytes.Repeat([]byte{0x30, 0x80}, 100)
 	deep = append(deep, bytes.Repeat([]byte{0, 0}, 100)...)
-	if _, err := normalizeBER(deep); err == nil {
+	if _, err := NormalizeBER(deep); err == nil {
 		t.Error("100-deep nesting accepted")
 	}
 }
@@ -274,4 +274,38 @@ func oversizedRSASPKI() []byte {
 		b.AddASN1BitString(k.BytesOrPanic())
 	})
 	return b.BytesOrPanic()
+}
+
+// DER input comes back from NormalizeBER as the same slice (no copy); BER
+// input (NZ's SOD uses indefinite lengths) is re-encoded, and the result is
+// stable.
+func TestNormalizeBERKeepsDER(t *testing.T) {
+	for _, rel := range []string{"pa/gmrtd-uk-expired/EF_SOD.bin", "pa/gmrtd-sods/NZ_EF_SOD.bin", "pa/gmrtd-sods/DE_EF_SOD.bin"} {
+		sod := testenv.ReadShared(t, rel)
+		checked := 0
+		for _, b := range [][]byte{sod, sod[4:]} { // with and without the 77 wrapper
+			der, err := NormalizeBER(b)
+			if err != nil {
+				continue // not one element (the wrapper's length form differs per file)
+			}
+			checked++
+			isBER := strings.Contains(rel, "NZ")
+			if same := len(der) == len(b) && &der[0] == &b[0]; same == isBER {
+				t.Errorf("%s: returned the input itself = %v", rel, same)
+			}
+			again, err := NormalizeBER(der)
+			if err != nil || &again[0] != &der[0] {
+				t.Errorf("%s: normalised output is not taken as DER: %v", rel, err)
+			}
+		}
+		if checked == 0 {
+			t.Errorf("%s: nothing parsed", rel)
+		}
+	}
+	for _, in := range []string{"30800201000000", "0481010a", "2403040100"} {
+		b := mustHex(in)
+		if out, err := NormalizeBER(b); err != nil || bytes.Equal(out, b) {
+			t.Errorf("%s: not re-encoded (%X, %v)", in, out, err)
+		}
+	}
 }

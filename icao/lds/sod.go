@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/pki"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -106,7 +107,9 @@ func (o *LDSSecurityObject) DataGroups() []int {
 }
 
 // ParseSOD is SODContent, EncapsulatedContent and ParseLDSSecurityObject in
-// one step, checking that the eContentType is the LDS security object.
+// one step, checking that the eContentType is one that real EF.SOD files
+// carry (pki.IsLDSContentType: the ICAO OID or a legacy one), as passive
+// authentication does.
 func ParseSOD(sod []byte) (*LDSSecurityObject, error) {
 	ci, err := SODContent(sod)
 	if err != nil {
@@ -116,7 +119,7 @@ func ParseSOD(sod []byte) (*LDSSecurityObject, error) {
 	if err != nil {
 		return nil, fmt.Errorf("EF.SOD: %w", err)
 	}
-	if !ctype.Equal(OIDLDSSecurityObject) {
+	if !pki.IsLDSContentType(ctype) {
 		return nil, fmt.Errorf("%w: EF.SOD eContentType %s, want ldsSecurityObject", ErrMalformed, ctype)
 	}
 	return ParseLDSSecurityObject(content)
