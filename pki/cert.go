@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -236,13 +238,13 @@ func (c *Certificate) decodeExtensions() error {
 	for _, e := range c.Extensions {
 		v := cryptobyte.String(e.Value)
 		switch {
-		case e.ID.Equal(OIDExtSubjectKeyID):
+		case e.ID.Equal(oids.ExtSubjectKeyID):
 			var id cryptobyte.String
 			if !v.ReadASN1(&id, asn1.OCTET_STRING) {
 				return fmt.Errorf("%w: subject key identifier", ErrMalformed)
 			}
 			c.SubjectKeyID = id
-		case e.ID.Equal(OIDExtAuthorityKeyID):
+		case e.ID.Equal(oids.ExtAuthorityKeyID):
 			var seq, id cryptobyte.String
 			var present bool
 			if !v.ReadASN1(&seq, asn1.SEQUENCE) ||
@@ -252,7 +254,7 @@ func (c *Certificate) decodeExtensions() error {
 			if present {
 				c.AuthorityKeyID = id
 			}
-		case e.ID.Equal(OIDExtBasicConstraints):
+		case e.ID.Equal(oids.ExtBasicConstraints):
 			var seq cryptobyte.String
 			if !v.ReadASN1(&seq, asn1.SEQUENCE) {
 				return fmt.Errorf("%w: basic constraints", ErrMalformed)
@@ -272,7 +274,7 @@ func (c *Certificate) decodeExtensions() error {
 				}
 				c.MaxPathLen = n
 			}
-		case e.ID.Equal(OIDExtKeyUsage):
+		case e.ID.Equal(oids.ExtKeyUsage):
 			var b cryptobyte.String
 			if !v.ReadASN1(&b, asn1.BIT_STRING) || len(b) < 1 {
 				return fmt.Errorf("%w: key usage", ErrMalformed)
@@ -285,7 +287,7 @@ func (c *Certificate) decodeExtensions() error {
 					}
 				}
 			}
-		case e.ID.Equal(OIDExtPrivateKeyPeriod):
+		case e.ID.Equal(oids.ExtPrivateKeyPeriod):
 			var seq cryptobyte.String
 			if !v.ReadASN1(&seq, asn1.SEQUENCE) {
 				return fmt.Errorf("%w: private key usage period", ErrMalformed)

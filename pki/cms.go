@@ -7,6 +7,8 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -103,7 +105,7 @@ func readSignedDataHead(b []byte) (sd *SignedData, rest cryptobyte.String, err e
 	if !in.ReadASN1(&ci, asn1.SEQUENCE) || !in.Empty() || !ci.ReadASN1ObjectIdentifier(&ct) {
 		return nil, nil, fmt.Errorf("%w: CMS ContentInfo", ErrMalformed)
 	}
-	if !ct.Equal(OIDSignedData) {
+	if !ct.Equal(oids.SignedData) {
 		return nil, nil, fmt.Errorf("%w: CMS content type %s is not SignedData", ErrMalformed, ct)
 	}
 	if !ci.ReadASN1(&content, asn1.Tag(0).Constructed().ContextSpecific()) || !ci.Empty() {
@@ -315,7 +317,7 @@ func (si *SignerInfo) attribute(typ encasn1.ObjectIdentifier) (val []byte, ok bo
 
 // SigningTime returns the signingTime signed attribute, if present and well formed.
 func (si *SignerInfo) SigningTime() (time.Time, bool) {
-	v, ok, err := si.attribute(OIDSigningTime)
+	v, ok, err := si.attribute(oids.SigningTime)
 	if !ok || err != nil {
 		return time.Time{}, false
 	}

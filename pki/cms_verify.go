@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -106,7 +108,7 @@ func (sd *SignedData) signedMessage(si *SignerInfo) ([]byte, crypto.Hash, error)
 	if si.RawSignedAttrs == nil {
 		return sd.EContent, h, nil
 	}
-	ctv, ok, err := si.attribute(OIDContentType)
+	ctv, ok, err := si.attribute(oids.ContentType)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -115,7 +117,7 @@ func (sd *SignedData) signedMessage(si *SignerInfo) ([]byte, crypto.Hash, error)
 	if !ok || !ct.ReadASN1ObjectIdentifier(&oid) || !oid.Equal(sd.EContentType) {
 		return nil, 0, ErrContentTypeMismatch
 	}
-	mdv, ok, err := si.attribute(OIDMessageDigest)
+	mdv, ok, err := si.attribute(oids.MessageDigest)
 	if err != nil {
 		return nil, 0, err
 	}

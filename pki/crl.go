@@ -6,6 +6,8 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -104,7 +106,7 @@ func ParseCRL(der []byte) (*CRL, error) {
 			return nil, err
 		}
 		for _, e := range c.Extensions {
-			if e.ID.Equal(OIDExtAuthorityKeyID) {
+			if e.ID.Equal(oids.ExtAuthorityKeyID) {
 				v := cryptobyte.String(e.Value)
 				var seq, id cryptobyte.String
 				if v.ReadASN1(&seq, asn1.SEQUENCE) && seq.ReadOptionalASN1(&id, &present, asn1.Tag(0).ContextSpecific()) && present {

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"github.com/cccd-agent/cccd/pki/ecc"
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
@@ -43,13 +45,13 @@ func ParsePublicKey(spki []byte) (crypto.PublicKey, error) {
 	}
 	key := bits[1:]
 	switch {
-	case alg.Algorithm.Equal(OIDRSAEncryption), alg.Algorithm.Equal(OIDRSASSAPSS):
+	case alg.Algorithm.Equal(oids.RSAEncryption), alg.Algorithm.Equal(oids.RSASSAPSS):
 		k, err := parseRSAKey(key)
 		if err != nil {
 			return nil, err // an untyped nil: never a nil *rsa.PublicKey in the interface
 		}
 		return k, nil
-	case alg.Algorithm.Equal(OIDECPublicKey):
+	case alg.Algorithm.Equal(oids.ECPublicKey):
 		c, err := parseECParams(alg.Parameters)
 		if err != nil {
 			return nil, err
@@ -144,7 +146,7 @@ func parseSpecifiedDomain(in cryptobyte.String) (*explicitDomain, error) {
 	if !seq.ReadASN1(&field, asn1.SEQUENCE) || !field.ReadASN1ObjectIdentifier(&fieldType) {
 		return nil, bad
 	}
-	if !fieldType.Equal(OIDPrimeField) {
+	if !fieldType.Equal(oids.PrimeField) {
 		return nil, fmt.Errorf("%w: characteristic-two field", ErrUnsupportedCurve)
 	}
 	var ok bool

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode/utf16"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -94,7 +96,7 @@ func (n Name) String() string {
 // Country returns the value of the first countryName attribute, upper-cased.
 func (n Name) Country() string {
 	for _, a := range n.Attributes {
-		if a.Type.Equal(OIDAttrCountry) {
+		if a.Type.Equal(oids.AttrCountry) {
 			return strings.ToUpper(strings.TrimSpace(a.Value))
 		}
 	}

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"github.com/cccd-agent/cccd/pki/ecc"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
@@ -262,7 +264,7 @@ func oversizedRSASPKI() []byte {
 	var b cryptobyte.Builder
 	b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
-			b.AddASN1ObjectIdentifier(OIDRSAEncryption)
+			b.AddASN1ObjectIdentifier(oids.RSAEncryption)
 			b.AddASN1NULL()
 		})
 		var k cryptobyte.Builder

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -28,15 +30,15 @@ var (
 // hashByOID maps digest-algorithm OIDs to crypto.Hash.
 func hashByOID(oid encasn1.ObjectIdentifier) (crypto.Hash, bool) {
 	switch {
-	case oid.Equal(OIDSHA1):
+	case oid.Equal(oids.SHA1):
 		return crypto.SHA1, true
-	case oid.Equal(OIDSHA224):
+	case oid.Equal(oids.SHA224):
 		return crypto.SHA224, true
-	case oid.Equal(OIDSHA256):
+	case oid.Equal(oids.SHA256):
 		return crypto.SHA256, true
-	case oid.Equal(OIDSHA384):
+	case oid.Equal(oids.SHA384):
 		return crypto.SHA384, true
-	case oid.Equal(OIDSHA512):
+	case oid.Equal(oids.SHA512):
 		return crypto.SHA512, true
 	}
 	return 0, false
@@ -63,39 +65,39 @@ const (
 func resolveScheme(alg AlgorithmIdentifier, digestHash crypto.Hash) (sigScheme, error) {
 	o := alg.Algorithm
 	switch {
-	case o.Equal(OIDSHA1WithRSA):
+	case o.Equal(oids.SHA1WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA1}, nil
-	case o.Equal(OIDSHA224WithRSA):
+	case o.Equal(oids.SHA224WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA224}, nil
-	case o.Equal(OIDSHA256WithRSA):
+	case o.Equal(oids.SHA256WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA256}, nil
-	case o.Equal(OIDSHA384WithRSA):
+	case o.Equal(oids.SHA384WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA384}, nil
-	case o.Equal(OIDSHA512WithRSA):
+	case o.Equal(oids.SHA512WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA512}, nil
-	case o.Equal(OIDRSAEncryption):
+	case o.Equal(oids.RSAEncryption):
 		if digestHash == 0 {
 			return sigScheme{}, unsupportedSignature(o)
 		}
 		return sigScheme{kind: schemeRSA, hash: digestHash}, nil
-	case o.Equal(OIDRSASSAPSS):
+	case o.Equal(oids.RSASSAPSS):
 		return parsePSSParams(alg.Parameters)
-	case o.Equal(OIDECDSAWithSHA1):
+	case o.Equal(oids.ECDSAWithSHA1):
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA1}, nil
-	case o.Equal(OIDECDSAWithSHA224):
+	case o.Equal(oids.ECDSAWithSHA224):
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA224}, nil
-	case o.Equal(OIDECDSAWithSHA256):
+	case o.Equal(oids.ECDSAWithSHA256):
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA256}, nil
-	case o.Equal(OIDECDSAWithSHA384):
+	case o.Equal(oids.ECDSAWithSHA384):
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA384}, nil
-	case o.Equal(OIDECDSAWithSHA512):
+	case o.Equal(oids.ECDSAWithSHA512):
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA512}, nil
-	case o.Equal(OIDECPublicKey):
+	case o.Equal(oids.ECPublicKey):
 		if digestHash == 0 {
 			return sigScheme{}, unsupportedSignature(o)
 		}
 		return sigScheme{kind: schemeECDSA, hash: digestHash}, nil
-	case len(o) == len(OIDECDSAPlainPrefix)+1 && o[:len(OIDECDSAPlainPrefix)].Equal(OIDECDSAPlainPrefix):
+	case len(o) == len(oids.ECDSAPlainPrefix)+1 && o[:len(oids.ECDSAPlainPrefix)].Equal(oids.ECDSAPlainPrefix):
 		hashes := [...]crypto.Hash{1: crypto.SHA1, 2: crypto.SHA224, 3: crypto.SHA256, 4: crypto.SHA384, 5: crypto.SHA512}
 		if i := o[len(o)-1]; i >= 1 && i < len(hashes) {
 			return sigScheme{kind: schemeECDSAPlain, hash: hashes[i]}, nil
@@ -145,7 +147,7 @@ func parsePSSParams(params []byte) (sigScheme, error) {
 		if err != nil {
 			return sc, err
 		}
-		if !mgf.Algorithm.Equal(OIDMGF1) {
+		if !mgf.Algorithm.Equal(oids.MGF1) {
 			return sc, fmt.Errorf("%w: mask generation %s", ErrUnsupportedAlgorithm, mgf.Algorithm)
 		}
 		mh := cryptobyte.String(mgf.Parameters)

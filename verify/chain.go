@@ -5,7 +5,7 @@ import (
 	"crypto/x509"
 	"time"
 
-	"github.com/cccd-agent/cccd/pki"
+	"github.com/cccd-agent/cccd/pki/oids"
 )
 
 // Chain statuses reported in Result.Passive.Chain.
@@ -28,9 +28,9 @@ type chainOutcome struct {
 // knownCriticalExtensions may be marked critical in DS certificates; any
 // other critical extension makes the certificate unusable (RFC 5280 §4.2).
 var knownCriticalExtensions = [][]int{
-	pki.OIDExtKeyUsage, pki.OIDExtBasicConstraints, pki.OIDExtPrivateKeyPeriod, pki.OIDExtSubjectAltName,
-	pki.OIDExtIssuerAltName, pki.OIDExtCertPolicies, pki.OIDExtExtKeyUsage, pki.OIDExtDocumentTypeList,
-	pki.OIDExtNameConstraints, pki.OIDExtCRLDistribution, pki.OIDExtSubjectKeyID, pki.OIDExtAuthorityKeyID,
+	oids.ExtKeyUsage, oids.ExtBasicConstraints, oids.ExtPrivateKeyPeriod, oids.ExtSubjectAltName,
+	oids.ExtIssuerAltName, oids.ExtCertPolicies, oids.ExtExtKeyUsage, oids.ExtDocumentTypeList,
+	oids.ExtNameConstraints, oids.ExtCRLDistribution, oids.ExtSubjectKeyID, oids.ExtAuthorityKeyID,
 }
 
 // checkChain validates ds against the trust store at signing time T.

@@ -3,6 +3,8 @@ package verify
 import (
 	"crypto"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"github.com/cccd-agent/cccd/pki"
 )
 
@@ -44,9 +46,9 @@ var (
 
 // Content types verify has always exported.
 var (
-	OIDLDSSecurityObject = pki.OIDLDSSecurityObject
-	OIDCscaMasterList    = pki.OIDCscaMasterList
-	OIDSecurityObject    = pki.OIDSecurityObject
+	OIDLDSSecurityObject = oids.LDSSecurityObject
+	OIDCscaMasterList    = oids.CscaMasterList
+	OIDSecurityObject    = oids.SecurityObject
 )
 
 // ParseCertificate is pki.ParseCertificate.

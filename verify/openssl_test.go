@@ -9,9 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"github.com/cccd-agent/cccd/icao/tlv"
 	"github.com/cccd-agent/cccd/internal/testenv"
-	"github.com/cccd-agent/cccd/pki"
 	"github.com/cccd-agent/cccd/pki/pkitest"
 )
 
@@ -93,7 +94,7 @@ func TestOpenSSLSignedSODVerifies(t *testing.T) {
 			}
 			if tc.keyopt != nil {
 				sd, _ := ParseSignedData(ci)
-				if !sd.SignerInfos[0].SignatureAlgorithm.Algorithm.Equal(pki.OIDRSASSAPSS) {
+				if !sd.SignerInfos[0].SignatureAlgorithm.Algorithm.Equal(oids.RSASSAPSS) {
 					t.Errorf("openssl did not produce a PSS SignerInfo: %s", sd.SignerInfos[0].SignatureAlgorithm.Algorithm)
 				}
 			}

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"github.com/cccd-agent/cccd/pki"
 	"github.com/cccd-agent/cccd/pki/ecc"
 )
@@ -23,7 +25,7 @@ import (
 var ErrUnsupportedKey = errors.New("curves: unsupported key")
 
 // OIDDHPublicNumber is X9.42 dhpublicnumber, the DH SPKI algorithm.
-var OIDDHPublicNumber = pki.OIDDHPublicNumber
+var OIDDHPublicNumber = oids.DHPublicNumber
 
 // DHPrivateKey is a Diffie-Hellman private key X in Group (public Y = G^X).
 type DHPrivateKey struct {
@@ -77,7 +79,7 @@ func MarshalPKCS8(key any) ([]byte, error) {
 			return nil, err
 		}
 		params, _ := asn1.Marshal(oid)
-		return asn1.Marshal(pkcs8{Algo: pkix.AlgorithmIdentifier{Algorithm: pki.OIDECPublicKey, Parameters: asn1.RawValue{FullBytes: params}}, PrivateKey: inner})
+		return asn1.Marshal(pkcs8{Algo: pkix.AlgorithmIdentifier{Algorithm: oids.ECPublicKey, Parameters: asn1.RawValue{FullBytes: params}}, PrivateKey: inner})
 	case *DHPrivateKey:
 		params, err := asn1.Marshal(dhDomain{P: k.Group.P, G: k.Group.G, Q: k.Group.Q})
 		if err != nil {
@@ -100,7 +102,7 @@ func ParsePKCS8(der []byte) (any, error) {
 		return nil, fmt.Errorf("%w: not PKCS#8", ErrUnsupportedKey)
 	}
 	switch {
-	case p.Algo.Algorithm.Equal(pki.OIDECPublicKey):
+	case p.Algo.Algorithm.Equal(oids.ECPublicKey):
 		var oid asn1.ObjectIdentifier
 		if _, err := asn1.Unmarshal(p.Algo.Parameters.FullBytes, &oid); err != nil {
 			return nil, fmt.Errorf("%w: EC key without a named curve", ErrUnsupportedKey)
@@ -154,7 +156,7 @@ func MarshalPKIXPublicKey(pub any) ([]byte, error) {
 		}
 		params, _ := asn1.Marshal(oid)
 		pt := ecc.Marshal(k.Curve, k.X, k.Y)
-		return asn1.Marshal(spki{Algo: pkix.AlgorithmIdentifier{Algorithm: pki.OIDECPublicKey, Parameters: asn1.RawValue{FullBytes: params}},
+		return asn1.Marshal(spki{Algo: pkix.AlgorithmIdentifier{Algorithm: oids.ECPublicKey, Parameters: asn1.RawValue{FullBytes: params}},
 			PublicKey: asn1.BitString{Bytes: pt, BitLength: 8 * len(pt)}})
 	case *DHPublicKey:
 		params, err := asn1.Marshal(dhDomain{P: k.Group.P, G: k.Group.G, Q: k.Group.Q})

@@ -4,6 +4,8 @@ import (
 	"encoding/asn1"
 	"fmt"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"github.com/cccd-agent/cccd/pki"
 )
 
@@ -11,13 +13,13 @@ import (
 // values are pki's, the one OID table.
 var (
 	// OIDSignedData is id-signedData (RFC 5652), the ContentInfo type of both files.
-	OIDSignedData = pki.OIDSignedData
+	OIDSignedData = oids.SignedData
 	// OIDLDSSecurityObject is id-icao-mrtd-security-ldsSecurityObject, the
 	// eContentType of EF.SOD.
-	OIDLDSSecurityObject = pki.OIDLDSSecurityObject
+	OIDLDSSecurityObject = oids.LDSSecurityObject
 	// OIDSecurityObject is id-SecurityObject (BSI TR-03110), the eContentType
 	// of EF.CardSecurity.
-	OIDSecurityObject = pki.OIDSecurityObject
+	OIDSecurityObject = oids.SecurityObject
 )
 
 // EncapsulatedContent walks a CMS ContentInfo holding SignedData down to the

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"github.com/cccd-agent/cccd/icao/tlv"
 	"github.com/cccd-agent/cccd/pki"
 	"golang.org/x/crypto/cryptobyte"
@@ -15,13 +17,13 @@ import (
 // TagSOD is the application tag wrapping EF.SOD.
 const TagSOD = 0x77
 
-// Hash algorithm OIDs that may appear in an LDSSecurityObject.
+// Hash algorithm OIDs that may appear in an LDSSecurityObject (pki/oids' values).
 var (
-	OIDSHA1   = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
-	OIDSHA224 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 4}
-	OIDSHA256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
-	OIDSHA384 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}
-	OIDSHA512 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}
+	OIDSHA1   = oids.SHA1
+	OIDSHA224 = oids.SHA224
+	OIDSHA256 = oids.SHA256
+	OIDSHA384 = oids.SHA384
+	OIDSHA512 = oids.SHA512
 )
 
 // HashFromOID maps a digest algorithm OID to its crypto.Hash; ok is false for

@@ -18,6 +18,8 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"github.com/cccd-agent/cccd/pki/ecc"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -68,7 +70,7 @@ func (k *Key) SPKI() []byte {
 	case *rsa.PublicKey:
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				b.AddASN1ObjectIdentifier(oidRSAEncryption)
+				b.AddASN1ObjectIdentifier(oids.RSAEncryption)
 				b.AddASN1NULL()
 			})
 			b.AddASN1BitString(cryptobyte.String(mustBytes(func(b *cryptobyte.Builder) {
@@ -85,7 +87,7 @@ func (k *Key) SPKI() []byte {
 		}
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				b.AddASN1ObjectIdentifier(oidECPublicKey)
+				b.AddASN1ObjectIdentifier(oids.ECPublicKey)
 				if !k.Explicit {
 					b.AddASN1ObjectIdentifier(d.OID)
 					return
@@ -94,7 +96,7 @@ func (k *Key) SPKI() []byte {
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 					b.AddASN1Int64(1)
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-						b.AddASN1ObjectIdentifier(oidPrimeField)
+						b.AddASN1ObjectIdentifier(oids.PrimeField)
 						b.AddASN1BigInt(d.P)
 					})
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
@@ -191,7 +193,7 @@ func (s Scheme) addAlg(b *cryptobyte.Builder) {
 	case "ecdsa":
 		b.AddASN1ObjectIdentifier(ecdsaOIDs[s.Hash])
 	case "pss":
-		b.AddASN1ObjectIdentifier(oidRSASSAPSS)
+		b.AddASN1ObjectIdentifier(oids.RSASSAPSS)
 		mgf := s.MGFHash
 		if mgf == 0 {
 			mgf = s.Hash
@@ -202,7 +204,7 @@ func (s Scheme) addAlg(b *cryptobyte.Builder) {
 			})
 			b.AddASN1(cbasn1.Tag(1).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-					b.AddASN1ObjectIdentifier(oidMGF1)
+					b.AddASN1ObjectIdentifier(oids.MGF1)
 					addHashAlg(b, mgf)
 				})
 			})
@@ -223,32 +225,17 @@ func addHashAlg(b *cryptobyte.Builder, h crypto.Hash) {
 }
 
 var (
-	oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidRSASSAPSS     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
-	oidMGF1          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 8}
-	oidECPublicKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
-	oidPrimeField    = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
-
 	hashOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
-		crypto.SHA1:   {1, 3, 14, 3, 2, 26},
-		crypto.SHA224: {2, 16, 840, 1, 101, 3, 4, 2, 4},
-		crypto.SHA256: {2, 16, 840, 1, 101, 3, 4, 2, 1},
-		crypto.SHA384: {2, 16, 840, 1, 101, 3, 4, 2, 2},
-		crypto.SHA512: {2, 16, 840, 1, 101, 3, 4, 2, 3},
+		crypto.SHA1: oids.SHA1, crypto.SHA224: oids.SHA224, crypto.SHA256: oids.SHA256,
+		crypto.SHA384: oids.SHA384, crypto.SHA512: oids.SHA512,
 	}
 	rsaOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
-		crypto.SHA1:   {1, 2, 840, 113549, 1, 1, 5},
-		crypto.SHA224: {1, 2, 840, 113549, 1, 1, 14},
-		crypto.SHA256: {1, 2, 840, 113549, 1, 1, 11},
-		crypto.SHA384: {1, 2, 840, 113549, 1, 1, 12},
-		crypto.SHA512: {1, 2, 840, 113549, 1, 1, 13},
+		crypto.SHA1: oids.SHA1WithRSA, crypto.SHA224: oids.SHA224WithRSA, crypto.SHA256: oids.SHA256WithRSA,
+		crypto.SHA384: oids.SHA384WithRSA, crypto.SHA512: oids.SHA512WithRSA,
 	}
 	ecdsaOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
-		crypto.SHA1:   {1, 2, 840, 10045, 4, 1},
-		crypto.SHA224: {1, 2, 840, 10045, 4, 3, 1},
-		crypto.SHA256: {1, 2, 840, 10045, 4, 3, 2},
-		crypto.SHA384: {1, 2, 840, 10045, 4, 3, 3},
-		crypto.SHA512: {1, 2, 840, 10045, 4, 3, 4},
+		crypto.SHA1: oids.ECDSAWithSHA1, crypto.SHA224: oids.ECDSAWithSHA224, crypto.SHA256: oids.ECDSAWithSHA256,
+		crypto.SHA384: oids.ECDSAWithSHA384, crypto.SHA512: oids.ECDSAWithSHA512,
 	}
 )
 

@@ -12,6 +12,8 @@ import (
 	"encoding/asn1"
 	"math/big"
 
+	"github.com/cccd-agent/cccd/icao/lds"
+
 	"github.com/cccd-agent/cccd/pki/ecc"
 
 	"github.com/cccd-agent/cccd/icao"
@@ -26,8 +28,6 @@ type caPending struct {
 	cipher icao.Cipher
 	ecdh   bool
 }
-
-var oidCAArc = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3}
 
 // chipAuthKey parses Profile.ChipAuthKey: *ecdsa.PrivateKey or
 // *curves.DHPrivateKey.
@@ -93,10 +93,10 @@ func (c *Card) caSetAT(cmd icao.Command) reply {
 		return status(swWrongData)
 	}
 	oid, ok := parseOIDContent(o.Value)
-	if !ok || len(oid) != len(oidCAArc)+2 || !asn1.ObjectIdentifier(oid[:len(oidCAArc)]).Equal(oidCAArc) {
+	if !ok || len(oid) != len(lds.OIDCA)+2 || !asn1.ObjectIdentifier(oid[:len(lds.OIDCA)]).Equal(lds.OIDCA) {
 		return status(swWrongData)
 	}
-	ka, ci := oid[len(oidCAArc)], icao.Cipher(oid[len(oidCAArc)+1])
+	ka, ci := oid[len(lds.OIDCA)], icao.Cipher(oid[len(lds.OIDCA)+1])
 	if (ka != 1 && ka != 2) || ci < icao.CipherAES128 || ci > icao.CipherAES256 {
 		return status(swWrongData)
 	}

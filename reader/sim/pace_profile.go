@@ -251,7 +251,7 @@ func caProtocolOID(ecdh bool, c icao.Cipher) asn1.ObjectIdentifier {
 	if ecdh {
 		ka = 2
 	}
-	return append(append(asn1.ObjectIdentifier(nil), oidCAArc...), ka, int(c))
+	return append(append(asn1.ObjectIdentifier(nil), lds.OIDCA...), ka, int(c))
 }
 
 // rawSeq encodes SEQUENCE { oid, values... } for a SecurityInfo.
