@@ -101,7 +101,7 @@ func (sd *SignedData) signerCandidates(si *SignerInfo, extra []*Certificate) []*
 // attributes: their raw element, whose first byte counts as 0x31) and the
 // SignerInfo's digest algorithm, after checking contentType and messageDigest.
 func (sd *SignedData) signedMessage(si *SignerInfo) ([]byte, crypto.Hash, error) {
-	h, ok := hashByOID(si.DigestAlgorithm.Algorithm)
+	h, ok := HashByOID(si.DigestAlgorithm.Algorithm)
 	if !ok || !h.Available() {
 		return nil, 0, fmt.Errorf("%w: digest %s", ErrUnsupportedAlgorithm, si.DigestAlgorithm.Algorithm)
 	}

@@ -27,8 +27,9 @@ var (
 	ErrUnsupportedAlgorithm = errors.New("unsupported algorithm")
 )
 
-// hashByOID maps digest-algorithm OIDs to crypto.Hash.
-func hashByOID(oid encasn1.ObjectIdentifier) (crypto.Hash, bool) {
+// HashByOID maps the digest-algorithm OIDs eMRTDs use (SHA-1, SHA-2) to
+// their crypto.Hash; ok is false for any other algorithm.
+func HashByOID(oid encasn1.ObjectIdentifier) (crypto.Hash, bool) {
 	switch {
 	case oid.Equal(oids.SHA1):
 		return crypto.SHA1, true
@@ -133,7 +134,7 @@ func parsePSSParams(params []byte) (sigScheme, error) {
 		if err != nil {
 			return sc, err
 		}
-		h, ok := hashByOID(ai.Algorithm)
+		h, ok := HashByOID(ai.Algorithm)
 		if !ok {
 			return sc, fmt.Errorf("%w: PSS hash %s", ErrUnsupportedAlgorithm, ai.Algorithm)
 		}
@@ -155,7 +156,7 @@ func parsePSSParams(params []byte) (sigScheme, error) {
 		if err != nil {
 			return sc, err
 		}
-		h, ok := hashByOID(ai.Algorithm)
+		h, ok := HashByOID(ai.Algorithm)
 		if !ok {
 			return sc, fmt.Errorf("%w: MGF1 hash %s", ErrUnsupportedAlgorithm, ai.Algorithm)
 		}

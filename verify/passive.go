@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/icao/lds"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 	"github.com/cccd-agent/cccd/pki"
 )
 

@@ -15,7 +15,7 @@ import (
 	"github.com/cccd-agent/cccd/icao/activeauth"
 	"github.com/cccd-agent/cccd/icao/chipauth"
 	"github.com/cccd-agent/cccd/icao/lds"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 	"github.com/cccd-agent/cccd/pki"
 )
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/cccd-agent/cccd/pki/ecc"
 
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 func unhex(t testing.TB, s string) []byte {

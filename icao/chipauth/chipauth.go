@@ -23,7 +23,7 @@ import (
 
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/curves"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 // ErrFailed means the chip did not prove possession of the DG14 key: it

@@ -8,7 +8,7 @@ import (
 
 	"github.com/cccd-agent/cccd/pki/oids"
 
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 	"github.com/cccd-agent/cccd/pki"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -29,19 +29,7 @@ var (
 // HashFromOID maps a digest algorithm OID to its crypto.Hash; ok is false for
 // an algorithm eMRTDs do not use.
 func HashFromOID(oid asn1.ObjectIdentifier) (h crypto.Hash, ok bool) {
-	switch {
-	case oid.Equal(OIDSHA1):
-		return crypto.SHA1, true
-	case oid.Equal(OIDSHA224):
-		return crypto.SHA224, true
-	case oid.Equal(OIDSHA256):
-		return crypto.SHA256, true
-	case oid.Equal(OIDSHA384):
-		return crypto.SHA384, true
-	case oid.Equal(OIDSHA512):
-		return crypto.SHA512, true
-	}
-	return 0, false
+	return pki.HashByOID(oid)
 }
 
 // SODContent strips the 0x77 wrapper of EF.SOD and returns what it holds: the

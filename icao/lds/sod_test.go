@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cccd-agent/cccd/icao/tlv"
 	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 	"github.com/cccd-agent/cccd/pki/pkitest"
 )
 
