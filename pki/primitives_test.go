@@ -10,7 +10,6 @@ import (
 	"errors"
 	"math/big"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,18 +76,6 @@ func TestNormalizeBER(t *testing.T) {
 	}
 }
 
-// runOpenSSL runs openssl in dir and returns its output; the test fails on error.
-func runOpenSSL(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(testenv.LookPath(t, "openssl"), args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
 func stripSpaces(s string) string { return string(bytes.ReplaceAll([]byte(s), []byte(" "), nil)) }
 
 func TestNameEqual(t *testing.T) {
@@ -137,13 +124,13 @@ func TestNameEqual(t *testing.T) {
 // EMSA-PSS decoder; the wrong salt length is refused.
 func TestPSSWithDifferentMGFHash(t *testing.T) {
 	dir := t.TempDir()
-	runOpenSSL(t, dir, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "k.pem")
-	runOpenSSL(t, dir, "pkey", "-in", "k.pem", "-pubout", "-outform", "DER", "-out", "pub.der")
+	testenv.RunOpenSSL(t, dir, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "k.pem")
+	testenv.RunOpenSSL(t, dir, "pkey", "-in", "k.pem", "-pubout", "-outform", "DER", "-out", "pub.der")
 	msg := []byte("signed attributes stand-in")
 	if err := os.WriteFile(filepath.Join(dir, "msg"), msg, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	runOpenSSL(t, dir, "dgst", "-sha256", "-sign", "k.pem", "-sigopt", "rsa_padding_mode:pss",
+	testenv.RunOpenSSL(t, dir, "dgst", "-sha256", "-sign", "k.pem", "-sigopt", "rsa_padding_mode:pss",
 		"-sigopt", "rsa_mgf1_md:sha1", "-sigopt", "rsa_pss_saltlen:20", "-out", "sig", "msg")
 	spki, _ := os.ReadFile(filepath.Join(dir, "pub.der"))
 	sig, _ := os.ReadFile(filepath.Join(dir, "sig"))

@@ -1,8 +1,6 @@
 package verify
 
 import (
-	"crypto/ecdsa"
-	"crypto/rsa"
 	"path/filepath"
 	"testing"
 	"time"
@@ -54,21 +52,11 @@ func FuzzParseMasterList(f *testing.F) {
 	})
 }
 
-// cheapKeys reports whether every key is RSA ≤ 2048 bits or on a NIST curve
-// (constant-time assembly). Signature checks on Brainpool curves run on
-// math/big and, under fuzzing instrumentation, take long enough to starve
-// the fuzzer; the parsers are what these targets explore.
+// cheapKeys reports whether every certificate key is pkitest.CheapKey.
 func cheapKeys(certs []*Certificate) bool {
 	for _, c := range certs {
-		switch k := c.PublicKey.(type) {
-		case *rsa.PublicKey:
-			if k.N.BitLen() > 2048 {
-				return false
-			}
-		case *ecdsa.PublicKey:
-			if n := k.Curve.Params().Name; n != "P-224" && n != "P-256" && n != "P-384" {
-				return false
-			}
+		if !pkitest.CheapKey(c.PublicKey) {
+			return false
 		}
 	}
 	return true

@@ -259,3 +259,18 @@ func addTime(b *cryptobyte.Builder, t time.Time) {
 	}
 	b.AddASN1GeneralizedTime(t)
 }
+
+// CheapKey reports whether a signature check under pub is cheap: RSA of at
+// most 2048 bits or a NIST curve with constant-time assembly. Checks on
+// Brainpool curves run on math/big and, under fuzzing instrumentation, take
+// long enough to starve the fuzzer; fuzz targets skip them.
+func CheapKey(pub crypto.PublicKey) bool {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		return k.N.BitLen() <= 2048
+	case *ecdsa.PublicKey:
+		n := k.Curve.Params().Name
+		return n == "P-224" || n == "P-256" || n == "P-384"
+	}
+	return true
+}
