@@ -11,10 +11,10 @@ import (
 
 	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/icao/pace"
+	"github.com/cccd-agent/cccd/pki/pkitest"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/sim"
 	"github.com/cccd-agent/cccd/verify"
-	"github.com/cccd-agent/cccd/verify/pkitest"
 )
 
 // camProfile makes a PACE-CAM card of the demo citizen (so

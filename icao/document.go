@@ -7,7 +7,7 @@ import (
 	"sort"
 
 	"github.com/cccd-agent/cccd/icao/lds"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 // DefaultDGs are the data groups a CCCD read needs: DG1 (MRZ), DG13

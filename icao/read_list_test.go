@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/icao"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
+	"github.com/cccd-agent/cccd/pki/pkitest"
 	"github.com/cccd-agent/cccd/reader/sim"
-	"github.com/cccd-agent/cccd/verify/pkitest"
 )
 
 // TestReadDocumentFollowsTheSOD: the SOD's signed list decides what is

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 // fakeChip is a one-file chip for the read strategy's error paths: it

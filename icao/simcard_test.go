@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/cccd-agent/cccd/icao"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 	"github.com/cccd-agent/cccd/reader/sim"
 )
 

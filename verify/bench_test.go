@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cccd-agent/cccd/verify/pkitest"
+	"github.com/cccd-agent/cccd/pki/pkitest"
 )
 
 // BenchmarkPassive measures full passive authentication of one SOD (parse,

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/x509"
 	"time"
+
+	"github.com/cccd-agent/cccd/pki/oids"
 )
 
 // Chain statuses reported in Result.Passive.Chain.
@@ -26,9 +28,9 @@ type chainOutcome struct {
 // knownCriticalExtensions may be marked critical in DS certificates; any
 // other critical extension makes the certificate unusable (RFC 5280 §4.2).
 var knownCriticalExtensions = [][]int{
-	oidExtKeyUsage, oidExtBasicConstraints, oidExtPrivateKeyPeriod, oidExtSubjectAltName,
-	oidExtIssuerAltName, oidExtCertPolicies, oidExtExtKeyUsage, oidExtDocumentTypeList,
-	oidExtNameConstraints, oidExtCRLDistribution, oidExtSubjectKeyID, oidExtAuthorityKeyID,
+	oids.ExtKeyUsage, oids.ExtBasicConstraints, oids.ExtPrivateKeyPeriod, oids.ExtSubjectAltName,
+	oids.ExtIssuerAltName, oids.ExtCertPolicies, oids.ExtExtKeyUsage, oids.ExtDocumentTypeList,
+	oids.ExtNameConstraints, oids.ExtCRLDistribution, oids.ExtSubjectKeyID, oids.ExtAuthorityKeyID,
 }
 
 // checkChain validates ds against the trust store at signing time T.

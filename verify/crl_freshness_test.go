@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cccd-agent/cccd/verify/pkitest"
+	"github.com/cccd-agent/cccd/pki/pkitest"
 )
 
 // TestCRLOutdated: a CRL past its nextUpdate (three months after

@@ -1,10 +1,8 @@
 // Package verify performs passive authentication of eMRTD / CCCD security
-// objects: it parses CMS SignedData, X.509 certificates, CRLs and CSCA master
-// lists itself (crypto/x509 and the Go CMS libraries refuse most real eMRTD
-// PKI: explicit EC parameters, Brainpool, RSASSA-PSS variants, BER input),
-// checks data-group hashes against the SOD, builds the DS → CSCA chain against
-// a TrustStore, and condenses it all into a Result whose JSON is the stable
-// `verification` object of DESIGN.md.
+// objects: on top of pki's CMS, X.509 and CRL parsing it reads CSCA master
+// lists, checks data-group hashes against the SOD, builds the DS → CSCA chain
+// against a TrustStore, and condenses it all into a Result whose JSON is the
+// stable `verification` object.
 //
 // Trust model: every certificate in a TrustStore is an anchor, as ICAO
 // master lists intend — CSCAs, and link certificates (an old CSCA key

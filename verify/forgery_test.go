@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cccd-agent/cccd/verify/pkitest"
+	"github.com/cccd-agent/cccd/pki/pkitest"
 )
 
 // testMRZ is a synthetic TD1 MRZ (no real person) for Vietnam.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/cccd-agent/cccd/pki"
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -44,7 +45,7 @@ func ParseMasterList(b []byte) (*MasterList, error) {
 	if !in.ReadASN1(&seq, asn1.SEQUENCE) {
 		return nil, fmt.Errorf("%w: CscaMasterList", ErrMalformed)
 	}
-	if ml.Version, ok = readSmallInt(&seq); !ok || !seq.ReadASN1(&set, asn1.SET) {
+	if ml.Version, ok = pki.ReadSmallInt(&seq); !ok || !seq.ReadASN1(&set, asn1.SET) {
 		return nil, fmt.Errorf("%w: CscaMasterList", ErrMalformed)
 	}
 	for i := 0; !set.Empty(); i++ {

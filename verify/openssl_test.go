@@ -3,27 +3,17 @@ package verify
 import (
 	"crypto"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/cccd-agent/cccd/icao/tlv"
-	"github.com/cccd-agent/cccd/internal/testenv"
-	"github.com/cccd-agent/cccd/verify/pkitest"
-)
+	"github.com/cccd-agent/cccd/pki/oids"
 
-func runOpenSSL(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(testenv.LookPath(t, "openssl"), args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
+	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/internal/tlv"
+	"github.com/cccd-agent/cccd/pki/pkitest"
+)
 
 const opensslExt = `[ca]
 basicConstraints=critical,CA:TRUE,pathlen:0
@@ -42,8 +32,8 @@ func TestOpenSSLSignedSODVerifies(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "ext.cnf"), []byte(opensslExt), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	runOpenSSL(t, dir, "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key")
-	runOpenSSL(t, dir, "req", "-new", "-x509", "-key", "ca.key", "-subj", "/C=VN/O=OpenSSL Test/CN=OpenSSL CSCA",
+	testenv.RunOpenSSL(t, dir, "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key")
+	testenv.RunOpenSSL(t, dir, "req", "-new", "-x509", "-key", "ca.key", "-subj", "/C=VN/O=OpenSSL Test/CN=OpenSSL CSCA",
 		"-days", "3650", "-config", "ext.cnf", "-extensions", "ca", "-out", "ca.pem")
 	dgs := testDGs()
 	lds := pkitest.SOD{DGs: dgs}.LDSSecurityObject()
@@ -74,14 +64,14 @@ func TestOpenSSLSignedSODVerifies(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			runOpenSSL(t, dir, tc.genkey...)
-			runOpenSSL(t, dir, "req", "-new", "-key", "ds.key", "-subj", "/C=VN/O=OpenSSL Test/CN=OpenSSL DS", "-out", "ds.csr")
-			runOpenSSL(t, dir, "x509", "-req", "-in", "ds.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+			testenv.RunOpenSSL(t, dir, tc.genkey...)
+			testenv.RunOpenSSL(t, dir, "req", "-new", "-key", "ds.key", "-subj", "/C=VN/O=OpenSSL Test/CN=OpenSSL DS", "-out", "ds.csr")
+			testenv.RunOpenSSL(t, dir, "x509", "-req", "-in", "ds.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
 				"-days", "3000", "-extfile", "ext.cnf", "-extensions", "ds", "-out", "ds.pem")
 			args := append([]string{"cms", "-sign", "-binary", "-nodetach", "-nosmimecap", "-md", "sha256",
 				"-in", "lds.der", "-econtent_type", "2.23.136.1.1.1", "-signer", "ds.pem", "-inkey", "ds.key",
 				"-outform", "DER", "-out", "sod.cms"}, tc.keyopt...)
-			runOpenSSL(t, dir, args...)
+			testenv.RunOpenSSL(t, dir, args...)
 			ci, err := os.ReadFile(filepath.Join(dir, "sod.cms"))
 			if err != nil {
 				t.Fatal(err)
@@ -92,7 +82,7 @@ func TestOpenSSLSignedSODVerifies(t *testing.T) {
 			}
 			if tc.keyopt != nil {
 				sd, _ := ParseSignedData(ci)
-				if !sd.SignerInfos[0].SignatureAlgorithm.Algorithm.Equal(oidRSASSAPSS) {
+				if !sd.SignerInfos[0].SignatureAlgorithm.Algorithm.Equal(oids.RSASSAPSS) {
 					t.Errorf("openssl did not produce a PSS SignerInfo: %s", sd.SignerInfos[0].SignatureAlgorithm.Algorithm)
 				}
 			}
@@ -134,15 +124,15 @@ func TestPkitestOutputAcceptedByOpenSSL(t *testing.T) {
 			write("crl.der", pkitest.CRL(csca, now, ds.Serial))
 			write("ml.der", pkitest.MasterList(ds, csca.DER))
 			if tc.fullChain {
-				runOpenSSL(t, dir, "cms", "-verify", "-inform", "DER", "-in", "sod.der", "-CAfile", "csca.pem", "-purpose", "any", "-out", os.DevNull)
-				out := runOpenSSL(t, dir, "crl", "-inform", "DER", "-in", "crl.der", "-CAfile", "csca.pem", "-noout")
+				testenv.RunOpenSSL(t, dir, "cms", "-verify", "-inform", "DER", "-in", "sod.der", "-CAfile", "csca.pem", "-purpose", "any", "-out", os.DevNull)
+				out := testenv.RunOpenSSL(t, dir, "crl", "-inform", "DER", "-in", "crl.der", "-CAfile", "csca.pem", "-noout")
 				if !strings.Contains(out, "verify OK") {
 					t.Errorf("openssl crl: %s", out)
 				}
 			} else {
-				runOpenSSL(t, dir, "cms", "-verify", "-inform", "DER", "-in", "sod.der", "-noverify", "-out", os.DevNull)
+				testenv.RunOpenSSL(t, dir, "cms", "-verify", "-inform", "DER", "-in", "sod.der", "-noverify", "-out", os.DevNull)
 			}
-			runOpenSSL(t, dir, "cms", "-verify", "-inform", "DER", "-in", "ml.der", "-noverify", "-out", os.DevNull)
+			testenv.RunOpenSSL(t, dir, "cms", "-verify", "-inform", "DER", "-in", "ml.der", "-noverify", "-out", os.DevNull)
 		})
 	}
 }

@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/icao/lds"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
+	"github.com/cccd-agent/cccd/pki"
 )
 
 // Passive performs passive authentication of one document: sod is EF.SOD as
@@ -27,12 +28,12 @@ func Passive(sod []byte, dgs map[int][]byte, trust *TrustStore, at time.Time) *R
 		r.addReason(ReasonSODMalformed)
 		return r
 	}
-	sd, err := parseSignedData(ci, trust.parseCertificateCached)
+	sd, err := pki.ParseSignedDataWith(ci, trust.parseCertificateCached)
 	if err != nil {
 		r.addReason(ReasonSODMalformed)
 		return r
 	}
-	if !isLDSContentType(sd.EContentType) {
+	if !pki.IsLDSContentType(sd.EContentType) {
 		r.addReason(ReasonSODContentType)
 		return r
 	}
@@ -62,7 +63,7 @@ func Passive(sod []byte, dgs map[int][]byte, trust *TrustStore, at time.Time) *R
 func CardSecurity(cs []byte, trust *TrustStore, at time.Time) (securityInfos []byte, r *Result) {
 	r = newResult()
 	defer r.finish()
-	sd, err := parseSignedData(cs, trust.parseCertificateCached)
+	sd, err := pki.ParseSignedDataWith(cs, trust.parseCertificateCached)
 	if err != nil {
 		r.addReason(ReasonSODMalformed)
 		return nil, r
@@ -134,7 +135,7 @@ func checkHashes(r *Result, lso *lds.LDSSecurityObject, dgs map[int][]byte) {
 			r.addReason(ReasonDGNotInSOD + ":" + name)
 			continue
 		}
-		if hashEqual(lso.Hash, dgs[n], want) {
+		if pki.HashEqual(lso.Hash, dgs[n], want) {
 			r.Passive.Hashes[name] = HashMatch
 		} else {
 			r.Passive.Hashes[name] = HashMismatch

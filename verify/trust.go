@@ -93,7 +93,7 @@ func (s *TrustStore) addCert(c *Certificate, source string) {
 	if len(c.SubjectKeyID) > 0 {
 		s.bySKI[string(c.SubjectKeyID)] = append(s.bySKI[string(c.SubjectKeyID)], a)
 	}
-	k := c.Subject.key()
+	k := c.Subject.Key()
 	s.byName[k] = append(s.byName[k], a)
 }
 
@@ -126,7 +126,7 @@ func (s *TrustStore) AddCRL(der []byte) error {
 		return fmt.Errorf("CRL: %w", err)
 	}
 	s.mu.RLock()
-	cands := append([]*Anchor{}, s.byName[crl.Issuer.key()]...)
+	cands := append([]*Anchor{}, s.byName[crl.Issuer.Key()]...)
 	s.mu.RUnlock()
 	for _, a := range cands {
 		if crl.IssuedBy(a.Cert) && crl.CheckSignatureFrom(a.Cert) == nil {
@@ -153,7 +153,7 @@ func (s *TrustStore) FindIssuers(cert *Certificate) []*Certificate {
 		}
 	}
 	if len(out) == 0 {
-		for _, a := range s.byName[cert.Issuer.key()] {
+		for _, a := range s.byName[cert.Issuer.Key()] {
 			out = append(out, a.Cert)
 		}
 	}
@@ -235,7 +235,7 @@ func (s *TrustStore) CRLs() []CRLInfo {
 // checkLink verifies issuer's signature on child, remembering successes:
 // a desk sees the same few DS certificates all day.
 func (s *TrustStore) checkLink(child, issuer *Certificate) error {
-	k := linkKey{child: child.fingerprint(), issuer: issuer}
+	k := linkKey{child: child.Fingerprint(), issuer: issuer}
 	s.linkMu.Lock()
 	ok := s.links[k]
 	s.linkMu.Unlock()

@@ -13,8 +13,8 @@ import (
 	"github.com/cccd-agent/cccd/internal/clock"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/pki/pkitest"
 	"github.com/cccd-agent/cccd/verify"
-	"github.com/cccd-agent/cccd/verify/pkitest"
 )
 
 // verifyFixture is a generated document: CSCA, DS, dump directory.

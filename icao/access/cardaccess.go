@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/cccd-agent/cccd/icao"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 // cardAccessWays are the ways chips accept to reach EF.CardAccess in the

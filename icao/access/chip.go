@@ -9,13 +9,14 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/activeauth"
 	"github.com/cccd-agent/cccd/icao/chipauth"
-	"github.com/cccd-agent/cccd/icao/curves"
 	"github.com/cccd-agent/cccd/icao/lds"
-	"github.com/cccd-agent/cccd/icao/tlv"
-	"github.com/cccd-agent/cccd/verify"
+	"github.com/cccd-agent/cccd/internal/tlv"
+	"github.com/cccd-agent/cccd/pki"
 )
 
 // Chip-authentication methods (stable JSON values of verification.chip.method).
@@ -102,7 +103,7 @@ func camVerdict(c *Conn, cardSecurity []byte) ChipVerdict {
 		if !ok {
 			continue
 		}
-		if err := c.PACE.CAM.VerifyCAM(curves.Marshal(ek.Curve, ek.X, ek.Y)); err != nil {
+		if err := c.PACE.CAM.VerifyCAM(ecc.Marshal(ek.Curve, ek.X, ek.Y)); err != nil {
 			v.Err = fmt.Errorf("access: %w", err)
 			continue
 		}
@@ -119,7 +120,7 @@ func aaVerdict(ctx context.Context, c *Conn, dg15 []byte, dg14 *lds.SecurityInfo
 		v.Err = fmt.Errorf("access: DG15: %w", err)
 		return v
 	}
-	pub, err := verify.ParsePublicKey(spki)
+	pub, err := pki.ParsePublicKey(spki)
 	if err != nil {
 		v.Err = fmt.Errorf("access: DG15 key: %w", err)
 		return v

@@ -6,7 +6,7 @@ import (
 
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/access"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 	"github.com/cccd-agent/cccd/reader/sim"
 )
 

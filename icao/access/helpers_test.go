@@ -5,8 +5,9 @@ import (
 	"crypto/rand"
 	"testing"
 
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"github.com/cccd-agent/cccd/icao/chipauth"
-	"github.com/cccd-agent/cccd/icao/curves"
 	"github.com/cccd-agent/cccd/icao/lds"
 )
 
@@ -26,5 +27,5 @@ func dg14Key(t testing.TB, dg14 []byte) []byte {
 		t.Fatal(err)
 	}
 	ek := k.Public.(*ecdsa.PublicKey)
-	return curves.Marshal(ek.Curve, ek.X, ek.Y)
+	return ecc.Marshal(ek.Curve, ek.X, ek.Y)
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/curves"
 	"github.com/cccd-agent/cccd/icao/pace"
@@ -67,7 +69,7 @@ func TestEveryPACEParameterRoundTrip(t *testing.T) {
 					t.Fatalf("CAM: %v", err)
 				}
 				other, _ := ecdsa.GenerateKey(std.EC.Curve, randReader{})
-				if err := c.PACE.CAM.VerifyCAM(curves.Marshal(std.EC.Curve, other.X, other.Y)); err == nil {
+				if err := c.PACE.CAM.VerifyCAM(ecc.Marshal(std.EC.Curve, other.X, other.Y)); err == nil {
 					t.Fatal("CAM verified against a foreign key")
 				}
 			}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/sim"
 )

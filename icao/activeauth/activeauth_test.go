@@ -12,8 +12,9 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/cccd-agent/cccd/icao/curves"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/pki/ecc"
+
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -158,7 +159,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 			t.Errorf("RSA %v: %v", h, err)
 		}
 	}
-	for _, d := range curves.Domains() {
+	for _, d := range ecc.Domains() {
 		ek, err := ecdsa.GenerateKey(d.Curve, rand.Reader)
 		if err != nil {
 			t.Fatalf("%s: %v", d.Name, err)
@@ -200,9 +201,9 @@ func (f fakeChip) InternalAuthenticate(_ context.Context, ch []byte) ([]byte, er
 }
 
 func TestAuthenticate(t *testing.T) {
-	ek, _ := ecdsa.GenerateKey(curves.Domains()[5].Curve, rand.Reader)
+	ek, _ := ecdsa.GenerateKey(ecc.Domains()[5].Curve, rand.Reader)
 	good := fakeChip{func(ch []byte) ([]byte, error) { return SignECDSAPlain(rand.Reader, ek, crypto.SHA256, ch) }}
-	other, _ := ecdsa.GenerateKey(curves.Domains()[5].Curve, rand.Reader)
+	other, _ := ecdsa.GenerateKey(ecc.Domains()[5].Curve, rand.Reader)
 	clone := fakeChip{func(ch []byte) ([]byte, error) { return SignECDSAPlain(rand.Reader, other, crypto.SHA256, ch) }}
 	fixed := []byte("88888888")
 	ch, sig, err := Authenticate(context.Background(), good, &ek.PublicKey, Options{Hash: crypto.SHA256, Challenge: fixed})

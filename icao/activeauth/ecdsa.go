@@ -8,7 +8,9 @@ import (
 	"io"
 	"math/big"
 
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/pki/oids"
+
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 // Signature-algorithm OIDs an ActiveAuthenticationInfo may name: BSI
@@ -17,16 +19,16 @@ var signatureHashes = []struct {
 	oid  asn1.ObjectIdentifier
 	hash crypto.Hash
 }{
-	{asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 1, 1, 4, 1, 1}, crypto.SHA1},
-	{asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 1, 1, 4, 1, 2}, crypto.SHA224},
-	{asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 1, 1, 4, 1, 3}, crypto.SHA256},
-	{asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 1, 1, 4, 1, 4}, crypto.SHA384},
-	{asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 1, 1, 4, 1, 5}, crypto.SHA512},
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 1}, crypto.SHA1},
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 1}, crypto.SHA224},
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}, crypto.SHA256},
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}, crypto.SHA384},
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}, crypto.SHA512},
+	{oids.ECDSAPlainSHA1, crypto.SHA1},
+	{oids.ECDSAPlainSHA224, crypto.SHA224},
+	{oids.ECDSAPlainSHA256, crypto.SHA256},
+	{oids.ECDSAPlainSHA384, crypto.SHA384},
+	{oids.ECDSAPlainSHA512, crypto.SHA512},
+	{oids.ECDSAWithSHA1, crypto.SHA1},
+	{oids.ECDSAWithSHA224, crypto.SHA224},
+	{oids.ECDSAWithSHA256, crypto.SHA256},
+	{oids.ECDSAWithSHA384, crypto.SHA384},
+	{oids.ECDSAWithSHA512, crypto.SHA512},
 }
 
 // HashForSignatureAlgorithm returns the hash an ActiveAuthenticationInfo's

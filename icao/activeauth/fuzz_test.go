@@ -6,7 +6,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/cccd-agent/cccd/icao/curves"
+	"github.com/cccd-agent/cccd/pki/ecc"
 )
 
 // FuzzAAResponse feeds arbitrary INTERNAL AUTHENTICATE answers (and
@@ -20,7 +20,7 @@ func FuzzAAResponse(f *testing.F) {
 	f.Add([]byte{}, []byte{})
 	f.Add([]byte("12345678"), make([]byte, 64))
 	rsaPub := vectorKey(f, "dg15")
-	d, _ := curves.DomainByOID([]int{1, 3, 36, 3, 3, 2, 8, 1, 1, 7})
+	d, _ := ecc.DomainByOID([]int{1, 3, 36, 3, 3, 2, 8, 1, 1, 7})
 	// A fixed point on brainpoolP256r1 (2·G) stands in for a DG15 key.
 	x, y := d.Curve.Double(d.Gx, d.Gy)
 	ecPub := &ecdsa.PublicKey{Curve: d.Curve, X: x, Y: y}

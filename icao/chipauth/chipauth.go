@@ -19,9 +19,11 @@ import (
 	"io"
 	"math/big"
 
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/curves"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 // ErrFailed means the chip did not prove possession of the DG14 key: it
@@ -115,7 +117,7 @@ func agree(r io.Reader, k Key) (ephPub, secret []byte, err error) {
 		if !k.ECDH || pub.Curve == nil || !pub.Curve.IsOnCurve(pub.X, pub.Y) {
 			return nil, nil, fmt.Errorf("%w: unusable ECDH key", ErrNotSupported)
 		}
-		sk, err := curves.RandomScalar(r, pub.Curve.Params().N)
+		sk, err := ecc.RandomScalar(r, pub.Curve.Params().N)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -124,13 +126,13 @@ func agree(r io.Reader, k Key) (ephPub, secret []byte, err error) {
 		if sx.Sign() == 0 && sy.Sign() == 0 {
 			return nil, nil, fmt.Errorf("%w: shared point at infinity", ErrFailed)
 		}
-		return curves.Marshal(pub.Curve, ex, ey), sx.FillBytes(make([]byte, curves.ByteLen(pub.Curve))), nil
+		return ecc.Marshal(pub.Curve, ex, ey), sx.FillBytes(make([]byte, ecc.ByteLen(pub.Curve))), nil
 	case *curves.DHPublicKey:
 		if k.ECDH || pub.Group == nil || !pub.Group.ValidElement(pub.Y) {
 			return nil, nil, fmt.Errorf("%w: unusable DH key", ErrNotSupported)
 		}
 		g := pub.Group
-		sk, err := curves.RandomScalar(r, g.Q)
+		sk, err := ecc.RandomScalar(r, g.Q)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -3,6 +3,10 @@ package chipauth
 import (
 	"math/big"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"crypto"
 	"crypto/ecdsa"
 	"encoding/asn1"
@@ -15,19 +19,13 @@ import (
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/curves"
 	"github.com/cccd-agent/cccd/icao/lds"
-	"github.com/cccd-agent/cccd/verify"
+	"github.com/cccd-agent/cccd/pki"
 )
 
 // ErrNotSupported means the SecurityInfos offer no Chip Authentication this
 // package can run (no key, or only unsupported variants): report the chip
 // check as not supported, not as failed.
 var ErrNotSupported = errors.New("chipauth: no usable chip authentication key")
-
-var (
-	oidCA     = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3}
-	oidPKDH   = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 1, 1}
-	oidPKECDH = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 1, 2}
-)
 
 // Key is the chip's static Chip Authentication key chosen from DG14 (or
 // EF.CardSecurity), with the protocol to run it.
@@ -50,15 +48,15 @@ func ProtocolOID(ecdh bool, c icao.Cipher) asn1.ObjectIdentifier {
 	if ecdh {
 		ka = 2
 	}
-	return append(append(asn1.ObjectIdentifier(nil), oidCA...), ka, int(c))
+	return append(append(asn1.ObjectIdentifier(nil), lds.OIDCA...), ka, int(c))
 }
 
 // parseProtocol splits a CA protocol OID; ok is false for anything else.
 func parseProtocol(oid asn1.ObjectIdentifier) (ecdh bool, c icao.Cipher, ok bool) {
-	if len(oid) != len(oidCA)+2 || !asn1.ObjectIdentifier(oid[:len(oidCA)]).Equal(oidCA) {
+	if len(oid) != len(lds.OIDCA)+2 || !asn1.ObjectIdentifier(oid[:len(lds.OIDCA)]).Equal(lds.OIDCA) {
 		return false, 0, false
 	}
-	ka, ci := oid[len(oidCA)], oid[len(oidCA)+1]
+	ka, ci := oid[len(lds.OIDCA)], oid[len(lds.OIDCA)+1]
 	if (ka != 1 && ka != 2) || ci < int(icao.Cipher3DES) || ci > int(icao.CipherAES256) {
 		return false, 0, false
 	}
@@ -66,13 +64,13 @@ func parseProtocol(oid asn1.ObjectIdentifier) (ecdh bool, c icao.Cipher, ok bool
 }
 
 // ParsePublicKey decodes a CA public key SPKI: EC keys through
-// verify.ParsePublicKey (named and explicit brainpool/NIST domains), X9.42
+// pki.ParsePublicKey (named and explicit brainpool/NIST domains), X9.42
 // DH keys through curves.
 func ParsePublicKey(spki []byte) (crypto.PublicKey, error) {
 	if k, ok, err := parseStandardized(spki); ok {
 		return k, err
 	}
-	k, err := verify.ParsePublicKey(spki)
+	k, err := pki.ParsePublicKey(spki)
 	if err == nil {
 		if ek, ok := k.(*ecdsa.PublicKey); ok {
 			return ek, nil
@@ -100,7 +98,7 @@ func SelectKey(si *lds.SecurityInfos) (Key, error) {
 	}
 	keyFor := func(ecdh bool, id int) (crypto.PublicKey, int, bool) {
 		for _, pk := range si.ChipAuthPublicKeys {
-			if ecdh && !pk.Protocol.Equal(oidPKECDH) || !ecdh && !pk.Protocol.Equal(oidPKDH) {
+			if ecdh && !pk.Protocol.Equal(lds.OIDPKECDH) || !ecdh && !pk.Protocol.Equal(lds.OIDPKDH) {
 				continue
 			}
 			if id >= 0 && pk.KeyID >= 0 && pk.KeyID != id {
@@ -142,11 +140,6 @@ func SelectKey(si *lds.SecurityInfos) (Key, error) {
 	return Key{}, fmt.Errorf("%w: no supported protocol with a matching key", ErrNotSupported)
 }
 
-// oidStandardizedDomainParameters is BSI TR-03110-3 id-StandardizedDomainParameters:
-// the SPKI algorithm whose parameter is a PACE parameter ID (German eID
-// EF.CardSecurity uses it).
-var oidStandardizedDomainParameters = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 1, 2}
-
 // parseStandardized reads an SPKI with standardized domain parameters; ok is
 // false when the SPKI uses another algorithm.
 func parseStandardized(spki []byte) (crypto.PublicKey, bool, error) {
@@ -154,7 +147,7 @@ func parseStandardized(spki []byte) (crypto.PublicKey, bool, error) {
 	var seq, alg, bits cryptobyte.String
 	var oid asn1.ObjectIdentifier
 	if !in.ReadASN1(&seq, cbasn1.SEQUENCE) || !seq.ReadASN1(&alg, cbasn1.SEQUENCE) || !alg.ReadASN1ObjectIdentifier(&oid) ||
-		!oid.Equal(oidStandardizedDomainParameters) {
+		!oid.Equal(oids.StandardizedDomainParameters) {
 		return nil, false, nil
 	}
 	var id int64
@@ -166,7 +159,7 @@ func parseStandardized(spki []byte) (crypto.PublicKey, bool, error) {
 		return nil, true, fmt.Errorf("%w: %w", ErrNotSupported, err)
 	}
 	if std.EC != nil {
-		x, y, err := curves.Unmarshal(std.EC.Curve, bits[1:])
+		x, y, err := ecc.Unmarshal(std.EC.Curve, bits[1:])
 		if err != nil {
 			return nil, true, fmt.Errorf("%w: %w", ErrNotSupported, err)
 		}

@@ -5,8 +5,9 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"github.com/cccd-agent/cccd/icao"
-	"github.com/cccd-agent/cccd/icao/curves"
 	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/internal/testenv"
 )
@@ -41,8 +42,8 @@ func TestSelectKeyRealFiles(t *testing.T) {
 			if !ok || !k.ECDH {
 				t.Fatalf("key %T", k.Public)
 			}
-			if k.Cipher != tc.cipher || k.KeyID != tc.keyID || curves.Name(ek.Curve) != tc.curve {
-				t.Errorf("got %s key ID %d on %s", k.Cipher, k.KeyID, curves.Name(ek.Curve))
+			if k.Cipher != tc.cipher || k.KeyID != tc.keyID || ecc.Name(ek.Curve) != tc.curve {
+				t.Errorf("got %s key ID %d on %s", k.Cipher, k.KeyID, ecc.Name(ek.Curve))
 			}
 		})
 	}

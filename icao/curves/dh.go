@@ -84,3 +84,11 @@ func (g *DHGroup) ValidElement(y *big.Int) bool {
 	}
 	return new(big.Int).Exp(y, g.Q, g.P).Cmp(big.NewInt(1)) == 0
 }
+
+func hexInt(s string) *big.Int {
+	v, ok := new(big.Int).SetString(s, 16)
+	if !ok {
+		panic("curves: bad constant " + s) // unreachable: constants are tested
+	}
+	return v
+}

@@ -5,12 +5,14 @@ import (
 	"crypto/rand"
 	"errors"
 	"testing"
+
+	"github.com/cccd-agent/cccd/pki/ecc"
 )
 
 // FuzzParseKeys feeds arbitrary DER to the SPKI, PKCS#8 and point decoders:
 // they return a valid key or an error, never panic.
 func FuzzParseKeys(f *testing.F) {
-	for _, d := range Domains()[:6] {
+	for _, d := range ecc.Domains()[:6] {
 		k, _ := ecdsa.GenerateKey(d.Curve, rand.Reader)
 		spki, _ := MarshalPKIXPublicKey(&k.PublicKey)
 		der, _ := MarshalPKCS8(k)
@@ -33,12 +35,12 @@ func FuzzParseKeys(f *testing.F) {
 					t.Fatal("accepted an invalid DH value")
 				}
 			}
-		} else if !errors.Is(err, ErrUnsupportedKey) && !errors.Is(err, ErrInvalidPoint) {
+		} else if !errors.Is(err, ErrUnsupportedKey) && !errors.Is(err, ecc.ErrInvalidPoint) {
 			t.Fatalf("unexpected error kind: %v", err)
 		}
 		_, _ = ParsePKCS8(b)
-		for _, d := range Domains()[:2] {
-			if x, y, err := Unmarshal(d.Curve, b); err == nil && !d.Curve.IsOnCurve(x, y) {
+		for _, d := range ecc.Domains()[:2] {
+			if x, y, err := ecc.Unmarshal(d.Curve, b); err == nil && !d.Curve.IsOnCurve(x, y) {
 				t.Fatal("Unmarshal accepted an off-curve point")
 			}
 		}

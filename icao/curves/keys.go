@@ -9,6 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+
+	"github.com/cccd-agent/cccd/pki/oids"
+
+	"github.com/cccd-agent/cccd/pki"
+	"github.com/cccd-agent/cccd/pki/ecc"
 )
 
 // Key encodings for curves crypto/x509 does not know (brainpool, P-192) and
@@ -19,11 +24,8 @@ import (
 // ErrUnsupportedKey is returned for a key encoding this package cannot read.
 var ErrUnsupportedKey = errors.New("curves: unsupported key")
 
-var (
-	oidECPublicKey = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
-	// OIDDHPublicNumber is X9.42 dhpublicnumber, the DH SPKI algorithm.
-	OIDDHPublicNumber = asn1.ObjectIdentifier{1, 2, 840, 10046, 2, 1}
-)
+// OIDDHPublicNumber is X9.42 dhpublicnumber, the DH SPKI algorithm.
+var OIDDHPublicNumber = oids.DHPublicNumber
 
 // DHPrivateKey is a Diffie-Hellman private key X in Group (public Y = G^X).
 type DHPrivateKey struct {
@@ -66,18 +68,18 @@ func MarshalPKCS8(key any) ([]byte, error) {
 	case *rsa.PrivateKey:
 		return x509.MarshalPKCS8PrivateKey(k)
 	case *ecdsa.PrivateKey:
-		oid, ok := OID(k.Curve)
+		oid, ok := ecc.OID(k.Curve)
 		if !ok {
 			return nil, fmt.Errorf("%w: curve %s", ErrUnsupportedKey, k.Curve.Params().Name)
 		}
 		n := (k.Curve.Params().N.BitLen() + 7) / 8
 		inner, err := asn1.Marshal(ecPrivateKey{Version: 1, PrivateKey: k.D.FillBytes(make([]byte, n)),
-			PublicKey: asn1.BitString{Bytes: Marshal(k.Curve, k.X, k.Y), BitLength: 8 * len(Marshal(k.Curve, k.X, k.Y))}})
+			PublicKey: asn1.BitString{Bytes: ecc.Marshal(k.Curve, k.X, k.Y), BitLength: 8 * len(ecc.Marshal(k.Curve, k.X, k.Y))}})
 		if err != nil {
 			return nil, err
 		}
 		params, _ := asn1.Marshal(oid)
-		return asn1.Marshal(pkcs8{Algo: pkix.AlgorithmIdentifier{Algorithm: oidECPublicKey, Parameters: asn1.RawValue{FullBytes: params}}, PrivateKey: inner})
+		return asn1.Marshal(pkcs8{Algo: pkix.AlgorithmIdentifier{Algorithm: oids.ECPublicKey, Parameters: asn1.RawValue{FullBytes: params}}, PrivateKey: inner})
 	case *DHPrivateKey:
 		params, err := asn1.Marshal(dhDomain{P: k.Group.P, G: k.Group.G, Q: k.Group.Q})
 		if err != nil {
@@ -100,12 +102,12 @@ func ParsePKCS8(der []byte) (any, error) {
 		return nil, fmt.Errorf("%w: not PKCS#8", ErrUnsupportedKey)
 	}
 	switch {
-	case p.Algo.Algorithm.Equal(oidECPublicKey):
+	case p.Algo.Algorithm.Equal(oids.ECPublicKey):
 		var oid asn1.ObjectIdentifier
 		if _, err := asn1.Unmarshal(p.Algo.Parameters.FullBytes, &oid); err != nil {
 			return nil, fmt.Errorf("%w: EC key without a named curve", ErrUnsupportedKey)
 		}
-		d, ok := DomainByOID(oid)
+		d, ok := ecc.DomainByOID(oid)
 		if !ok {
 			return nil, fmt.Errorf("%w: curve %v", ErrUnsupportedKey, oid)
 		}
@@ -148,13 +150,13 @@ func MarshalPKIXPublicKey(pub any) ([]byte, error) {
 	case *rsa.PublicKey:
 		return x509.MarshalPKIXPublicKey(k)
 	case *ecdsa.PublicKey:
-		oid, ok := OID(k.Curve)
+		oid, ok := ecc.OID(k.Curve)
 		if !ok {
 			return nil, fmt.Errorf("%w: curve %s", ErrUnsupportedKey, k.Curve.Params().Name)
 		}
 		params, _ := asn1.Marshal(oid)
-		pt := Marshal(k.Curve, k.X, k.Y)
-		return asn1.Marshal(spki{Algo: pkix.AlgorithmIdentifier{Algorithm: oidECPublicKey, Parameters: asn1.RawValue{FullBytes: params}},
+		pt := ecc.Marshal(k.Curve, k.X, k.Y)
+		return asn1.Marshal(spki{Algo: pkix.AlgorithmIdentifier{Algorithm: oids.ECPublicKey, Parameters: asn1.RawValue{FullBytes: params}},
 			PublicKey: asn1.BitString{Bytes: pt, BitLength: 8 * len(pt)}})
 	case *DHPublicKey:
 		params, err := asn1.Marshal(dhDomain{P: k.Group.P, G: k.Group.G, Q: k.Group.Q})
@@ -171,26 +173,12 @@ func MarshalPKIXPublicKey(pub any) ([]byte, error) {
 	return nil, fmt.Errorf("%w: %T", ErrUnsupportedKey, pub)
 }
 
-// ParsePKIXPublicKey decodes a SubjectPublicKeyInfo with a named curve of
-// this package, an X9.42 DH key in a standard group, or whatever crypto/x509
-// reads (RSA). Explicit EC parameters are matched on the whole domain.
+// ParsePKIXPublicKey decodes an X9.42 DH key in a standard group, or hands
+// any other SubjectPublicKeyInfo to pki.ParsePublicKey (RSA, EC with named or
+// explicit parameters matched on the whole domain), the one SPKI parser.
 func ParsePKIXPublicKey(der []byte) (any, error) {
 	var s spki
-	if rest, err := asn1.Unmarshal(der, &s); err != nil || len(rest) != 0 {
-		return nil, fmt.Errorf("%w: not a SubjectPublicKeyInfo", ErrUnsupportedKey)
-	}
-	switch {
-	case s.Algo.Algorithm.Equal(oidECPublicKey):
-		d, err := ecDomainFromParams(s.Algo.Parameters.FullBytes)
-		if err != nil {
-			return nil, err
-		}
-		x, y, err := Unmarshal(d.Curve, s.PublicKey.RightAlign())
-		if err != nil {
-			return nil, err
-		}
-		return &ecdsa.PublicKey{Curve: d.Curve, X: x, Y: y}, nil
-	case s.Algo.Algorithm.Equal(OIDDHPublicNumber):
+	if rest, err := asn1.Unmarshal(der, &s); err == nil && len(rest) == 0 && s.Algo.Algorithm.Equal(OIDDHPublicNumber) {
 		var dom dhDomain
 		if _, err := asn1.Unmarshal(s.Algo.Parameters.FullBytes, &dom); err != nil {
 			return nil, fmt.Errorf("%w: DH parameters: %v", ErrUnsupportedKey, err)
@@ -205,58 +193,9 @@ func ParsePKIXPublicKey(der []byte) (any, error) {
 		}
 		return &DHPublicKey{Group: g, Y: y}, nil
 	}
-	k, err := x509.ParsePKIXPublicKey(der)
+	k, err := pki.ParsePublicKey(der)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnsupportedKey, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnsupportedKey, err)
 	}
 	return k, nil
-}
-
-// specifiedECDomain is X9.62 SpecifiedECDomain (explicit parameters).
-type specifiedECDomain struct {
-	Version int
-	FieldID struct {
-		Type  asn1.ObjectIdentifier
-		Prime *big.Int
-	}
-	Curve struct {
-		A, B []byte
-		Seed asn1.BitString `asn1:"optional"`
-	}
-	Base     []byte
-	Order    *big.Int
-	Cofactor *big.Int `asn1:"optional"`
-}
-
-// ecDomainFromParams reads ECParameters: a namedCurve OID or explicit
-// parameters that must equal a known curve.
-func ecDomainFromParams(params []byte) (*Domain, error) {
-	var oid asn1.ObjectIdentifier
-	if _, err := asn1.Unmarshal(params, &oid); err == nil {
-		d, ok := DomainByOID(oid)
-		if !ok {
-			return nil, fmt.Errorf("%w: curve %v", ErrUnsupportedKey, oid)
-		}
-		return d, nil
-	}
-	var sp specifiedECDomain
-	if _, err := asn1.Unmarshal(params, &sp); err != nil || sp.FieldID.Prime == nil || sp.Order == nil {
-		return nil, fmt.Errorf("%w: EC parameters neither named nor explicit", ErrUnsupportedKey)
-	}
-	p := sp.FieldID.Prime
-	n := (p.BitLen() + 7) / 8
-	if len(sp.Base) != 1+2*n || sp.Base[0] != 4 {
-		return nil, fmt.Errorf("%w: explicit base point not uncompressed", ErrUnsupportedKey)
-	}
-	gx, gy := new(big.Int).SetBytes(sp.Base[1:1+n]), new(big.Int).SetBytes(sp.Base[1+n:])
-	_, name, ok := MatchExplicit(p, new(big.Int).SetBytes(sp.Curve.A), new(big.Int).SetBytes(sp.Curve.B), gx, gy, sp.Order, sp.Cofactor)
-	if !ok {
-		return nil, fmt.Errorf("%w: explicit EC parameters of no known curve", ErrUnsupportedKey)
-	}
-	for _, d := range Domains() {
-		if d.Name == name {
-			return d, nil
-		}
-	}
-	return nil, fmt.Errorf("%w: curve %s", ErrUnsupportedKey, name)
 }

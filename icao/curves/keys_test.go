@@ -9,11 +9,13 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"github.com/cccd-agent/cccd/internal/testenv"
 )
 
 func TestKeyRoundTrips(t *testing.T) {
-	for _, d := range Domains() {
+	for _, d := range ecc.Domains() {
 		k, err := ecdsa.GenerateKey(d.Curve, rand.Reader)
 		if err != nil {
 			t.Fatalf("%s: %v", d.Name, err)
@@ -85,7 +87,7 @@ func TestOpenSSLInterop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if Name(pub.(*ecdsa.PublicKey).Curve) != "brainpoolP224r1" {
-		t.Errorf("explicit parameters matched %s", Name(pub.(*ecdsa.PublicKey).Curve))
+	if ecc.Name(pub.(*ecdsa.PublicKey).Curve) != "brainpoolP224r1" {
+		t.Errorf("explicit parameters matched %s", ecc.Name(pub.(*ecdsa.PublicKey).Curve))
 	}
 }

@@ -3,7 +3,7 @@ package lds
 import (
 	"fmt"
 
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 // TagCOM is the application tag of EF.COM.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/cccd-agent/cccd/icao/mrz"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 // TagDG1 is the application tag of DG1; TagMRZ the data element holding the MRZ.

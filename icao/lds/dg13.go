@@ -6,7 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -33,7 +33,7 @@ const (
 )
 
 // Personal is the Vietnamese personal data of DG13, with the JSON names of
-// the read result's `personal` object (DESIGN.md, stable). Text is
+// the read result's `personal` object (stable). Text is
 // NFC-normalised UTF-8; dates are ISO 8601 (yyyy-mm-dd, or yyyy-mm / yyyy
 // when the card gives only part of the date, as for people whose birth day
 // is unknown); a date field holding words (e.g. "Không thời hạn") keeps them.

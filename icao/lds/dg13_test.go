@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cccd-agent/cccd/icao/tlv"
 	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 	"golang.org/x/text/unicode/norm"
 )
 

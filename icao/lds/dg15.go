@@ -4,7 +4,9 @@ import (
 	"encoding/asn1"
 	"fmt"
 
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/pki/oids"
+
+	"github.com/cccd-agent/cccd/internal/tlv"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -25,12 +27,12 @@ type DG15 struct {
 
 // Public key algorithm OIDs found in DG14/DG15 SubjectPublicKeyInfos.
 var (
-	OIDRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	OIDECPublicKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	OIDRSAEncryption = oids.RSAEncryption
+	OIDECPublicKey   = oids.ECPublicKey
 	// OIDStandardizedDomainParameters (BSI TR-03110) is the algorithm of
 	// CA keys whose parameters are a standardized domain parameter id
 	// (German CardSecurity).
-	OIDStandardizedDomainParameters = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 1, 2}
+	OIDStandardizedDomainParameters = oids.StandardizedDomainParameters
 )
 
 // ParseDG15 decodes DG15 (6F → SubjectPublicKeyInfo).

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/cccd-agent/cccd/icao/tlv"
 	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 // checkErr fails the fuzz run when an error lacks the package sentinels.

@@ -4,7 +4,7 @@ import (
 	"encoding/asn1"
 	"fmt"
 
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -16,6 +16,8 @@ var (
 	OIDPKDH   = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 1, 1} // id-PK-DH
 	OIDPKECDH = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 1, 2} // id-PK-ECDH
 	OIDTA     = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 2}    // id-TA
+	OIDCA     = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3}    // id-CA
+	OIDPACE   = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4}    // id-PACE
 
 	OIDCADH                  = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 1}
 	OIDCADH3DESCBCCBC        = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 1, 1}
@@ -223,8 +225,7 @@ func (si *SecurityInfos) add(oid asn1.ObjectIdentifier, body cryptobyte.String, 
 	under := func(prefix asn1.ObjectIdentifier, arcs int) bool {
 		return len(oid) == len(prefix)+arcs && asn1.ObjectIdentifier(oid[:len(prefix)]).Equal(prefix)
 	}
-	pace := append(append(asn1.ObjectIdentifier{}, oidBSI...), 4)
-	ca := append(append(asn1.ObjectIdentifier{}, oidBSI...), 3)
+	pace, ca := OIDPACE, OIDCA
 	pk := append(append(asn1.ObjectIdentifier{}, oidBSI...), 1)
 	var err error
 	switch {

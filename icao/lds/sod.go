@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/pki/oids"
+
+	"github.com/cccd-agent/cccd/internal/tlv"
+	"github.com/cccd-agent/cccd/pki"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -14,31 +17,19 @@ import (
 // TagSOD is the application tag wrapping EF.SOD.
 const TagSOD = 0x77
 
-// Hash algorithm OIDs that may appear in an LDSSecurityObject.
+// Hash algorithm OIDs that may appear in an LDSSecurityObject (pki/oids' values).
 var (
-	OIDSHA1   = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
-	OIDSHA224 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 4}
-	OIDSHA256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
-	OIDSHA384 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}
-	OIDSHA512 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}
+	OIDSHA1   = oids.SHA1
+	OIDSHA224 = oids.SHA224
+	OIDSHA256 = oids.SHA256
+	OIDSHA384 = oids.SHA384
+	OIDSHA512 = oids.SHA512
 )
 
 // HashFromOID maps a digest algorithm OID to its crypto.Hash; ok is false for
 // an algorithm eMRTDs do not use.
 func HashFromOID(oid asn1.ObjectIdentifier) (h crypto.Hash, ok bool) {
-	switch {
-	case oid.Equal(OIDSHA1):
-		return crypto.SHA1, true
-	case oid.Equal(OIDSHA224):
-		return crypto.SHA224, true
-	case oid.Equal(OIDSHA256):
-		return crypto.SHA256, true
-	case oid.Equal(OIDSHA384):
-		return crypto.SHA384, true
-	case oid.Equal(OIDSHA512):
-		return crypto.SHA512, true
-	}
-	return 0, false
+	return pki.HashByOID(oid)
 }
 
 // SODContent strips the 0x77 wrapper of EF.SOD and returns what it holds: the
@@ -106,7 +97,9 @@ func (o *LDSSecurityObject) DataGroups() []int {
 }
 
 // ParseSOD is SODContent, EncapsulatedContent and ParseLDSSecurityObject in
-// one step, checking that the eContentType is the LDS security object.
+// one step, checking that the eContentType is one that real EF.SOD files
+// carry (pki.IsLDSContentType: the ICAO OID or a legacy one), as passive
+// authentication does.
 func ParseSOD(sod []byte) (*LDSSecurityObject, error) {
 	ci, err := SODContent(sod)
 	if err != nil {
@@ -116,7 +109,7 @@ func ParseSOD(sod []byte) (*LDSSecurityObject, error) {
 	if err != nil {
 		return nil, fmt.Errorf("EF.SOD: %w", err)
 	}
-	if !ctype.Equal(OIDLDSSecurityObject) {
+	if !pki.IsLDSContentType(ctype) {
 		return nil, fmt.Errorf("%w: EF.SOD eContentType %s, want ldsSecurityObject", ErrMalformed, ctype)
 	}
 	return ParseLDSSecurityObject(content)

@@ -1,15 +1,18 @@
 package lds
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/asn1"
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/internal/tlv"
+	"github.com/cccd-agent/cccd/pki/pkitest"
 )
 
 // sodCases are every EF.SOD in the shared test data with the data groups,
@@ -202,31 +205,30 @@ func TestParseLDSSecurityObjectErrors(t *testing.T) {
 	}
 }
 
-// TestToDERFastPathMatchesSlowPath checks that input taken as DER as it is
-// would come out of the BER re-encoder unchanged, and that BER input still
-// goes through it.
-func TestToDERFastPathMatchesSlowPath(t *testing.T) {
-	for _, rel := range []string{"pa/gmrtd-uk-expired/EF_SOD.bin", "pa/gmrtd-sods/NZ_EF_SOD.bin", "pa/gmrtd-sods/DE_EF_SOD.bin"} {
-		sod := testenv.ReadShared(t, rel)
-		for _, b := range [][]byte{sod, sod[4:]} {
-			slow, rest, err := berElement(b, 0)
-			if err != nil || len(rest) != 0 {
-				continue // not one element (the 77 wrapper's length form differs per file)
-			}
-			fast := isDER(b, 0)
-			if fast && !bytes.Equal(slow, b) {
-				t.Fatalf("%s: isDER accepted input the re-encoder changes", rel)
-			}
-			got, err := toDER(b)
-			if err != nil || !bytes.Equal(got, slow) {
-				t.Fatalf("%s: toDER differs from the re-encoder (fast path %v)", rel, fast)
-			}
+// ParseSOD accepts the legacy eContentTypes that passive authentication
+// accepts (one CMS parser, one answer) and refuses any other.
+func TestParseSODLegacyContentTypes(t *testing.T) {
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	ds := pkitest.Issue(pkitest.Template{Subject: pkitest.Name{C: "VN", CN: "DS"}, NotBefore: t0, NotAfter: t0.AddDate(5, 0, 0)},
+		pkitest.ECKey("P-256", false), nil)
+	lso := pkitest.SOD{DGs: map[int][]byte{1: {1}, 2: {2}}, Signer: ds}.LDSSecurityObject()
+	for _, tc := range []struct {
+		oid asn1.ObjectIdentifier
+		ok  bool
+	}{
+		{asn1.ObjectIdentifier{2, 23, 136, 1, 1, 1}, true},
+		{asn1.ObjectIdentifier{1, 3, 27, 1, 1, 1}, true},
+		{asn1.ObjectIdentifier{1, 2, 528, 1, 1006, 1, 20, 1}, true},
+		{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}, true},
+		{asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 3, 2, 1}, false},
+	} {
+		sod := tlv.Encode(TagSOD, pkitest.SignCMS(tc.oid, lso, ds, pkitest.Scheme{}, time.Time{}))
+		o, err := ParseSOD(sod)
+		if tc.ok && (err != nil || len(o.DataGroupHashes) != 2) {
+			t.Errorf("%s: %v", tc.oid, err)
 		}
-	}
-	if isDER([]byte{0x30, 0x80, 0x02, 0x01, 0x00, 0x00, 0x00}, 0) || isDER([]byte{0x04, 0x81, 0x01, 0x00}, 0) || isDER([]byte{0x24, 0x03, 0x04, 0x01, 0x00}, 0) {
-		t.Fatal("isDER accepted indefinite, non-minimal or constructed-string input")
-	}
-	if !isDER([]byte{0x30, 0x06, 0x02, 0x01, 0x05, 0x04, 0x01, 0xAA}, 0) {
-		t.Fatal("isDER refused plain DER")
+		if !tc.ok && !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: err = %v, want ErrMalformed", tc.oid, err)
+		}
 	}
 }

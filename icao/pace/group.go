@@ -7,6 +7,8 @@ import (
 	"io"
 	"math/big"
 
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"github.com/cccd-agent/cccd/icao/curves"
 )
 
@@ -54,13 +56,13 @@ func NewGroup(s curves.Standard) (Group, error) {
 }
 
 type ecGroup struct {
-	d      *curves.Domain
+	d      *ecc.Domain
 	c      elliptic.Curve
 	gx, gy *big.Int
 }
 
 func (g *ecGroup) NewKey(rand io.Reader) ([]byte, []byte, error) {
-	k, err := curves.RandomScalar(rand, g.d.N)
+	k, err := ecc.RandomScalar(rand, g.d.N)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -69,11 +71,11 @@ func (g *ecGroup) NewKey(rand io.Reader) ([]byte, []byte, error) {
 
 func (g *ecGroup) Public(priv []byte) []byte {
 	x, y := g.c.ScalarMult(g.gx, g.gy, priv)
-	return curves.Marshal(g.c, x, y)
+	return ecc.Marshal(g.c, x, y)
 }
 
 func (g *ecGroup) Agree(priv, peer []byte) ([]byte, error) {
-	px, py, err := curves.Unmarshal(g.c, peer)
+	px, py, err := ecc.Unmarshal(g.c, peer)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadPublicKey, err)
 	}
@@ -81,16 +83,16 @@ func (g *ecGroup) Agree(priv, peer []byte) ([]byte, error) {
 	if x.Sign() == 0 && y.Sign() == 0 {
 		return nil, fmt.Errorf("%w: shared point at infinity", ErrBadPublicKey)
 	}
-	return curves.Marshal(g.c, x, y), nil
+	return ecc.Marshal(g.c, x, y), nil
 }
 
 func (g *ecGroup) SharedSecret(elem []byte) []byte {
-	n := curves.ByteLen(g.c)
+	n := ecc.ByteLen(g.c)
 	return append([]byte(nil), elem[1:1+n]...)
 }
 
 func (g *ecGroup) MapGeneric(s, h []byte) (Group, error) {
-	hx, hy, err := curves.Unmarshal(g.c, h)
+	hx, hy, err := ecc.Unmarshal(g.c, h)
 	if err != nil {
 		return nil, fmt.Errorf("%w: mapping point H: %w", ErrBadPublicKey, err)
 	}
@@ -127,7 +129,7 @@ type dhGroup struct {
 func (g *dhGroup) size() int { return (g.p.BitLen() + 7) / 8 }
 
 func (g *dhGroup) NewKey(rand io.Reader) ([]byte, []byte, error) {
-	k, err := curves.RandomScalar(rand, g.q)
+	k, err := ecc.RandomScalar(rand, g.q)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,12 +2,11 @@ package pace
 
 import (
 	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/pki/ecc"
 
 	"errors"
 	"fmt"
 	"math/big"
-
-	"github.com/cccd-agent/cccd/icao/curves"
 )
 
 // Constants c0 and c1 of the IM pseudo-random function (ICAO 9303-11
@@ -68,7 +67,7 @@ func prf(c icao.Cipher, s, t []byte, p *big.Int) (*big.Int, error) {
 // encoding for p ≡ 3 mod 4 that ICAO 9303-11 Appendix H uses:
 // α = −t², X2 = −b(1+α+α²)/(a(α+α²)), X3 = α·X2, h2 = X2³+aX2+b,
 // U = t³·h2, A = h2^(p−1−(p+1)/4); (X2, A·h2) if A²·h2 = 1 else (X3, A·U).
-func encodePoint(d *curves.Domain, t *big.Int) (*big.Int, *big.Int, error) {
+func encodePoint(d *ecc.Domain, t *big.Int) (*big.Int, *big.Int, error) {
 	p := d.P
 	if new(big.Int).Mod(p, big.NewInt(4)).Cmp(big.NewInt(3)) != 0 {
 		return nil, nil, fmt.Errorf("%w: p ≢ 3 mod 4 on %s", ErrIMUnsupported, d.Name)

@@ -21,6 +21,8 @@ import (
 	"io"
 	"math/big"
 
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/curves"
 )
@@ -48,7 +50,7 @@ type CAMData struct {
 	ChipAuthData []byte
 	// MapPublicIC is the chip's mapping public key PK_map,IC.
 	MapPublicIC []byte
-	domain      *curves.Domain
+	domain      *ecc.Domain
 }
 
 // ErrCAMFailed means the PACE-CAM chip authentication data does not match
@@ -64,7 +66,7 @@ func (c *CAMData) VerifyCAM(staticPublic []byte) error {
 	if c == nil || c.domain == nil {
 		return fmt.Errorf("%w: no CAM data", ErrCAMFailed)
 	}
-	px, py, err := curves.Unmarshal(c.domain.Curve, staticPublic)
+	px, py, err := ecc.Unmarshal(c.domain.Curve, staticPublic)
 	if err != nil {
 		return fmt.Errorf("%w: static key: %w", ErrCAMFailed, err)
 	}
@@ -73,7 +75,7 @@ func (c *CAMData) VerifyCAM(staticPublic []byte) error {
 		return fmt.Errorf("%w: CA_IC out of range", ErrCAMFailed)
 	}
 	x, y := c.domain.Curve.ScalarMult(px, py, c.ChipAuthData)
-	if !bytes.Equal(curves.Marshal(c.domain.Curve, x, y), c.MapPublicIC) {
+	if !bytes.Equal(ecc.Marshal(c.domain.Curve, x, y), c.MapPublicIC) {
 		return ErrCAMFailed
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"encoding/asn1"
 	"fmt"
 
+	"github.com/cccd-agent/cccd/icao/lds"
+
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/curves"
 )
@@ -32,7 +34,7 @@ func (m Mapping) String() string {
 }
 
 // OIDPACE is id-PACE, 0.4.0.127.0.7.2.2.4 (BSI TR-03110 / ICAO 9303-11 §9.2.1).
-var OIDPACE = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4}
+var OIDPACE = lds.OIDPACE
 
 // Protocol is a decoded PACE protocol OID: id-PACE.{mapping/agreement}.{cipher}.
 type Protocol struct {

@@ -2,6 +2,7 @@ package pace
 
 import (
 	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/pki/ecc"
 
 	"bytes"
 	"encoding/hex"
@@ -117,7 +118,7 @@ func TestAppendixG1(t *testing.T) {
 		t.Fatal(err)
 	}
 	gx, gy := mapped.(*ecGroup).generator()
-	eqHex(t, "G~", curves.Marshal(std.EC.Curve, gx, gy), point(v["mapped_generator_x"], v["mapped_generator_y"]))
+	eqHex(t, "G~", ecc.Marshal(std.EC.Curve, gx, gy), point(v["mapped_generator_x"], v["mapped_generator_y"]))
 	pkIFD := mapped.Public(v["sk_ifd"])
 	eqHex(t, "PK_IFD", pkIFD, point(v["pk_ifd_x"], v["pk_ifd_y"]))
 	pkIC := mapped.Public(v["sk_ic"])
@@ -201,7 +202,7 @@ func TestAppendixH(t *testing.T) {
 		t.Fatal(err)
 	}
 	x, y := mapped.(*ecGroup).generator()
-	eqHex(t, "H.1 G~", curves.Marshal(bp.EC.Curve, x, y), point(v["h1_mapped_generator_x"], v["h1_mapped_generator_y"]))
+	eqHex(t, "H.1 G~", ecc.Marshal(bp.EC.Curve, x, y), point(v["h1_mapped_generator_x"], v["h1_mapped_generator_y"]))
 
 	dh, _ := curves.ByPACEParameterID(0)
 	eqHex(t, "H.2 p", dh.DH.P.Bytes(), v["h2_p"])

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -81,4 +82,17 @@ func LookPath(t testing.TB, name string) string {
 		Missing(t, name+" not installed")
 	}
 	return p
+}
+
+// RunOpenSSL runs openssl with args in dir and returns its combined output;
+// the test fails when openssl does.
+func RunOpenSSL(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(LookPath(t, "openssl"), args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
 }

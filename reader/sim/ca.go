@@ -12,9 +12,13 @@ import (
 	"encoding/asn1"
 	"math/big"
 
+	"github.com/cccd-agent/cccd/icao/lds"
+
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/curves"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 const caVar = "ca"
@@ -24,8 +28,6 @@ type caPending struct {
 	cipher icao.Cipher
 	ecdh   bool
 }
-
-var oidCAArc = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3}
 
 // chipAuthKey parses Profile.ChipAuthKey: *ecdsa.PrivateKey or
 // *curves.DHPrivateKey.
@@ -41,7 +43,7 @@ func (c *Card) caAgree(eph []byte) ([]byte, bool, bool) {
 	}
 	switch key := k.(type) {
 	case *ecdsa.PrivateKey:
-		x, y, err := curves.Unmarshal(key.Curve, eph)
+		x, y, err := ecc.Unmarshal(key.Curve, eph)
 		if err != nil {
 			return nil, true, false
 		}
@@ -49,7 +51,7 @@ func (c *Card) caAgree(eph []byte) ([]byte, bool, bool) {
 		if sx.Sign() == 0 && sy.Sign() == 0 {
 			return nil, true, false
 		}
-		return sx.FillBytes(make([]byte, curves.ByteLen(key.Curve))), true, true
+		return sx.FillBytes(make([]byte, ecc.ByteLen(key.Curve))), true, true
 	case *curves.DHPrivateKey:
 		y := new(big.Int).SetBytes(eph)
 		if !key.Group.ValidElement(y) {
@@ -91,10 +93,10 @@ func (c *Card) caSetAT(cmd icao.Command) reply {
 		return status(swWrongData)
 	}
 	oid, ok := parseOIDContent(o.Value)
-	if !ok || len(oid) != len(oidCAArc)+2 || !asn1.ObjectIdentifier(oid[:len(oidCAArc)]).Equal(oidCAArc) {
+	if !ok || len(oid) != len(lds.OIDCA)+2 || !asn1.ObjectIdentifier(oid[:len(lds.OIDCA)]).Equal(lds.OIDCA) {
 		return status(swWrongData)
 	}
-	ka, ci := oid[len(oidCAArc)], icao.Cipher(oid[len(oidCAArc)+1])
+	ka, ci := oid[len(lds.OIDCA)], icao.Cipher(oid[len(lds.OIDCA)+1])
 	if (ka != 1 && ka != 2) || ci < icao.CipherAES128 || ci > icao.CipherAES256 {
 		return status(swWrongData)
 	}

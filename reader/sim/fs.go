@@ -4,7 +4,7 @@ import (
 	"bytes"
 
 	"github.com/cccd-agent/cccd/icao"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 // efile is one elementary file of the simulated chip.

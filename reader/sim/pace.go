@@ -15,7 +15,7 @@ import (
 	"github.com/cccd-agent/cccd/icao/curves"
 	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/icao/pace"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 func init() {

@@ -19,12 +19,14 @@ import (
 	"math/big"
 	"sort"
 
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/activeauth"
 	"github.com/cccd-agent/cccd/icao/curves"
 	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/icao/pace"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 // ChipKeyOptions choose the chip's protocols and keys. The zero value is
@@ -220,7 +222,7 @@ func newCAKey(domain string, rnd io.Reader) (priv, pub any, err error) {
 }
 
 func newDHKey(g *curves.DHGroup, rnd io.Reader) (*curves.DHPrivateKey, error) {
-	x, err := curves.RandomScalar(rnd, g.Q)
+	x, err := ecc.RandomScalar(rnd, g.Q)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +251,7 @@ func caProtocolOID(ecdh bool, c icao.Cipher) asn1.ObjectIdentifier {
 	if ecdh {
 		ka = 2
 	}
-	return append(append(asn1.ObjectIdentifier(nil), oidCAArc...), ka, int(c))
+	return append(append(asn1.ObjectIdentifier(nil), lds.OIDCA...), ka, int(c))
 }
 
 // rawSeq encodes SEQUENCE { oid, values... } for a SecurityInfo.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/icao/pace"
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 // offersCAM reports whether p's EF.CardAccess advertises PACE-CAM.

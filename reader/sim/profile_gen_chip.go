@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"github.com/cccd-agent/cccd/icao/curves"
 )
 
@@ -30,8 +32,8 @@ func rekey(p *Profile, rnd io.Reader) error {
 		if err != nil {
 			return fmt.Errorf("sim: chip key: %w", err)
 		}
-		oldPoint := curves.Marshal(old.Curve, old.X, old.Y)
-		newPoint := curves.Marshal(nk.Curve, nk.X, nk.Y)
+		oldPoint := ecc.Marshal(old.Curve, old.X, old.Y)
+		newPoint := ecc.Marshal(nk.Curve, nk.X, nk.Y)
 		found := false
 		for _, name := range []string{"DG14", "DG15", "CardSecurity"} {
 			f := p.Files[name]

@@ -11,16 +11,11 @@ import (
 	"sort"
 	"time"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"github.com/cccd-agent/cccd/icao/lds"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
-)
-
-var (
-	oidContentType   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
-	oidMessageDigest = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
-	oidSigningTime   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
-	oidECDSAWithSHA2 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
 )
 
 // signSOD signs eContent (a DER LDSSecurityObject) with signCMS and
@@ -43,9 +38,9 @@ func signSOD(eContent []byte, ds *x509.Certificate, dsKey *ecdsa.PrivateKey, sig
 func signCMS(eContentType asn1.ObjectIdentifier, eContent []byte, ds *x509.Certificate, dsKey *ecdsa.PrivateKey, signingTime time.Time) ([]byte, error) {
 	digest := sha256.Sum256(eContent)
 	attrs := [][]byte{
-		attribute(oidContentType, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(eContentType) }),
-		attribute(oidSigningTime, func(b *cryptobyte.Builder) { b.AddASN1UTCTime(signingTime.UTC()) }),
-		attribute(oidMessageDigest, func(b *cryptobyte.Builder) { b.AddASN1OctetString(digest[:]) }),
+		attribute(oids.ContentType, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(eContentType) }),
+		attribute(oids.SigningTime, func(b *cryptobyte.Builder) { b.AddASN1UTCTime(signingTime.UTC()) }),
+		attribute(oids.MessageDigest, func(b *cryptobyte.Builder) { b.AddASN1OctetString(digest[:]) }),
 	}
 	// DER orders a SET OF by its elements' encodings; the signature covers
 	// the attributes re-tagged as that SET.
@@ -103,7 +98,7 @@ func signCMS(eContentType asn1.ObjectIdentifier, eContent []byte, ds *x509.Certi
 							}
 						})
 						b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-							b.AddASN1ObjectIdentifier(oidECDSAWithSHA2)
+							b.AddASN1ObjectIdentifier(oids.ECDSAWithSHA256)
 						})
 						b.AddASN1OctetString(sig)
 					})

@@ -12,7 +12,7 @@ import (
 	"math/big"
 	"time"
 
-	"github.com/cccd-agent/cccd/icao/curves"
+	"github.com/cccd-agent/cccd/pki/ecc"
 )
 
 // TestPKI is the test PKI that signs a generated profile's SOD: a CSCA (the
@@ -42,7 +42,7 @@ func (s detSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]b
 // rnd: crypto/ecdsa ignores custom readers since Go 1.26). It works for
 // the NIST curves and for brainpool via icao/curves.
 func deriveECKey(c elliptic.Curve, rnd io.Reader) (*ecdsa.PrivateKey, error) {
-	d, err := curves.RandomScalar(rnd, c.Params().N)
+	d, err := ecc.RandomScalar(rnd, c.Params().N)
 	if err != nil {
 		return nil, err
 	}

@@ -8,18 +8,11 @@ import (
 	"sort"
 	"time"
 
-	"github.com/cccd-agent/cccd/icao/tlv"
+	"github.com/cccd-agent/cccd/pki/oids"
+
+	"github.com/cccd-agent/cccd/internal/tlv"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
-)
-
-var (
-	oidSignedData        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
-	oidContentType       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
-	oidMessageDigest     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
-	oidSigningTime       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
-	oidLDSSecurityObject = asn1.ObjectIdentifier{2, 23, 136, 1, 1, 1}
-	oidCscaMasterList    = asn1.ObjectIdentifier{2, 23, 136, 1, 1, 2}
 )
 
 // SOD describes an EF.SOD to build.
@@ -75,7 +68,7 @@ func (o SOD) LDSSecurityObject() []byte {
 
 // ContentInfo returns the CMS ContentInfo (what `openssl cms -verify` reads).
 func (o SOD) ContentInfo() []byte {
-	return SignCMS(oidLDSSecurityObject, o.LDSSecurityObject(), o.Signer, o.Scheme, o.SigningTime)
+	return SignCMS(oids.LDSSecurityObject, o.LDSSecurityObject(), o.Signer, o.Scheme, o.SigningTime)
 }
 
 // Build returns EF.SOD: the ContentInfo wrapped in application tag 0x77.
@@ -93,11 +86,11 @@ func SignCMS(eContentType asn1.ObjectIdentifier, eContent []byte, signer *Cert, 
 	d := scheme.Hash.New()
 	d.Write(eContent)
 	attrs := [][]byte{
-		attribute(oidContentType, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(eContentType) }),
-		attribute(oidMessageDigest, func(b *cryptobyte.Builder) { b.AddASN1OctetString(d.Sum(nil)) }),
+		attribute(oids.ContentType, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(eContentType) }),
+		attribute(oids.MessageDigest, func(b *cryptobyte.Builder) { b.AddASN1OctetString(d.Sum(nil)) }),
 	}
 	if !signingTime.IsZero() {
-		attrs = append(attrs, attribute(oidSigningTime, func(b *cryptobyte.Builder) { addTime(b, signingTime) }))
+		attrs = append(attrs, attribute(oids.SigningTime, func(b *cryptobyte.Builder) { addTime(b, signingTime) }))
 	}
 	sort.Slice(attrs, func(i, j int) bool { return bytes.Compare(attrs[i], attrs[j]) < 0 })
 	set := mustBytes(func(b *cryptobyte.Builder) {
@@ -110,7 +103,7 @@ func SignCMS(eContentType asn1.ObjectIdentifier, eContent []byte, signer *Cert, 
 	sig := signer.Key.Sign(scheme, set)
 	return mustBytes(func(b *cryptobyte.Builder) {
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-			b.AddASN1ObjectIdentifier(oidSignedData)
+			b.AddASN1ObjectIdentifier(oids.SignedData)
 			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 					b.AddASN1Int64(3)
@@ -190,7 +183,7 @@ func CRL(issuer *Cert, thisUpdate time.Time, revoked ...*big.Int) []byte {
 			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-						b.AddASN1ObjectIdentifier(asn1.ObjectIdentifier{2, 5, 29, 35})
+						b.AddASN1ObjectIdentifier(oids.ExtAuthorityKeyID)
 						b.AddASN1OctetString(mustBytes(func(b *cryptobyte.Builder) {
 							b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 								b.AddASN1(cbasn1.Tag(0).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(issuer.Key.KeyID()) })
@@ -198,7 +191,7 @@ func CRL(issuer *Cert, thisUpdate time.Time, revoked ...*big.Int) []byte {
 						}))
 					})
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-						b.AddASN1ObjectIdentifier(asn1.ObjectIdentifier{2, 5, 29, 20})
+						b.AddASN1ObjectIdentifier(oids.ExtCRLNumber)
 						b.AddASN1OctetString(mustBytes(func(b *cryptobyte.Builder) { b.AddASN1Int64(1) }))
 					})
 				})
@@ -227,5 +220,5 @@ func MasterList(signer *Cert, certs ...[]byte) []byte {
 			})
 		})
 	})
-	return SignCMS(oidCscaMasterList, content, signer, Scheme{}, time.Time{})
+	return SignCMS(oids.CscaMasterList, content, signer, Scheme{}, time.Time{})
 }

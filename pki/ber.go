@@ -1,4 +1,4 @@
-package verify
+package pki
 
 import (
 	"errors"
@@ -26,13 +26,14 @@ type berNode struct {
 	size     int        // DER content length
 }
 
-// normalizeBER re-encodes BER as DER where that only changes framing:
-// indefinite lengths become definite, lengths become minimal and constructed
-// universal strings (OCTET STRING, BIT STRING, character strings) become
-// primitive. Element order is kept (SET OF is not re-sorted) so signed
-// attributes keep the bytes their signer hashed. Work is linear in the input
-// times the bounded depth.
-func normalizeBER(in []byte) ([]byte, error) {
+// NormalizeBER re-encodes one BER element as DER where that only changes
+// framing: indefinite lengths become definite, lengths become minimal and
+// constructed universal strings (OCTET STRING, BIT STRING, character strings)
+// become primitive. Element order is kept (SET OF is not re-sorted) so signed
+// attributes keep the bytes their signer hashed. Input that is already DER
+// is returned as it is, without a copy: almost every chip writes DER. Work is
+// linear in the input times the bounded depth.
+func NormalizeBER(in []byte) ([]byte, error) {
 	p := berParser{in: in}
 	root, end, err := p.element(0, 0)
 	if err != nil {
@@ -41,13 +42,17 @@ func normalizeBER(in []byte) ([]byte, error) {
 	if end != len(in) {
 		return nil, fmt.Errorf("%w: %d trailing bytes after the outer element", ErrMalformed, len(in)-end)
 	}
+	if !p.changed {
+		return in, nil
+	}
 	out := make([]byte, 0, headerLen(root)+root.size)
 	return appendDER(out, root), nil
 }
 
 type berParser struct {
-	in    []byte
-	nodes int
+	in      []byte
+	nodes   int
+	changed bool // some framing differs from DER
 }
 
 // element parses one element at off and returns it with the offset after it.
@@ -92,6 +97,7 @@ func (p *berParser) element(off, depth int) (*berNode, int, error) {
 			return nil, 0, fmt.Errorf("%w: indefinite length on a primitive element", ErrMalformed)
 		}
 		indefinite = true
+		p.changed = true
 	case lb < 0x80:
 		length = int(lb)
 	default:
@@ -105,6 +111,9 @@ func (p *berParser) element(off, depth int) (*berNode, int, error) {
 		off += k
 		if length < 0 || length > len(in)-off {
 			return nil, 0, fmt.Errorf("%w: length exceeds input", ErrMalformed)
+		}
+		if lengthLen(length) != 1+k {
+			p.changed = true // long form where a shorter one would do
 		}
 	}
 	if !constructed {
@@ -140,6 +149,7 @@ func (p *berParser) element(off, depth int) (*berNode, int, error) {
 		off = next
 	}
 	if len(n.tag) == 1 && first&0xC0 == 0 && isStringTag(first&0x1F) {
+		p.changed = true
 		if err := flattenString(n, first&0x1F); err != nil {
 			return nil, 0, err
 		}

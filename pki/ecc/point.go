@@ -1,4 +1,4 @@
-package curves
+package ecc
 
 import (
 	"crypto/elliptic"
@@ -54,4 +54,37 @@ func RandomScalar(rand io.Reader, n *big.Int) ([]byte, error) {
 	k.Mod(k, new(big.Int).Sub(n, big.NewInt(1)))
 	k.Add(k, big.NewInt(1))
 	return k.FillBytes(make([]byte, size)), nil
+}
+
+// DecodePoint decodes an uncompressed (04) or compressed (02/03) point with
+// d's p, a and b, as certificates may carry either. Coordinates must be
+// below p; whether the point is on the curve is the caller's check.
+func (d *Domain) DecodePoint(b []byte) (x, y *big.Int, err error) {
+	size := (d.P.BitLen() + 7) / 8
+	bad := fmt.Errorf("%w: bad encoding for %s", ErrInvalidPoint, d.Name)
+	switch {
+	case len(b) == 1+2*size && b[0] == 4:
+		x = new(big.Int).SetBytes(b[1 : 1+size])
+		y = new(big.Int).SetBytes(b[1+size:])
+	case len(b) == 1+size && (b[0] == 2 || b[0] == 3):
+		x = new(big.Int).SetBytes(b[1:])
+		// y² = x³ + a·x + b (mod p)
+		rhs := new(big.Int).Exp(x, big.NewInt(3), d.P)
+		rhs.Add(rhs, new(big.Int).Mul(d.A, x))
+		rhs.Add(rhs, d.B)
+		rhs.Mod(rhs, d.P)
+		y = new(big.Int).ModSqrt(rhs, d.P)
+		if y == nil {
+			return nil, nil, bad
+		}
+		if y.Bit(0) != uint(b[0]&1) {
+			y.Sub(d.P, y)
+		}
+	default:
+		return nil, nil, bad
+	}
+	if x.Cmp(d.P) >= 0 || y.Cmp(d.P) >= 0 {
+		return nil, nil, bad
+	}
+	return x, y, nil
 }

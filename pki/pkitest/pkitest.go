@@ -18,7 +18,10 @@ import (
 	"math/big"
 	"time"
 
-	"github.com/cccd-agent/cccd/icao/curves"
+	"github.com/cccd-agent/cccd/pki/oids"
+
+	"github.com/cccd-agent/cccd/pki/ecc"
+
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -50,7 +53,7 @@ func RSAKey(bits int) *Key {
 
 // ECKey generates an EC key on the named curve ("P-256", "brainpoolP256r1", ...).
 func ECKey(curve string, explicit bool) *Key {
-	for _, d := range curves.Domains() {
+	for _, d := range ecc.Domains() {
 		if d.Name == curve {
 			k, err := ecdsa.GenerateKey(d.Curve, rand.Reader)
 			must(err)
@@ -67,7 +70,7 @@ func (k *Key) SPKI() []byte {
 	case *rsa.PublicKey:
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				b.AddASN1ObjectIdentifier(oidRSAEncryption)
+				b.AddASN1ObjectIdentifier(oids.RSAEncryption)
 				b.AddASN1NULL()
 			})
 			b.AddASN1BitString(cryptobyte.String(mustBytes(func(b *cryptobyte.Builder) {
@@ -78,13 +81,13 @@ func (k *Key) SPKI() []byte {
 			})))
 		})
 	case *ecdsa.PublicKey:
-		d, ok := curves.DomainOf(pub.Curve)
+		d, ok := ecc.DomainOf(pub.Curve)
 		if !ok {
 			panic("pkitest: unknown curve")
 		}
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				b.AddASN1ObjectIdentifier(oidECPublicKey)
+				b.AddASN1ObjectIdentifier(oids.ECPublicKey)
 				if !k.Explicit {
 					b.AddASN1ObjectIdentifier(d.OID)
 					return
@@ -93,7 +96,7 @@ func (k *Key) SPKI() []byte {
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 					b.AddASN1Int64(1)
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-						b.AddASN1ObjectIdentifier(oidPrimeField)
+						b.AddASN1ObjectIdentifier(oids.PrimeField)
 						b.AddASN1BigInt(d.P)
 					})
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
@@ -190,7 +193,7 @@ func (s Scheme) addAlg(b *cryptobyte.Builder) {
 	case "ecdsa":
 		b.AddASN1ObjectIdentifier(ecdsaOIDs[s.Hash])
 	case "pss":
-		b.AddASN1ObjectIdentifier(oidRSASSAPSS)
+		b.AddASN1ObjectIdentifier(oids.RSASSAPSS)
 		mgf := s.MGFHash
 		if mgf == 0 {
 			mgf = s.Hash
@@ -201,7 +204,7 @@ func (s Scheme) addAlg(b *cryptobyte.Builder) {
 			})
 			b.AddASN1(cbasn1.Tag(1).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-					b.AddASN1ObjectIdentifier(oidMGF1)
+					b.AddASN1ObjectIdentifier(oids.MGF1)
 					addHashAlg(b, mgf)
 				})
 			})
@@ -222,32 +225,17 @@ func addHashAlg(b *cryptobyte.Builder, h crypto.Hash) {
 }
 
 var (
-	oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidRSASSAPSS     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
-	oidMGF1          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 8}
-	oidECPublicKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
-	oidPrimeField    = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
-
 	hashOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
-		crypto.SHA1:   {1, 3, 14, 3, 2, 26},
-		crypto.SHA224: {2, 16, 840, 1, 101, 3, 4, 2, 4},
-		crypto.SHA256: {2, 16, 840, 1, 101, 3, 4, 2, 1},
-		crypto.SHA384: {2, 16, 840, 1, 101, 3, 4, 2, 2},
-		crypto.SHA512: {2, 16, 840, 1, 101, 3, 4, 2, 3},
+		crypto.SHA1: oids.SHA1, crypto.SHA224: oids.SHA224, crypto.SHA256: oids.SHA256,
+		crypto.SHA384: oids.SHA384, crypto.SHA512: oids.SHA512,
 	}
 	rsaOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
-		crypto.SHA1:   {1, 2, 840, 113549, 1, 1, 5},
-		crypto.SHA224: {1, 2, 840, 113549, 1, 1, 14},
-		crypto.SHA256: {1, 2, 840, 113549, 1, 1, 11},
-		crypto.SHA384: {1, 2, 840, 113549, 1, 1, 12},
-		crypto.SHA512: {1, 2, 840, 113549, 1, 1, 13},
+		crypto.SHA1: oids.SHA1WithRSA, crypto.SHA224: oids.SHA224WithRSA, crypto.SHA256: oids.SHA256WithRSA,
+		crypto.SHA384: oids.SHA384WithRSA, crypto.SHA512: oids.SHA512WithRSA,
 	}
 	ecdsaOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
-		crypto.SHA1:   {1, 2, 840, 10045, 4, 1},
-		crypto.SHA224: {1, 2, 840, 10045, 4, 3, 1},
-		crypto.SHA256: {1, 2, 840, 10045, 4, 3, 2},
-		crypto.SHA384: {1, 2, 840, 10045, 4, 3, 3},
-		crypto.SHA512: {1, 2, 840, 10045, 4, 3, 4},
+		crypto.SHA1: oids.ECDSAWithSHA1, crypto.SHA224: oids.ECDSAWithSHA224, crypto.SHA256: oids.ECDSAWithSHA256,
+		crypto.SHA384: oids.ECDSAWithSHA384, crypto.SHA512: oids.ECDSAWithSHA512,
 	}
 )
 
@@ -270,4 +258,19 @@ func addTime(b *cryptobyte.Builder, t time.Time) {
 		return
 	}
 	b.AddASN1GeneralizedTime(t)
+}
+
+// CheapKey reports whether a signature check under pub is cheap: RSA of at
+// most 2048 bits or a NIST curve with constant-time assembly. Checks on
+// Brainpool curves run on math/big and, under fuzzing instrumentation, take
+// long enough to starve the fuzzer; fuzz targets skip them.
+func CheapKey(pub crypto.PublicKey) bool {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		return k.N.BitLen() <= 2048
+	case *ecdsa.PublicKey:
+		n := k.Curve.Params().Name
+		return n == "P-224" || n == "P-256" || n == "P-384"
+	}
+	return true
 }

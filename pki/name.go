@@ -1,10 +1,12 @@
-package verify
+package pki
 
 import (
 	encasn1 "encoding/asn1"
 	"slices"
 	"strings"
 	"unicode/utf16"
+
+	"github.com/cccd-agent/cccd/pki/oids"
 
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
@@ -94,7 +96,7 @@ func (n Name) String() string {
 // Country returns the value of the first countryName attribute, upper-cased.
 func (n Name) Country() string {
 	for _, a := range n.Attributes {
-		if a.Type.Equal(oidAttrCountry) {
+		if a.Type.Equal(oids.AttrCountry) {
 			return strings.ToUpper(strings.TrimSpace(a.Value))
 		}
 	}
@@ -125,8 +127,8 @@ func (n Name) canonical() []string {
 	return c
 }
 
-// key is a map key equal for names that Equal treats as equal.
-func (n Name) key() string { return strings.Join(n.canonical(), "\x00") }
+// Key is a map key equal for names that Equal treats as equal.
+func (n Name) Key() string { return strings.Join(n.canonical(), "\x00") }
 
 func foldValue(v string) string {
 	return strings.ToLower(strings.Join(strings.Fields(v), " "))

@@ -1,4 +1,4 @@
-package verify
+package pki
 
 import (
 	encasn1 "encoding/asn1"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/cccd-agent/cccd/pki/oids"
 
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
@@ -51,62 +53,96 @@ const maxCMSInput = 8 << 20
 // (indefinite lengths, constructed OCTET STRINGs, as in real NZ and US SODs)
 // is normalised to DER first when the strict parse fails.
 func ParseSignedData(b []byte) (*SignedData, error) {
-	return parseSignedData(b, ParseCertificate)
+	return ParseSignedDataWith(b, ParseCertificate)
 }
 
-// parseSignedData is ParseSignedData with the embedded-certificate parser
-// given (TrustStore passes its cache).
-func parseSignedData(b []byte, parseCert func([]byte) (*Certificate, error)) (*SignedData, error) {
+// ParseSignedDataWith is ParseSignedData with the embedded-certificate parser
+// given (a trust store passes its cache).
+func ParseSignedDataWith(b []byte, parseCert func([]byte) (*Certificate, error)) (*SignedData, error) {
+	return parseBERFallback(b, func(der []byte) (*SignedData, error) { return parseSignedDataDER(der, parseCert) })
+}
+
+// EncapsulatedContent reads a ContentInfo holding SignedData only as far as
+// the encapsulated content and returns its type and bytes (nil when
+// detached): certificates and SignerInfos are neither parsed nor required.
+// It is for readers that need the signed content before, or without,
+// checking its signature; the fields it reads are read by the same code as
+// in ParseSignedData, BER included.
+func EncapsulatedContent(b []byte) (eContentType encasn1.ObjectIdentifier, eContent []byte, err error) {
+	sd, err := parseBERFallback(b, func(der []byte) (*SignedData, error) {
+		sd, _, err := readSignedDataHead(der)
+		return sd, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return sd.EContentType, sd.EContent, nil
+}
+
+// parseBERFallback runs parse on b as DER and, when that fails as
+// malformed, on b normalised from BER (real NZ and US SODs need it).
+func parseBERFallback(b []byte, parse func([]byte) (*SignedData, error)) (*SignedData, error) {
 	if len(b) > maxCMSInput {
 		return nil, fmt.Errorf("%w: CMS input larger than %d bytes", ErrMalformed, maxCMSInput)
 	}
-	sd, err := parseSignedDataDER(b, parseCert)
+	sd, err := parse(b)
 	if err == nil || !errors.Is(err, ErrMalformed) {
 		return sd, err
 	}
-	der, nerr := normalizeBER(b)
+	der, nerr := NormalizeBER(b)
 	if nerr != nil {
 		return nil, err // report the DER error: it names the structure
 	}
-	return parseSignedDataDER(der, parseCert)
+	return parse(der)
 }
 
-func parseSignedDataDER(b []byte, parseCert func([]byte) (*Certificate, error)) (*SignedData, error) {
+// readSignedDataHead reads ContentInfo and SignedData up to and including
+// encapContentInfo; rest holds the remaining SignedData fields.
+func readSignedDataHead(b []byte) (sd *SignedData, rest cryptobyte.String, err error) {
 	in := cryptobyte.String(b)
 	var ci, content cryptobyte.String
 	var ct encasn1.ObjectIdentifier
 	if !in.ReadASN1(&ci, asn1.SEQUENCE) || !in.Empty() || !ci.ReadASN1ObjectIdentifier(&ct) {
-		return nil, fmt.Errorf("%w: CMS ContentInfo", ErrMalformed)
+		return nil, nil, fmt.Errorf("%w: CMS ContentInfo", ErrMalformed)
 	}
-	if !ct.Equal(oidSignedData) {
-		return nil, fmt.Errorf("%w: CMS content type %s is not SignedData", ErrMalformed, ct)
+	if !ct.Equal(oids.SignedData) {
+		return nil, nil, fmt.Errorf("%w: CMS content type %s is not SignedData", ErrMalformed, ct)
 	}
 	if !ci.ReadASN1(&content, asn1.Tag(0).Constructed().ContextSpecific()) || !ci.Empty() {
-		return nil, fmt.Errorf("%w: CMS content", ErrMalformed)
+		return nil, nil, fmt.Errorf("%w: CMS content", ErrMalformed)
 	}
 	var s cryptobyte.String
 	if !content.ReadASN1(&s, asn1.SEQUENCE) || !content.Empty() {
-		return nil, fmt.Errorf("%w: SignedData", ErrMalformed)
+		return nil, nil, fmt.Errorf("%w: SignedData", ErrMalformed)
 	}
-	sd := &SignedData{}
+	sd = &SignedData{}
 	var ok bool
-	if sd.Version, ok = readSmallInt(&s); !ok {
-		return nil, fmt.Errorf("%w: SignedData version", ErrMalformed)
+	if sd.Version, ok = ReadSmallInt(&s); !ok {
+		return nil, nil, fmt.Errorf("%w: SignedData version", ErrMalformed)
 	}
 	var set cryptobyte.String
 	if !s.ReadASN1(&set, asn1.SET) {
-		return nil, fmt.Errorf("%w: digestAlgorithms", ErrMalformed)
+		return nil, nil, fmt.Errorf("%w: digestAlgorithms", ErrMalformed)
 	}
 	for !set.Empty() {
 		ai, err := readAlgorithm(&set, "digest")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sd.DigestAlgorithms = append(sd.DigestAlgorithms, ai)
 	}
 	if err := sd.readEncap(&s); err != nil {
+		return nil, nil, err
+	}
+	return sd, s, nil
+}
+
+func parseSignedDataDER(b []byte, parseCert func([]byte) (*Certificate, error)) (*SignedData, error) {
+	sd, s, err := readSignedDataHead(b)
+	if err != nil {
 		return nil, err
 	}
+	var set cryptobyte.String
 	var certs, crls cryptobyte.String
 	var present bool
 	if !s.ReadOptionalASN1(&certs, &present, asn1.Tag(0).Constructed().ContextSpecific()) {
@@ -181,7 +217,7 @@ func readSignerInfo(set *cryptobyte.String) (SignerInfo, error) {
 		return si, bad("")
 	}
 	var ok bool
-	if si.Version, ok = readSmallInt(&s); !ok {
+	if si.Version, ok = ReadSmallInt(&s); !ok {
 		return si, bad("version")
 	}
 	switch {
@@ -281,7 +317,7 @@ func (si *SignerInfo) attribute(typ encasn1.ObjectIdentifier) (val []byte, ok bo
 
 // SigningTime returns the signingTime signed attribute, if present and well formed.
 func (si *SignerInfo) SigningTime() (time.Time, bool) {
-	v, ok, err := si.attribute(oidSigningTime)
+	v, ok, err := si.attribute(oids.SigningTime)
 	if !ok || err != nil {
 		return time.Time{}, false
 	}

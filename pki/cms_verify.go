@@ -1,4 +1,4 @@
-package verify
+package pki
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	encasn1 "encoding/asn1"
 	"errors"
 	"fmt"
+
+	"github.com/cccd-agent/cccd/pki/oids"
 
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
@@ -99,14 +101,14 @@ func (sd *SignedData) signerCandidates(si *SignerInfo, extra []*Certificate) []*
 // attributes: their raw element, whose first byte counts as 0x31) and the
 // SignerInfo's digest algorithm, after checking contentType and messageDigest.
 func (sd *SignedData) signedMessage(si *SignerInfo) ([]byte, crypto.Hash, error) {
-	h, ok := hashByOID(si.DigestAlgorithm.Algorithm)
+	h, ok := HashByOID(si.DigestAlgorithm.Algorithm)
 	if !ok || !h.Available() {
 		return nil, 0, fmt.Errorf("%w: digest %s", ErrUnsupportedAlgorithm, si.DigestAlgorithm.Algorithm)
 	}
 	if si.RawSignedAttrs == nil {
 		return sd.EContent, h, nil
 	}
-	ctv, ok, err := si.attribute(oidContentType)
+	ctv, ok, err := si.attribute(oids.ContentType)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -115,7 +117,7 @@ func (sd *SignedData) signedMessage(si *SignerInfo) ([]byte, crypto.Hash, error)
 	if !ok || !ct.ReadASN1ObjectIdentifier(&oid) || !oid.Equal(sd.EContentType) {
 		return nil, 0, ErrContentTypeMismatch
 	}
-	mdv, ok, err := si.attribute(oidMessageDigest)
+	mdv, ok, err := si.attribute(oids.MessageDigest)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -124,7 +126,7 @@ func (sd *SignedData) signedMessage(si *SignerInfo) ([]byte, crypto.Hash, error)
 	if !ok || !md.ReadASN1(&want, asn1.OCTET_STRING) {
 		return nil, 0, ErrMessageDigestMismatch
 	}
-	if !hashEqual(h, sd.EContent, want) {
+	if !HashEqual(h, sd.EContent, want) {
 		return nil, 0, ErrMessageDigestMismatch
 	}
 	// The signature covers the DER SET OF, i.e. the [0] IMPLICIT element

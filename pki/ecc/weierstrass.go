@@ -1,4 +1,4 @@
-package curves
+package ecc
 
 import (
 	"crypto/elliptic"

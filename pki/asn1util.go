@@ -1,4 +1,4 @@
-package verify
+package pki
 
 import (
 	"bytes"
@@ -56,8 +56,8 @@ func intFromBytes(b []byte) *big.Int {
 	return n
 }
 
-// readSmallInt reads an INTEGER that must fit in an int (versions, DG numbers).
-func readSmallInt(s *cryptobyte.String) (int, bool) {
+// ReadSmallInt reads an INTEGER that must fit in an int (versions, DG numbers).
+func ReadSmallInt(s *cryptobyte.String) (int, bool) {
 	n, ok := readInteger(s)
 	if !ok || !n.IsInt64() || n.Int64() < -1<<31 || n.Int64() > 1<<31-1 {
 		return 0, false

@@ -7,6 +7,8 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -29,10 +31,10 @@ func (n Name) DER() []byte {
 				})
 			})
 		}
-		add(asn1.ObjectIdentifier{2, 5, 4, 6}, cbasn1.PrintableString, n.C)
-		add(asn1.ObjectIdentifier{2, 5, 4, 10}, cbasn1.UTF8String, n.O)
-		add(asn1.ObjectIdentifier{2, 5, 4, 11}, cbasn1.UTF8String, n.OU)
-		add(asn1.ObjectIdentifier{2, 5, 4, 3}, cbasn1.UTF8String, n.CN)
+		add(oids.AttrCountry, cbasn1.PrintableString, n.C)
+		add(oids.AttrOrganization, cbasn1.UTF8String, n.O)
+		add(oids.AttrOrganizationalUnit, cbasn1.UTF8String, n.OU)
+		add(oids.AttrCommonName, cbasn1.UTF8String, n.CN)
 	})
 	return b.BytesOrPanic()
 }
@@ -109,22 +111,22 @@ func Issue(t Template, key *Key, issuer *Cert) *Cert {
 		b.AddBytes(key.SPKI())
 		b.AddASN1(cbasn1.Tag(3).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				exts := []Extension{{ID: asn1.ObjectIdentifier{2, 5, 29, 14}, Value: mustBytes(func(b *cryptobyte.Builder) {
+				exts := []Extension{{ID: oids.ExtSubjectKeyID, Value: mustBytes(func(b *cryptobyte.Builder) {
 					b.AddASN1OctetString(key.KeyID())
-				})}, {ID: asn1.ObjectIdentifier{2, 5, 29, 35}, Value: mustBytes(func(b *cryptobyte.Builder) {
+				})}, {ID: oids.ExtAuthorityKeyID, Value: mustBytes(func(b *cryptobyte.Builder) {
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 						b.AddASN1(cbasn1.Tag(0).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(aki) })
 					})
 				})}}
 				if t.CA {
-					exts = append(exts, Extension{ID: asn1.ObjectIdentifier{2, 5, 29, 19}, Critical: true, Value: mustBytes(func(b *cryptobyte.Builder) {
+					exts = append(exts, Extension{ID: oids.ExtBasicConstraints, Critical: true, Value: mustBytes(func(b *cryptobyte.Builder) {
 						b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 							b.AddASN1Boolean(true)
 							b.AddASN1Int64(0)
 						})
-					})}, Extension{ID: asn1.ObjectIdentifier{2, 5, 29, 15}, Critical: true, Value: keyUsage(0x06)})
+					})}, Extension{ID: oids.ExtKeyUsage, Critical: true, Value: keyUsage(0x06)})
 				} else {
-					exts = append(exts, Extension{ID: asn1.ObjectIdentifier{2, 5, 29, 15}, Critical: true, Value: keyUsage(0x80)})
+					exts = append(exts, Extension{ID: oids.ExtKeyUsage, Critical: true, Value: keyUsage(0x80)})
 				}
 				for _, e := range append(exts, t.Extra...) {
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {

@@ -1,4 +1,4 @@
-package verify
+package pki
 
 import (
 	"crypto"
@@ -10,6 +10,9 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
+	"github.com/cccd-agent/cccd/pki/ecc"
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -42,13 +45,13 @@ func ParsePublicKey(spki []byte) (crypto.PublicKey, error) {
 	}
 	key := bits[1:]
 	switch {
-	case alg.Algorithm.Equal(oidRSAEncryption), alg.Algorithm.Equal(oidRSASSAPSS):
+	case alg.Algorithm.Equal(oids.RSAEncryption), alg.Algorithm.Equal(oids.RSASSAPSS):
 		k, err := parseRSAKey(key)
 		if err != nil {
 			return nil, err // an untyped nil: never a nil *rsa.PublicKey in the interface
 		}
 		return k, nil
-	case alg.Algorithm.Equal(oidECPublicKey):
+	case alg.Algorithm.Equal(oids.ECPublicKey):
 		c, err := parseECParams(alg.Parameters)
 		if err != nil {
 			return nil, err
@@ -86,123 +89,98 @@ func parseRSAKey(b []byte) (*rsa.PublicKey, error) {
 // parseECParams resolves ECParameters: a named-curve OID or an explicit
 // SpecifiedECDomain. implicitlyCA (NULL) is refused: the domain would come
 // from the issuer, which eMRTD PKIs do not use.
-func parseECParams(params []byte) (*curveInfo, error) {
+func parseECParams(params []byte) (*ecc.Domain, error) {
 	in := cryptobyte.String(params)
 	if in.PeekASN1Tag(asn1.OBJECT_IDENTIFIER) {
 		var oid encasn1.ObjectIdentifier
 		if !in.ReadASN1ObjectIdentifier(&oid) {
 			return nil, fmt.Errorf("%w: named curve", ErrMalformed)
 		}
-		c := curveByOID(oid)
-		if c == nil {
+		d, ok := ecc.DomainByOID(oid)
+		if !ok {
 			return nil, fmt.Errorf("%w: %s", ErrUnsupportedCurve, oid)
 		}
-		return c, nil
+		return d, nil
 	}
-	d, base, err := parseSpecifiedDomain(in)
+	e, err := parseSpecifiedDomain(in)
 	if err != nil {
 		return nil, err
 	}
-	// Match p, a, b, n, h first; the base point is decoded with the matched
-	// (known-prime) field only, so hostile parameters never reach ModSqrt.
-	for _, c := range knownCurves {
-		if !c.sameDomain(d) {
+	// The base point is decoded only with a known (prime) field, so hostile
+	// parameters never reach ModSqrt; ecc.MatchExplicit then compares the
+	// whole domain.
+	for _, d := range ecc.Domains() {
+		if d.P.Cmp(e.p) != 0 {
 			continue
 		}
-		gx, gy, err := decodePoint(c, base)
-		if err == nil && gx.Cmp(c.gx) == 0 && gy.Cmp(c.gy) == 0 {
-			return c, nil
+		gx, gy, err := d.DecodePoint(e.base)
+		if err != nil {
+			continue
+		}
+		if _, name, ok := ecc.MatchExplicit(e.p, e.a, e.b, gx, gy, e.n, e.h); ok && name == d.Name {
+			return d, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: explicit parameters (%d-bit prime) match no known curve", ErrUnsupportedCurve, d.p.BitLen())
+	return nil, fmt.Errorf("%w: explicit parameters (%d-bit prime) match no known curve", ErrUnsupportedCurve, e.p.BitLen())
+}
+
+// explicitDomain is a SpecifiedECDomain as read; h is nil when the optional
+// cofactor is absent.
+type explicitDomain struct {
+	p, a, b, n, h *big.Int
+	base          []byte // encoded generator
 }
 
 // parseSpecifiedDomain decodes SEC 1 SpecifiedECDomain over a prime field.
-// The base point is returned encoded.
-func parseSpecifiedDomain(in cryptobyte.String) (*curveInfo, []byte, error) {
+func parseSpecifiedDomain(in cryptobyte.String) (*explicitDomain, error) {
 	var seq, field, curve, a, b, base cryptobyte.String
 	var fieldType encasn1.ObjectIdentifier
-	d := &curveInfo{}
+	d := &explicitDomain{}
 	bad := fmt.Errorf("%w: explicit EC parameters", ErrMalformed)
 	if !in.ReadASN1(&seq, asn1.SEQUENCE) {
-		return nil, nil, bad
+		return nil, bad
 	}
-	if _, ok := readSmallInt(&seq); !ok {
-		return nil, nil, bad
+	if _, ok := ReadSmallInt(&seq); !ok {
+		return nil, bad
 	}
 	if !seq.ReadASN1(&field, asn1.SEQUENCE) || !field.ReadASN1ObjectIdentifier(&fieldType) {
-		return nil, nil, bad
+		return nil, bad
 	}
-	if !fieldType.Equal(oidPrimeField) {
-		return nil, nil, fmt.Errorf("%w: characteristic-two field", ErrUnsupportedCurve)
+	if !fieldType.Equal(oids.PrimeField) {
+		return nil, fmt.Errorf("%w: characteristic-two field", ErrUnsupportedCurve)
 	}
 	var ok bool
 	if d.p, ok = readInteger(&field); !ok || d.p.Sign() <= 0 || d.p.BitLen() > 1024 {
-		return nil, nil, bad
+		return nil, bad
 	}
 	if !seq.ReadASN1(&curve, asn1.SEQUENCE) || !curve.ReadASN1(&a, asn1.OCTET_STRING) ||
 		!curve.ReadASN1(&b, asn1.OCTET_STRING) || !seq.ReadASN1(&base, asn1.OCTET_STRING) {
-		return nil, nil, bad
+		return nil, bad
 	}
-	d.a, d.b = new(big.Int).SetBytes(a), new(big.Int).SetBytes(b)
+	d.a, d.b, d.base = new(big.Int).SetBytes(a), new(big.Int).SetBytes(b), base
 	if d.n, ok = readInteger(&seq); !ok {
-		return nil, nil, bad
+		return nil, bad
 	}
 	if !seq.Empty() {
 		h, ok := readInteger(&seq)
 		if !ok || !h.IsInt64() {
-			return nil, nil, bad
+			return nil, bad
 		}
-		d.h = h.Int64()
+		d.h = h
 	}
-	return d, base, nil
+	return d, nil
 }
 
 // parseECPoint decodes the key point and checks it lies on the curve.
-func parseECPoint(c *curveInfo, b []byte) (*ecdsa.PublicKey, error) {
-	if c.curve == nil {
-		return nil, fmt.Errorf("%w: %s has no implementation yet", ErrUnsupportedCurve, c.name)
-	}
-	x, y, err := decodePoint(c, b)
+func parseECPoint(d *ecc.Domain, b []byte) (*ecdsa.PublicKey, error) {
+	x, y, err := d.DecodePoint(b)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: EC point encoding", ErrMalformed)
 	}
-	if !c.curve.IsOnCurve(x, y) {
-		return nil, fmt.Errorf("%w: EC point not on %s", ErrMalformed, c.name)
+	if !d.Curve.IsOnCurve(x, y) {
+		return nil, fmt.Errorf("%w: EC point not on %s", ErrMalformed, d.Name)
 	}
-	return &ecdsa.PublicKey{Curve: c.curve, X: x, Y: y}, nil
-}
-
-// decodePoint decodes an uncompressed (04) or compressed (02/03) point
-// using the domain's p, a and b; d must be a known curve (p prime).
-func decodePoint(d *curveInfo, b []byte) (x, y *big.Int, err error) {
-	size := (d.p.BitLen() + 7) / 8
-	bad := fmt.Errorf("%w: EC point encoding", ErrMalformed)
-	switch {
-	case len(b) == 1+2*size && b[0] == 4:
-		x = new(big.Int).SetBytes(b[1 : 1+size])
-		y = new(big.Int).SetBytes(b[1+size:])
-	case len(b) == 1+size && (b[0] == 2 || b[0] == 3):
-		x = new(big.Int).SetBytes(b[1:])
-		// y² = x³ + a·x + b (mod p)
-		rhs := new(big.Int).Exp(x, big.NewInt(3), d.p)
-		rhs.Add(rhs, new(big.Int).Mul(d.a, x))
-		rhs.Add(rhs, d.b)
-		rhs.Mod(rhs, d.p)
-		y = new(big.Int).ModSqrt(rhs, d.p)
-		if y == nil {
-			return nil, nil, bad
-		}
-		if y.Bit(0) != uint(b[0]&1) {
-			y.Sub(d.p, y)
-		}
-	default:
-		return nil, nil, bad
-	}
-	if x.Cmp(d.p) >= 0 || y.Cmp(d.p) >= 0 {
-		return nil, nil, bad
-	}
-	return x, y, nil
+	return &ecdsa.PublicKey{Curve: d.Curve, X: x, Y: y}, nil
 }
 
 // keyDescription names a key for display: "RSA-2048", "ECDSA brainpoolP512r1".
@@ -217,10 +195,8 @@ func keyDescription(pub crypto.PublicKey) string {
 }
 
 func curveName(c elliptic.Curve) string {
-	for _, k := range knownCurves {
-		if k.curve == c {
-			return k.name
-		}
+	if n := ecc.Name(c); n != "" {
+		return n
 	}
 	return c.Params().Name
 }

@@ -1,4 +1,4 @@
-package verify
+package pki
 
 import (
 	"crypto"
@@ -9,6 +9,8 @@ import (
 	"math/big"
 	"sync"
 	"time"
+
+	"github.com/cccd-agent/cccd/pki/oids"
 
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
@@ -63,8 +65,8 @@ func (c *Certificate) SubjectString() string {
 	return c.subj
 }
 
-// fingerprint is the SHA-256 of Raw, computed once.
-func (c *Certificate) fingerprint() [32]byte {
+// Fingerprint is the SHA-256 of Raw, computed once.
+func (c *Certificate) Fingerprint() [32]byte {
 	c.fpOnce.Do(func() { c.fp = sha256.Sum256(c.Raw) })
 	return c.fp
 }
@@ -120,7 +122,7 @@ func (c *Certificate) parseTBS(tbs cryptobyte.String) error {
 		return fmt.Errorf("%w: certificate version", ErrMalformed)
 	}
 	if present {
-		n, ok := readSmallInt(&v)
+		n, ok := ReadSmallInt(&v)
 		if !ok || n < 0 || n > 2 {
 			return fmt.Errorf("%w: certificate version", ErrMalformed)
 		}
@@ -236,13 +238,13 @@ func (c *Certificate) decodeExtensions() error {
 	for _, e := range c.Extensions {
 		v := cryptobyte.String(e.Value)
 		switch {
-		case e.ID.Equal(oidExtSubjectKeyID):
+		case e.ID.Equal(oids.ExtSubjectKeyID):
 			var id cryptobyte.String
 			if !v.ReadASN1(&id, asn1.OCTET_STRING) {
 				return fmt.Errorf("%w: subject key identifier", ErrMalformed)
 			}
 			c.SubjectKeyID = id
-		case e.ID.Equal(oidExtAuthorityKeyID):
+		case e.ID.Equal(oids.ExtAuthorityKeyID):
 			var seq, id cryptobyte.String
 			var present bool
 			if !v.ReadASN1(&seq, asn1.SEQUENCE) ||
@@ -252,7 +254,7 @@ func (c *Certificate) decodeExtensions() error {
 			if present {
 				c.AuthorityKeyID = id
 			}
-		case e.ID.Equal(oidExtBasicConstraints):
+		case e.ID.Equal(oids.ExtBasicConstraints):
 			var seq cryptobyte.String
 			if !v.ReadASN1(&seq, asn1.SEQUENCE) {
 				return fmt.Errorf("%w: basic constraints", ErrMalformed)
@@ -266,13 +268,13 @@ func (c *Certificate) decodeExtensions() error {
 				c.IsCA = b[0] != 0
 			}
 			if !seq.Empty() {
-				n, ok := readSmallInt(&seq)
+				n, ok := ReadSmallInt(&seq)
 				if !ok {
 					return fmt.Errorf("%w: path length", ErrMalformed)
 				}
 				c.MaxPathLen = n
 			}
-		case e.ID.Equal(oidExtKeyUsage):
+		case e.ID.Equal(oids.ExtKeyUsage):
 			var b cryptobyte.String
 			if !v.ReadASN1(&b, asn1.BIT_STRING) || len(b) < 1 {
 				return fmt.Errorf("%w: key usage", ErrMalformed)
@@ -285,7 +287,7 @@ func (c *Certificate) decodeExtensions() error {
 					}
 				}
 			}
-		case e.ID.Equal(oidExtPrivateKeyPeriod):
+		case e.ID.Equal(oids.ExtPrivateKeyPeriod):
 			var seq cryptobyte.String
 			if !v.ReadASN1(&seq, asn1.SEQUENCE) {
 				return fmt.Errorf("%w: private key usage period", ErrMalformed)

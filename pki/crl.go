@@ -1,10 +1,12 @@
-package verify
+package pki
 
 import (
 	"bytes"
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/cccd-agent/cccd/pki/oids"
 
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
@@ -53,7 +55,7 @@ func ParseCRL(der []byte) (*CRL, error) {
 		return nil, fmt.Errorf("%w: tbsCertList", ErrMalformed)
 	}
 	if t.PeekASN1Tag(asn1.INTEGER) {
-		if v, ok := readSmallInt(&t); !ok || v != 1 {
+		if v, ok := ReadSmallInt(&t); !ok || v != 1 {
 			return nil, fmt.Errorf("%w: CRL version", ErrMalformed)
 		}
 	}
@@ -104,7 +106,7 @@ func ParseCRL(der []byte) (*CRL, error) {
 			return nil, err
 		}
 		for _, e := range c.Extensions {
-			if e.ID.Equal(oidExtAuthorityKeyID) {
+			if e.ID.Equal(oids.ExtAuthorityKeyID) {
 				v := cryptobyte.String(e.Value)
 				var seq, id cryptobyte.String
 				if v.ReadASN1(&seq, asn1.SEQUENCE) && seq.ReadOptionalASN1(&id, &present, asn1.Tag(0).ContextSpecific()) && present {

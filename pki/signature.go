@@ -1,4 +1,4 @@
-package verify
+package pki
 
 import (
 	"crypto"
@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/cccd-agent/cccd/pki/oids"
+
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -25,18 +27,19 @@ var (
 	ErrUnsupportedAlgorithm = errors.New("unsupported algorithm")
 )
 
-// hashByOID maps digest-algorithm OIDs to crypto.Hash.
-func hashByOID(oid encasn1.ObjectIdentifier) (crypto.Hash, bool) {
+// HashByOID maps the digest-algorithm OIDs eMRTDs use (SHA-1, SHA-2) to
+// their crypto.Hash; ok is false for any other algorithm.
+func HashByOID(oid encasn1.ObjectIdentifier) (crypto.Hash, bool) {
 	switch {
-	case oid.Equal(oidSHA1):
+	case oid.Equal(oids.SHA1):
 		return crypto.SHA1, true
-	case oid.Equal(oidSHA224):
+	case oid.Equal(oids.SHA224):
 		return crypto.SHA224, true
-	case oid.Equal(oidSHA256):
+	case oid.Equal(oids.SHA256):
 		return crypto.SHA256, true
-	case oid.Equal(oidSHA384):
+	case oid.Equal(oids.SHA384):
 		return crypto.SHA384, true
-	case oid.Equal(oidSHA512):
+	case oid.Equal(oids.SHA512):
 		return crypto.SHA512, true
 	}
 	return 0, false
@@ -63,39 +66,39 @@ const (
 func resolveScheme(alg AlgorithmIdentifier, digestHash crypto.Hash) (sigScheme, error) {
 	o := alg.Algorithm
 	switch {
-	case o.Equal(oidSHA1WithRSA):
+	case o.Equal(oids.SHA1WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA1}, nil
-	case o.Equal(oidSHA224WithRSA):
+	case o.Equal(oids.SHA224WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA224}, nil
-	case o.Equal(oidSHA256WithRSA):
+	case o.Equal(oids.SHA256WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA256}, nil
-	case o.Equal(oidSHA384WithRSA):
+	case o.Equal(oids.SHA384WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA384}, nil
-	case o.Equal(oidSHA512WithRSA):
+	case o.Equal(oids.SHA512WithRSA):
 		return sigScheme{kind: schemeRSA, hash: crypto.SHA512}, nil
-	case o.Equal(oidRSAEncryption):
+	case o.Equal(oids.RSAEncryption):
 		if digestHash == 0 {
 			return sigScheme{}, unsupportedSignature(o)
 		}
 		return sigScheme{kind: schemeRSA, hash: digestHash}, nil
-	case o.Equal(oidRSASSAPSS):
+	case o.Equal(oids.RSASSAPSS):
 		return parsePSSParams(alg.Parameters)
-	case o.Equal(oidECDSAWithSHA1):
+	case o.Equal(oids.ECDSAWithSHA1):
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA1}, nil
-	case o.Equal(oidECDSAWithSHA224):
+	case o.Equal(oids.ECDSAWithSHA224):
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA224}, nil
-	case o.Equal(oidECDSAWithSHA256):
+	case o.Equal(oids.ECDSAWithSHA256):
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA256}, nil
-	case o.Equal(oidECDSAWithSHA384):
+	case o.Equal(oids.ECDSAWithSHA384):
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA384}, nil
-	case o.Equal(oidECDSAWithSHA512):
+	case o.Equal(oids.ECDSAWithSHA512):
 		return sigScheme{kind: schemeECDSA, hash: crypto.SHA512}, nil
-	case o.Equal(oidECPublicKey):
+	case o.Equal(oids.ECPublicKey):
 		if digestHash == 0 {
 			return sigScheme{}, unsupportedSignature(o)
 		}
 		return sigScheme{kind: schemeECDSA, hash: digestHash}, nil
-	case len(o) == len(oidECDSAPlainPrefix)+1 && o[:len(oidECDSAPlainPrefix)].Equal(oidECDSAPlainPrefix):
+	case len(o) == len(oids.ECDSAPlainPrefix)+1 && o[:len(oids.ECDSAPlainPrefix)].Equal(oids.ECDSAPlainPrefix):
 		hashes := [...]crypto.Hash{1: crypto.SHA1, 2: crypto.SHA224, 3: crypto.SHA256, 4: crypto.SHA384, 5: crypto.SHA512}
 		if i := o[len(o)-1]; i >= 1 && i < len(hashes) {
 			return sigScheme{kind: schemeECDSAPlain, hash: hashes[i]}, nil
@@ -131,7 +134,7 @@ func parsePSSParams(params []byte) (sigScheme, error) {
 		if err != nil {
 			return sc, err
 		}
-		h, ok := hashByOID(ai.Algorithm)
+		h, ok := HashByOID(ai.Algorithm)
 		if !ok {
 			return sc, fmt.Errorf("%w: PSS hash %s", ErrUnsupportedAlgorithm, ai.Algorithm)
 		}
@@ -145,7 +148,7 @@ func parsePSSParams(params []byte) (sigScheme, error) {
 		if err != nil {
 			return sc, err
 		}
-		if !mgf.Algorithm.Equal(oidMGF1) {
+		if !mgf.Algorithm.Equal(oids.MGF1) {
 			return sc, fmt.Errorf("%w: mask generation %s", ErrUnsupportedAlgorithm, mgf.Algorithm)
 		}
 		mh := cryptobyte.String(mgf.Parameters)
@@ -153,7 +156,7 @@ func parsePSSParams(params []byte) (sigScheme, error) {
 		if err != nil {
 			return sc, err
 		}
-		h, ok := hashByOID(ai.Algorithm)
+		h, ok := HashByOID(ai.Algorithm)
 		if !ok {
 			return sc, fmt.Errorf("%w: MGF1 hash %s", ErrUnsupportedAlgorithm, ai.Algorithm)
 		}
@@ -163,7 +166,7 @@ func parsePSSParams(params []byte) (sigScheme, error) {
 		return sc, bad
 	}
 	if present {
-		n, ok := readSmallInt(&field)
+		n, ok := ReadSmallInt(&field)
 		if !ok || n < 0 || n > 1024 {
 			return sc, bad
 		}
@@ -173,7 +176,7 @@ func parsePSSParams(params []byte) (sigScheme, error) {
 		return sc, bad
 	}
 	if present {
-		if n, ok := readSmallInt(&field); !ok || n != 1 {
+		if n, ok := ReadSmallInt(&field); !ok || n != 1 {
 			return sc, fmt.Errorf("%w: PSS trailer field", ErrUnsupportedAlgorithm)
 		}
 	}

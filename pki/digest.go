@@ -1,4 +1,4 @@
-package verify
+package pki
 
 import (
 	"crypto"
@@ -8,10 +8,10 @@ import (
 	"crypto/subtle"
 )
 
-// hashEqual reports, in constant time, whether the h-digest of data equals
+// HashEqual reports, in constant time, whether the h-digest of data equals
 // want. The common hashes run on stack arrays: Passive hashes every data
 // group and allocations showed in its profile.
-func hashEqual(h crypto.Hash, data, want []byte) bool {
+func HashEqual(h crypto.Hash, data, want []byte) bool {
 	switch h {
 	case crypto.SHA1:
 		s := sha1.Sum(data)
