@@ -33,7 +33,7 @@ func (m LinkModel) Cost(out, in int) time.Duration {
 type Option func(*Reader)
 
 // WithExtendedLength sets what the reader's cards report through
-// reader.ExtendedLengthReporter (default false).
+// icao.ExtendedLengthReporter (default false).
 func WithExtendedLength(ok bool) Option { return func(r *Reader) { r.ext = ok } }
 
 // WithRemoveAfter makes the card leave the field after n more APDUs: the
