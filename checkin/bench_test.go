@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cccd-agent/cccd/api"
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/sim"
@@ -206,7 +205,7 @@ func BenchmarkFlowSteps(b *testing.B) {
 	r := startRigWith(b, AgentConfig{}, nil, syntheticRoster(benchRosterSize))
 	res := Assemble(capture, rd.Name(), opts)
 	elig := r.agent.lookup.Eligibility(context.Background(), personOf(res), time.Now())
-	hub := api.NewHub()
+	hub := NewHub()
 	sub, unsub := hub.Subscribe()
 	defer unsub()
 	go func() {
@@ -224,7 +223,7 @@ func BenchmarkFlowSteps(b *testing.B) {
 			return err
 		}},
 		{"publish", func() error {
-			hub.Publish(api.Event{Type: "result", Data: ResultEvent{Read: res, Eligibility: elig}})
+			hub.Publish(Event{Type: "result", Data: ResultEvent{Read: res, Eligibility: elig}})
 			return nil
 		}},
 		{"result-json", func() error { _, err := json.Marshal(ResultEvent{Read: res, Eligibility: elig}); return err }},

@@ -131,7 +131,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		return usageError(err)
 	}
 	m := metrics.New()
-	hub := api.NewHub()
+	hub := checkin.NewHub()
 	defer hub.Close()
 	m.CountDroppedEvents(hub.Dropped)
 
