@@ -16,10 +16,6 @@ import (
 	"github.com/cccd-agent/cccd/reader"
 )
 
-// ReaderOpener returns the reader named name, or false when this opener does
-// not own that name (each backend owns its own names).
-type ReaderOpener func(name string) (reader.Reader, bool)
-
 // AgentConfig is what the reception flow needs from the configuration.
 type AgentConfig struct {
 	Facility   string        // this facility's code (maDKBD), for "registered here"
@@ -39,7 +35,7 @@ type Agent struct {
 	db      *cache.DB
 	lookup  *Lookup
 	watcher *reader.Watcher
-	openers []ReaderOpener
+	readers *reader.Router
 	hub     *Hub
 	metrics *metrics.Metrics
 	log     *slog.Logger
@@ -64,7 +60,7 @@ type slot struct {
 
 // NewAgent assembles the flow. status reports roster age and online state
 // for the console; it may be nil.
-func NewAgent(cfg AgentConfig, db *cache.DB, lookup *Lookup, watcher *reader.Watcher, openers []ReaderOpener,
+func NewAgent(cfg AgentConfig, db *cache.DB, lookup *Lookup, watcher *reader.Watcher, readers *reader.Router,
 	hub *Hub, m *metrics.Metrics, log *slog.Logger, status func() StatusInfo) *Agent {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -72,7 +68,7 @@ func NewAgent(cfg AgentConfig, db *cache.DB, lookup *Lookup, watcher *reader.Wat
 	if cfg.KeyTimeout <= 0 {
 		cfg.KeyTimeout = 2 * time.Minute
 	}
-	return &Agent{cfg: cfg, db: db, lookup: lookup, watcher: watcher, openers: openers, hub: hub,
+	return &Agent{cfg: cfg, db: db, lookup: lookup, watcher: watcher, readers: readers, hub: hub,
 		metrics: m, log: log, status: status, slots: map[string]*slot{}}
 }
 
@@ -212,12 +208,8 @@ func (a *Agent) finishRead(name string) {
 }
 
 func (a *Agent) open(name string) (reader.Reader, bool) {
-	for _, o := range a.openers {
-		if r, ok := o(name); ok {
-			return r, true
-		}
-	}
-	return nil, false
+	r, err := a.readers.Open(name)
+	return r, err == nil
 }
 
 // read runs one session: connect, read, verify, eligibility, record.

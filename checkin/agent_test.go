@@ -136,9 +136,9 @@ func startRig(t testing.TB, cfg AgentConfig, slots ...*sim.Slot) *rig {
 	return startRigWith(t, cfg, nil, nil, slots...)
 }
 
-// startRigWith is startRig with the readers' openers replaced (when not
+// startRigWith is startRig with the readers' router replaced (when not
 // nil) and extra roster records stored after the two test persons.
-func startRigWith(t testing.TB, cfg AgentConfig, openers []ReaderOpener, extra func(yield func(cache.RosterRecord) error) error, slots ...*sim.Slot) *rig {
+func startRigWith(t testing.TB, cfg AgentConfig, readers *reader.Router, extra func(yield func(cache.RosterRecord) error) error, slots ...*sim.Slot) *rig {
 	t.Helper()
 	db, err := cache.Open(filepath.Join(t.TempDir(), "cccd.db"))
 	if err != nil {
@@ -150,11 +150,14 @@ func startRigWith(t testing.TB, cfg AgentConfig, openers []ReaderOpener, extra f
 		done: make(chan struct{})}
 	log := slog.New(slog.NewTextHandler(lockedWriter{r.logMu, r.log}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	backends := make([]reader.Backend, 0, len(slots))
-	own := openers == nil
+	own := readers == nil
+	if own {
+		readers = reader.NewRouter()
+	}
 	for _, s := range slots {
 		backends = append(backends, s)
 		if own {
-			openers = append(openers, func(name string) (reader.Reader, bool) { return s, name == s.Name() })
+			readers.Add(s)
 		}
 	}
 	lookup := &Lookup{DB: db, Config: EligibilityConfig{Facility: agentFacility, Freshness: 24 * time.Hour},
@@ -162,7 +165,7 @@ func startRigWith(t testing.TB, cfg AgentConfig, openers []ReaderOpener, extra f
 	if cfg.Facility == "" {
 		cfg.Facility = agentFacility
 	}
-	r.agent = NewAgent(cfg, db, lookup, reader.NewWatcher(backends...), openers, r.hub, r.metrics, log, nil)
+	r.agent = NewAgent(cfg, db, lookup, reader.NewWatcher(backends...), readers, r.hub, r.metrics, log, nil)
 	var unsub func()
 	r.events, unsub = r.hub.Subscribe()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -119,8 +119,9 @@ func BenchmarkTapToResult(b *testing.B) {
 	trust := demoTrustTB(b)
 	opts := ReadOptions{Trust: trust}
 	slot := &modelledSlot{Slot: sim.NewSlot("bench", newChip(b, false), 0, sim.WithLinkModel(sim.DefaultLinkModel))}
-	openers := []ReaderOpener{func(name string) (reader.Reader, bool) { return slot, name == slot.Name() }}
-	r := startRigWith(b, AgentConfig{Read: opts}, openers, syntheticRoster(benchRosterSize), slot.Slot)
+	readers := reader.NewRouter()
+	readers.Add(slot)
+	r := startRigWith(b, AgentConfig{Read: opts}, readers, syntheticRoster(benchRosterSize), slot.Slot)
 	base := sim.NewReader("sim:baseline", newChip(b, false), sim.WithLinkModel(sim.DefaultLinkModel))
 	canKey, err := ParseKey(sim.DemoCAN)
 	if err != nil {

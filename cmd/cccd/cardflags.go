@@ -14,8 +14,6 @@ import (
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/mrz"
 	"github.com/cccd-agent/cccd/reader"
-	"github.com/cccd-agent/cccd/reader/pcsc"
-	"github.com/cccd-agent/cccd/reader/pn532"
 	"github.com/cccd-agent/cccd/reader/sim"
 	"github.com/cccd-agent/cccd/verify"
 )
@@ -136,15 +134,7 @@ func (f *cardFlags) openReader() (reader.Reader, func(), error) {
 	case f.reader == "":
 		return nil, nil, usagef("name a reader with --reader (see `cccd readers`) or use --sim")
 	}
-	if path, ok := pn532.ParseName(f.reader); ok {
-		r, err := pn532.New(pn532.Config{Path: path})
-		if err != nil {
-			return nil, nil, err
-		}
-		return r, func() { r.Close() }, nil
-	}
-	r := pcsc.NewReader(f.reader, pcsc.Options{})
-	return r, func() { r.Close() }, nil
+	return openCLIReader(f.reader)
 }
 
 // trustStore loads the imported anchors of the data directory (when it can

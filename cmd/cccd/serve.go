@@ -135,7 +135,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	defer hub.Close()
 	m.CountDroppedEvents(hub.Dropped)
 
-	backends, openers, err := readerBackends(cfg, extras.slots, log)
+	backends, readers, err := readerBackends(cfg, extras.slots, log)
 	if err != nil {
 		return usageError(err)
 	}
@@ -183,7 +183,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 				deliverer.Kick()
 			}
 		},
-	}, db, lookup, reader.NewWatcher(backends...), openers, hub, m, log, status)
+	}, db, lookup, reader.NewWatcher(backends...), readers, hub, m, log, status)
 
 	srv := api.New(api.Config{
 		Listen: cfg.Listen, HISOrigins: cfg.API.HISOrigins, MaxBodyBytes: cfg.API.MaxBodyBytes,
