@@ -16,7 +16,9 @@ import (
 	"github.com/cccd-agent/cccd/reader"
 )
 
-// AgentConfig is what the reception flow needs from the configuration.
+// AgentConfig is what the reception flow needs: settings from the
+// configuration, then the parts it works with. DB, Lookup, Watcher, Readers
+// and Hub are required.
 type AgentConfig struct {
 	Facility   string        // this facility's code (maDKBD), for "registered here"
 	KeyTimeout time.Duration // how long a card waits for a key, and a key for a card
@@ -25,6 +27,16 @@ type AgentConfig struct {
 	// AfterCheckin is called after each check-in is stored (the outbox
 	// deliverer's Kick); it must not block.
 	AfterCheckin func()
+
+	DB      *cache.DB       // where check-ins are stored before anyone is told
+	Lookup  *Lookup         // eligibility
+	Watcher *reader.Watcher // card and reader events
+	Readers *reader.Router  // reader names to readers
+	Hub     *Hub            // where events go
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
+	// Status reports roster age and online state for the console; may be nil.
+	Status func() StatusInfo
 }
 
 // Agent runs the reception flow: one session per tap, from the card present
@@ -58,18 +70,22 @@ type slot struct {
 	lastErr  string
 }
 
-// NewAgent assembles the flow. status reports roster age and online state
-// for the console; it may be nil.
-func NewAgent(cfg AgentConfig, db *cache.DB, lookup *Lookup, watcher *reader.Watcher, readers *reader.Router,
-	hub *Hub, m *metrics.Metrics, log *slog.Logger, status func() StatusInfo) *Agent {
+// NewAgent assembles the flow from cfg.
+func NewAgent(cfg AgentConfig) *Agent {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.KeyTimeout <= 0 {
 		cfg.KeyTimeout = 2 * time.Minute
 	}
-	return &Agent{cfg: cfg, db: db, lookup: lookup, watcher: watcher, readers: readers, hub: hub,
-		metrics: m, log: log, status: status, slots: map[string]*slot{}}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Agent{cfg: cfg, db: cfg.DB, lookup: cfg.Lookup, watcher: cfg.Watcher, readers: cfg.Readers, hub: cfg.Hub,
+		metrics: cfg.Metrics, log: cfg.Log, status: cfg.Status, slots: map[string]*slot{}}
 }
 
 // Run follows the watcher until ctx ends, then waits for running reads to

@@ -165,7 +165,9 @@ func startRigWith(t testing.TB, cfg AgentConfig, readers *reader.Router, extra f
 	if cfg.Facility == "" {
 		cfg.Facility = agentFacility
 	}
-	r.agent = NewAgent(cfg, db, lookup, reader.NewWatcher(backends...), readers, r.hub, r.metrics, log, nil)
+	cfg.DB, cfg.Lookup, cfg.Watcher, cfg.Readers = db, lookup, reader.NewWatcher(backends...), readers
+	cfg.Hub, cfg.Metrics, cfg.Log = r.hub, r.metrics, log
+	r.agent = NewAgent(cfg)
 	var unsub func()
 	r.events, unsub = r.hub.Subscribe()
 	ctx, cancel := context.WithCancel(context.Background())

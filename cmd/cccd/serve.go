@@ -183,7 +183,15 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 				deliverer.Kick()
 			}
 		},
-	}, db, lookup, reader.NewWatcher(backends...), readers, hub, m, log, status)
+		DB:      db,
+		Lookup:  lookup,
+		Watcher: reader.NewWatcher(backends...),
+		Readers: readers,
+		Hub:     hub,
+		Metrics: m,
+		Log:     log,
+		Status:  status,
+	})
 
 	srv := api.New(api.Config{
 		Listen: cfg.Listen, HISOrigins: cfg.API.HISOrigins, MaxBodyBytes: cfg.API.MaxBodyBytes,
