@@ -1,0 +1,178 @@
+package archtest
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/cccd-agent/cccd"
+
+// allowed lists, for every package of the module, the module packages it may
+// import (non-test code). "x/..." means the packages below x, not x itself.
+// Bottom to top: internal/* and pki; icao/tlv, icao/mrz, icao/curves; icao
+// and the rest of icao/*; reader, then its backends; verify; cache; sync/*;
+// checkin; api; config; cmd/cccd. A package missing here fails the test, so
+// a new package gets a row on purpose.
+var allowed = map[string][]string{
+	"internal/clock":    nil,
+	"internal/metrics":  nil,
+	"internal/redact":   nil,
+	"internal/logging":  {"internal/redact"},
+	"internal/testenv":  nil,
+	"internal/archtest": nil,
+	"pki":               {"internal/..."},
+
+	"icao/tlv":        nil,
+	"icao/mrz":        nil,
+	"icao/curves":     nil,
+	"icao/activeauth": {"icao/tlv"},
+	"icao/lds":        {"icao/mrz", "icao/tlv"},
+	"icao":            {"icao/lds", "icao/tlv"},
+	"icao/pace":       {"icao", "icao/curves", "icao/tlv"},
+	"icao/chipauth":   {"icao", "icao/curves", "icao/lds", "icao/tlv", "pki"},
+	"icao/access":     {"icao", "icao/activeauth", "icao/chipauth", "icao/curves", "icao/lds", "icao/pace", "icao/tlv", "pki"},
+
+	// reader knows nothing of ICAO; its backends may name icao's Transport.
+	"reader":                {},
+	"reader/pcsc":           {"reader", "icao"},
+	"reader/pn532":          {"reader", "icao"},
+	"reader/ble":            {"reader", "icao"},
+	"reader/qr":             {"reader", "icao/mrz"},
+	"reader/sim":            {"reader", "icao", "icao/...", "internal/...", "pki"},
+	"reader/pn532/pn532emu": {"reader/pn532", "reader/sim"},
+
+	"verify":         {"internal/...", "pki"},
+	"verify/pkitest": {"internal/...", "pki"},
+
+	"cache":                    {"internal/..."},
+	"sync":                     {"cache", "sync/feed", "sync/internal/backoff", "internal/..."},
+	"sync/feed":                {"cache", "icao/mrz", "internal/..."},
+	"sync/gateway":             {"internal/..."},
+	"sync/gateway/fakegw":      {"sync/gateway"},
+	"sync/delivery":            {"cache", "sync/gateway", "sync/internal/backoff", "internal/..."},
+	"sync/internal/backoff":    nil,
+	"sync/internal/rostertest": {"cache"},
+
+	// checkin knows the whole flow but not the reader backends, the API or
+	// the configuration: cmd/cccd wires those in.
+	"checkin": {"cache", "icao", "icao/...", "internal/...", "pki", "reader", "sync/gateway", "verify"},
+	"api":     {"checkin", "cache", "internal/..."},
+	"config":  nil,
+
+	"cmd/cccd":       {"..."},
+	"testtools/vicc": {"internal/testenv", "reader/pcsc"},
+	"packaging":      nil,
+}
+
+// knownDeviations are upward arrows that still exist and are being removed
+// (certificate, CMS and key code moves from verify and icao/curves into
+// pki). Each must exist: when one is gone, delete its line, so the list only
+// shrinks. Nothing else may be added here without a plan to remove it.
+var knownDeviations = map[[2]string]string{
+	{"icao/access", "verify"}:         "chip check parses keys and certificates with verify",
+	{"icao/chipauth", "verify"}:       "DG14 keys are parsed by verify's SPKI code",
+	{"verify", "icao/curves"}:         "explicit EC domains are matched by icao/curves",
+	{"verify", "icao/lds"}:            "the SOD is parsed by icao/lds",
+	{"verify", "icao/tlv"}:            "BER helpers of icao/tlv",
+	{"verify/pkitest", "icao/curves"}: "test PKI builds explicit-domain keys with icao/curves",
+	{"verify/pkitest", "icao/tlv"}:    "test PKI encodes with icao/tlv",
+}
+
+func TestImportLayers(t *testing.T) {
+	edges := moduleImports(t)
+	seen := map[[2]string]bool{}
+	var pkgs []string
+	for p := range edges {
+		pkgs = append(pkgs, p)
+	}
+	sort.Strings(pkgs)
+	for _, p := range pkgs {
+		rules, ok := allowed[p]
+		if !ok {
+			t.Errorf("package %s has no row in the layer table (internal/archtest): add one saying what it may import", p)
+			continue
+		}
+		for _, imp := range edges[p] {
+			if permits(rules, imp) {
+				continue
+			}
+			if _, ok := knownDeviations[[2]string{p, imp}]; ok {
+				seen[[2]string{p, imp}] = true
+				continue
+			}
+			t.Errorf("%s imports %s: the layer table does not allow it (an upward or sideways arrow); allowed: %v", p, imp, rules)
+		}
+	}
+	for d, why := range knownDeviations {
+		if !seen[d] {
+			t.Errorf("known deviation %s → %s (%s) no longer exists: delete it from knownDeviations", d[0], d[1], why)
+		}
+	}
+}
+
+func permits(rules []string, imp string) bool {
+	for _, r := range rules {
+		switch {
+		case r == "...":
+			return true
+		case strings.HasSuffix(r, "/..."):
+			if strings.HasPrefix(imp, strings.TrimSuffix(r, "...")) {
+				return true
+			}
+		case r == imp:
+			return true
+		}
+	}
+	return false
+}
+
+// moduleImports runs go list for Linux and Windows builds (each has files
+// of its own) and returns, per package, the module packages it imports,
+// both relative to the module path.
+func moduleImports(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, goos := range []string{"linux", "windows"} {
+		cmd := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", module+"/...")
+		cmd.Env = append(os.Environ(), "GOOS="+goos)
+		cmd.Stderr = os.Stderr
+		b, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list (GOOS=%s): %v", goos, err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			f := strings.Fields(sc.Text())
+			if len(f) == 0 {
+				continue
+			}
+			p := rel(f[0])
+			if _, ok := out[p]; !ok {
+				out[p] = nil
+			}
+			for _, imp := range f[1:] {
+				if r := rel(imp); r != "" && imp != f[0] && !slices.Contains(out[p], r) {
+					out[p] = append(out[p], r)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// rel returns path relative to the module, or "" for packages outside it.
+func rel(path string) string {
+	if path == module {
+		return "."
+	}
+	if r, ok := strings.CutPrefix(path, module+"/"); ok {
+		return r
+	}
+	return ""
+}
