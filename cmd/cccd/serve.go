@@ -157,7 +157,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	}
 	var deliverer *delivery.Deliverer
 	if cfg.Webhook.URL != "" {
-		dcfg := delivery.Config{WebhookURL: cfg.Webhook.URL, Logger: log, Judge: judgeWith(eligCfg)}
+		dcfg := delivery.Config{WebhookURL: cfg.Webhook.URL, Logger: log, Judge: checkin.RecheckJudge(eligCfg)}
 		if cfg.Webhook.AuthorizationFile != "" {
 			auth, err := os.ReadFile(cfg.Webhook.AuthorizationFile)
 			if err != nil {
@@ -173,7 +173,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		}
 	}
 
-	status := func() checkin.StatusInfo { return agentStatus(db, lookup, cfg) }
+	status := func() checkin.StatusInfo { return lookup.Status(version, time.Now()) }
 	agent := checkin.NewAgent(checkin.AgentConfig{
 		Facility:   cfg.Facility.Code,
 		KeyTimeout: time.Duration(cfg.Read.KeyTimeout),
