@@ -3,8 +3,10 @@ package archtest
 import (
 	"bufio"
 	"bytes"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -85,6 +87,7 @@ var knownDeviations = map[[2]string]string{
 }
 
 func TestImportLayers(t *testing.T) {
+	statSources(t)
 	edges := moduleImports(t)
 	seen := map[[2]string]bool{}
 	var pkgs []string
@@ -130,6 +133,28 @@ func permits(rules []string, imp string) bool {
 		}
 	}
 	return false
+}
+
+// statSources stats every Go file and go.mod of the module: go test caches
+// a result by the files the test itself touched, and go list runs in
+// another process, so without this an edited import would not re-run it.
+func statSources(t *testing.T) {
+	t.Helper()
+	err := filepath.WalkDir(filepath.Join("..", ".."), func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != filepath.Join("..", "..") && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && (strings.HasSuffix(path, ".go") || d.Name() == "go.mod") {
+			_, err = os.Stat(path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // moduleImports runs go list for Linux and Windows builds (each has files

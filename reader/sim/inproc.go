@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/reader"
 )
 
@@ -111,6 +112,12 @@ type ReaderCard struct {
 	removed  bool
 	modelled time.Duration
 }
+
+var (
+	_ reader.Card                 = (*ReaderCard)(nil)
+	_ icao.Transport              = (*ReaderCard)(nil)
+	_ icao.ExtendedLengthReporter = (*ReaderCard)(nil)
+)
 
 // ATR is the chip's answer to reset.
 func (c *ReaderCard) ATR() []byte { return append([]byte(nil), c.atr...) }
