@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cccd-agent/cccd/icao"
@@ -192,13 +191,7 @@ func Assemble(c *Capture, readerName string, opts ReadOptions) *ReadResult {
 		Access: string(c.Access),
 		Timing: Timing{APDUs: c.Stats.APDUs, BytesIn: int(c.Stats.BytesIn), BytesOut: int(c.Stats.BytesOut)},
 	}
-	dgs := map[int][]byte{}
-	for name, b := range c.Files {
-		var n int
-		if _, err := fmt.Sscanf(name, "DG%d", &n); err == nil && strings.HasPrefix(name, "DG") {
-			dgs[n] = b
-		}
-	}
+	dgs := icao.DataGroups(c.Files)
 	res.Verification = verify.Passive(c.Files["SOD"], dgs, opts.Trust, opts.now())
 	var parseProblems []string
 	if b, ok := dgs[1]; ok {
