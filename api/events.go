@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
 )
 
 // handleEvents upgrades to a WebSocket and streams the backend's events.
@@ -36,13 +35,12 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 				conn.Close(websocket.StatusGoingAway, "agent shutting down")
 				return
 			}
-			wctx, done := context.WithTimeout(ctx, 5*time.Second)
-			var err error
-			if ev.encoded != nil {
-				err = conn.Write(wctx, websocket.MessageText, ev.encoded)
-			} else {
-				err = wsjson.Write(wctx, conn, ev)
+			b, err := ev.JSON()
+			if err != nil {
+				continue // an event that does not encode is not sent
 			}
+			wctx, done := context.WithTimeout(ctx, 5*time.Second)
+			err = conn.Write(wctx, websocket.MessageText, b)
 			done()
 			if err != nil {
 				return

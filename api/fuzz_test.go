@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/cccd-agent/cccd/checkin"
 )
 
 // FuzzRequest sends arbitrary methods, paths, headers and bodies through the
@@ -25,7 +27,7 @@ func FuzzRequest(f *testing.F) {
 		if strings.Contains(path, "/api/v1/events") {
 			return // the WebSocket upgrade needs a hijackable connection
 		}
-		b := &recordingBackend{hub: NewHub(), keys: map[string]string{}}
+		b := &recordingBackend{hub: checkin.NewHub(), keys: map[string]string{}}
 		srv := New(Config{Listen: "127.0.0.1:7400", HISOrigins: []string{"https://his.example.vn"}, MaxBodyBytes: 1024}, testToken, b, nil)
 		req, err := http.NewRequest(method, "http://127.0.0.1:7400"+path, strings.NewReader(body))
 		if err != nil {

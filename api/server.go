@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/cccd-agent/cccd/checkin"
 )
 
 // Server is the local HTTP API. Create it with New and serve Handler().
@@ -245,13 +247,13 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, call func() (any,
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusOK, v)
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, checkin.ErrNotFound):
 		writeError(w, http.StatusNotFound, codeNotFound, oneLine(err))
-	case errors.Is(err, ErrBadInput):
+	case errors.Is(err, checkin.ErrBadInput):
 		writeError(w, http.StatusBadRequest, codeBadRequest, oneLine(err))
-	case errors.Is(err, ErrConflict):
+	case errors.Is(err, checkin.ErrConflict):
 		writeError(w, http.StatusConflict, codeConflict, oneLine(err))
-	case errors.Is(err, ErrUnavailable):
+	case errors.Is(err, checkin.ErrUnavailable):
 		writeError(w, http.StatusServiceUnavailable, codeUnavailable, oneLine(err))
 	case r.Context().Err() != nil:
 		writeError(w, http.StatusServiceUnavailable, codeUnavailable, "request cancelled")

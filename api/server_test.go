@@ -13,40 +13,55 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
+
+	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/checkin"
 )
 
 // recordingBackend answers the API from memory and records submitted keys.
 type recordingBackend struct {
-	hub  *Hub
+	hub  *checkin.Hub
 	keys map[string]string
 }
 
-func (b *recordingBackend) Status(context.Context) any  { return map[string]any{"online": true} }
-func (b *recordingBackend) Readers(context.Context) any { return []string{"sim"} }
+func (b *recordingBackend) Status(context.Context) checkin.StatusInfo {
+	return checkin.StatusInfo{Online: true}
+}
+func (b *recordingBackend) Readers(context.Context) []checkin.ReaderInfo {
+	return []checkin.ReaderInfo{{Name: "sim"}}
+}
 func (b *recordingBackend) SubmitKey(_ context.Context, reader, key string) error {
 	if reader != "sim" {
-		return fmt.Errorf("reader %q: %w", reader, ErrNotFound)
+		return fmt.Errorf("reader %q: %w", reader, checkin.ErrNotFound)
 	}
 	if len(key) != 6 {
-		return fmt.Errorf("key must be 6 digits: %w", ErrBadInput)
+		return fmt.Errorf("key must be 6 digits: %w", checkin.ErrBadInput)
 	}
 	b.keys[reader] = key
 	return nil
 }
-func (b *recordingBackend) Checkins(context.Context, uint64, int) (any, error) { return []any{}, nil }
-func (b *recordingBackend) Checkin(_ context.Context, seq uint64) (any, error) {
-	return nil, fmt.Errorf("check-in %d: %w", seq, ErrNotFound)
+func (b *recordingBackend) Checkins(context.Context, uint64, int) ([]cache.Checkin, error) {
+	return []cache.Checkin{}, nil
 }
-func (b *recordingBackend) ConfirmCheckin(context.Context, uint64) (any, error) { return nil, nil }
-func (b *recordingBackend) Lookup(context.Context, string) (any, error)         { return nil, nil }
-func (b *recordingBackend) SyncNow(context.Context) (any, error)                { return nil, nil }
-func (b *recordingBackend) Subscribe() (<-chan Event, func())                   { return b.hub.Subscribe() }
+func (b *recordingBackend) Checkin(_ context.Context, seq uint64) (cache.Checkin, error) {
+	return cache.Checkin{}, fmt.Errorf("check-in %d: %w", seq, checkin.ErrNotFound)
+}
+func (b *recordingBackend) ConfirmCheckin(context.Context, uint64) (cache.Checkin, error) {
+	return cache.Checkin{}, nil
+}
+func (b *recordingBackend) Lookup(context.Context, string) (checkin.Eligibility, error) {
+	return checkin.Eligibility{}, nil
+}
+func (b *recordingBackend) SyncNow(context.Context) (checkin.StatusInfo, error) {
+	return checkin.StatusInfo{}, nil
+}
+func (b *recordingBackend) Subscribe() (<-chan checkin.Event, func()) { return b.hub.Subscribe() }
 
 const testToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 func newTestServer(t *testing.T) (*httptest.Server, *recordingBackend) {
 	t.Helper()
-	b := &recordingBackend{hub: NewHub(), keys: map[string]string{}}
+	b := &recordingBackend{hub: checkin.NewHub(), keys: map[string]string{}}
 	ts := httptest.NewUnstartedServer(nil)
 	cfg := Config{Listen: ts.Listener.Addr().String(), HISOrigins: []string{"https://his.example.vn"}, MaxBodyBytes: 1024}
 	ts.Config.Handler = New(cfg, testToken, b, fstest.MapFS{"index.html": {Data: []byte("<html>console</html>")}}).Handler()
@@ -207,10 +222,10 @@ func TestEventStream(t *testing.T) {
 	}
 	want := []string{"card-present", "progress", "result", "card-removed"}
 	for _, typ := range want {
-		b.hub.Publish(Event{Type: typ, Reader: "sim"})
+		b.hub.Publish(checkin.Event{Type: typ, Reader: "sim"})
 	}
 	for _, typ := range want {
-		var ev Event
+		var ev checkin.Event
 		if err := wsjson.Read(ctx, conn, &ev); err != nil {
 			t.Fatal(err)
 		}
@@ -250,23 +265,5 @@ func TestTokenFile(t *testing.T) {
 	osChmod(dir+"/"+TokenFile, 0o644)
 	if _, err := LoadOrCreateToken(dir); err == nil {
 		t.Fatal("world-readable token accepted")
-	}
-}
-
-func TestHubEncodesOnceAndCountsDrops(t *testing.T) {
-	h := NewHub()
-	events, cancel := h.Subscribe()
-	defer cancel()
-	h.Publish(Event{Type: "result", Reader: "sim", Data: map[string]int{"seq": 1}})
-	ev := <-events
-	var back Event
-	if err := json.Unmarshal(ev.encoded, &back); err != nil || back.Type != "result" || back.Time != ev.Time {
-		t.Fatalf("encoded event %s: %v", ev.encoded, err)
-	}
-	for i := 0; i < 300; i++ { // nobody reads: the buffer of 256 fills
-		h.Publish(Event{Type: "progress"})
-	}
-	if got := h.Dropped(); got != 300-256 {
-		t.Fatalf("dropped %d events, want %d", got, 300-256)
 	}
 }

@@ -9,21 +9,17 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cccd-agent/cccd/internal/clock"
-
-	"github.com/cccd-agent/cccd/api"
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/internal/clock"
 	"github.com/cccd-agent/cccd/internal/metrics"
 	"github.com/cccd-agent/cccd/internal/redact"
 	"github.com/cccd-agent/cccd/reader"
 )
 
-// ReaderOpener returns the reader named name, or false when this opener does
-// not own that name (each backend owns its own names).
-type ReaderOpener func(name string) (reader.Reader, bool)
-
-// AgentConfig is what the reception flow needs from the configuration.
+// AgentConfig is what the reception flow needs: settings from the
+// configuration, then the parts it works with. DB, Lookup, Watcher, Readers
+// and Hub are required.
 type AgentConfig struct {
 	Facility   string        // this facility's code (maDKBD), for "registered here"
 	KeyTimeout time.Duration // how long a card waits for a key, and a key for a card
@@ -32,17 +28,28 @@ type AgentConfig struct {
 	// AfterCheckin is called after each check-in is stored (the outbox
 	// deliverer's Kick); it must not block.
 	AfterCheckin func()
+
+	DB      *cache.DB       // where check-ins are stored before anyone is told
+	Lookup  *Lookup         // eligibility
+	Watcher *reader.Watcher // card and reader events
+	Readers *reader.Router  // reader names to readers
+	Hub     *Hub            // where events go
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
+	// Status reports roster age and online state for the console; may be nil.
+	Status func() StatusInfo
 }
 
 // Agent runs the reception flow: one session per tap, from the card present
-// event to the recorded check-in. It implements api.Backend.
+// event to the recorded check-in. Its exported methods are what the local
+// API serves; they wrap ErrNotFound, ErrBadInput and ErrConflict.
 type Agent struct {
 	cfg     AgentConfig
 	db      *cache.DB
 	lookup  *Lookup
 	watcher *reader.Watcher
-	openers []ReaderOpener
-	hub     *api.Hub
+	readers *reader.Router
+	hub     *Hub
 	metrics *metrics.Metrics
 	log     *slog.Logger
 	status  func() StatusInfo
@@ -64,18 +71,22 @@ type slot struct {
 	lastErr  string
 }
 
-// NewAgent assembles the flow. status reports roster age and online state
-// for the console; it may be nil.
-func NewAgent(cfg AgentConfig, db *cache.DB, lookup *Lookup, watcher *reader.Watcher, openers []ReaderOpener,
-	hub *api.Hub, m *metrics.Metrics, log *slog.Logger, status func() StatusInfo) *Agent {
+// NewAgent assembles the flow from cfg.
+func NewAgent(cfg AgentConfig) *Agent {
 	if cfg.Now == nil {
 		cfg.Now = clock.Now
 	}
 	if cfg.KeyTimeout <= 0 {
 		cfg.KeyTimeout = 2 * time.Minute
 	}
-	return &Agent{cfg: cfg, db: db, lookup: lookup, watcher: watcher, openers: openers, hub: hub,
-		metrics: m, log: log, status: status, slots: map[string]*slot{}}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Agent{cfg: cfg, db: cfg.DB, lookup: cfg.Lookup, watcher: cfg.Watcher, readers: cfg.Readers, hub: cfg.Hub,
+		metrics: cfg.Metrics, log: cfg.Log, status: cfg.Status, slots: map[string]*slot{}}
 }
 
 // Run follows the watcher until ctx ends, then waits for running reads to
@@ -107,7 +118,7 @@ func (a *Agent) slotLocked(name string) *slot {
 }
 
 func (a *Agent) publish(typ, readerName string, data any) {
-	a.hub.Publish(api.Event{Type: typ, Reader: readerName, Data: data})
+	a.hub.Publish(Event{Type: typ, Reader: readerName, Data: data})
 }
 
 func (a *Agent) handle(ctx context.Context, ev reader.Event) {
@@ -137,7 +148,7 @@ func (a *Agent) handle(ctx context.Context, ev reader.Event) {
 	case reader.CardMute:
 		s := a.slotLocked(ev.Reader)
 		s.lastErr = "card-mute"
-		a.publish("error", ev.Reader, readError{Code: "card-mute", Message: msgCardMute, MessageEN: "The card does not answer: lift it and lay it down again, keep it still."})
+		a.publish("error", ev.Reader, ErrorEvent{Code: "card-mute", Message: msgCardMute, MessageEN: "The card does not answer: lift it and lay it down again, keep it still."})
 	case reader.Error:
 		a.log.Warn("reader backend error", "reader", ev.Reader, "err", ev.Err)
 	}
@@ -166,7 +177,7 @@ func (a *Agent) startOrWaitLocked(ctx context.Context, s *slot) {
 		defer a.mu.Unlock()
 		if cur, ok := a.slots[name]; ok && cur.card && !cur.reading {
 			cur.lastErr = "key-timeout"
-			a.publish("error", name, readError{Code: "key-timeout", Message: msgKeyTimeout, MessageEN: "No CAN was entered: type the last 6 digits of the ID number, then lay the card again."})
+			a.publish("error", name, ErrorEvent{Code: "key-timeout", Message: msgKeyTimeout, MessageEN: "No CAN was entered: type the last 6 digits of the ID number, then lay the card again."})
 		}
 	})
 }
@@ -189,7 +200,7 @@ func (a *Agent) startReadLocked(ctx context.Context, s *slot, key Key) {
 	}
 	r, ok := a.open(s.name)
 	if !ok {
-		a.publish("error", s.name, readError{Code: "no-reader", Message: msgNoReader, MessageEN: "The reader could not be opened: check its cable or run cccd doctor."})
+		a.publish("error", s.name, ErrorEvent{Code: "no-reader", Message: msgNoReader, MessageEN: "The reader could not be opened: check its cable or run cccd doctor."})
 		return
 	}
 	rctx, cancel := context.WithCancel(ctx)
@@ -214,12 +225,8 @@ func (a *Agent) finishRead(name string) {
 }
 
 func (a *Agent) open(name string) (reader.Reader, bool) {
-	for _, o := range a.openers {
-		if r, ok := o(name); ok {
-			return r, true
-		}
-	}
-	return nil, false
+	r, err := a.readers.Open(name)
+	return r, err == nil
 }
 
 // read runs one session: connect, read, verify, eligibility, record.
@@ -246,7 +253,7 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 	defer card.Close()
 	opts := a.cfg.Read
 	opts.Progress = func(step string, percent int) {
-		a.publish("progress", name, map[string]any{"step": step, "percent": percent})
+		a.publish("progress", name, ProgressEvent{Step: step, Percent: percent})
 	}
 	res, err := ReadCard(ctx, card, name, key, opts)
 	card.Close() // before the slot looks idle: a key sent on the result or error must not find the reader busy
@@ -261,7 +268,7 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 		fail(outcome, err)
 		return
 	}
-	a.publish("progress", name, map[string]any{"step": "eligibility", "percent": 95})
+	a.publish("progress", name, ProgressEvent{Step: "eligibility", Percent: 95})
 	elig := a.lookup.Eligibility(ctx, personOf(res), a.cfg.Now())
 	rec := newCheckinRecord(res, elig, name, a.cfg.Facility, a.cfg.Now())
 	seq, err := a.db.AppendCheckin(rec)
@@ -283,26 +290,17 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 		"id", redact.ID(res.Document.IDNumber))
 	a.finishRead(name)
 	a.publish("result", name, ResultEvent{Seq: seq, Read: res, Eligibility: elig})
-	a.publish("checkin", name, map[string]any{"seq": seq})
+	a.publish("checkin", name, CheckinEvent{Seq: seq})
 	if a.cfg.AfterCheckin != nil {
 		a.cfg.AfterCheckin()
 	}
 }
 
-// ResultEvent is the data of a "result" event: the read, its eligibility and
-// the check-in it was recorded as.
-type ResultEvent struct {
-	Seq         uint64      `json:"seq"`
-	Read        *ReadResult `json:"read"`
-	Eligibility Eligibility `json:"eligibility"`
-	Confirmed   bool        `json:"confirmed"`
-}
-
-// SubmitKey implements api.Backend.
+// SubmitKey parses a typed key and gives it to readerName (SubmitParsedKey).
 func (a *Agent) SubmitKey(ctx context.Context, readerName, text string) error {
 	key, err := ParseKey(text)
 	if err != nil {
-		return fmt.Errorf("%w: %v", api.ErrBadInput, err)
+		return fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
 	return a.SubmitParsedKey(ctx, readerName, key)
 }
@@ -314,10 +312,10 @@ func (a *Agent) SubmitParsedKey(ctx context.Context, readerName string, key Key)
 	defer a.mu.Unlock()
 	s, ok := a.slots[readerName]
 	if !ok {
-		return fmt.Errorf("reader %q is not connected: %w", readerName, api.ErrNotFound)
+		return fmt.Errorf("reader %q is not connected: %w", readerName, ErrNotFound)
 	}
 	if s.reading {
-		return fmt.Errorf("a card is being read on this reader; wait for the result: %w", api.ErrConflict)
+		return fmt.Errorf("a card is being read on this reader; wait for the result: %w", ErrConflict)
 	}
 	s.key, s.keyUntil = &key, a.cfg.Now().Add(a.cfg.KeyTimeout)
 	a.startOrWaitLocked(context.WithoutCancel(ctx), s)
@@ -332,8 +330,8 @@ type ReaderInfo struct {
 	LastErr string `json:"last_error,omitempty"`
 }
 
-// Readers implements api.Backend.
-func (a *Agent) Readers(context.Context) any {
+// Readers lists the readers and their state, by name.
+func (a *Agent) Readers(context.Context) []ReaderInfo {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	out := make([]ReaderInfo, 0, len(a.slots))

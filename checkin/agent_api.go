@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/cccd-agent/cccd/api"
 	"github.com/cccd-agent/cccd/cache"
 )
 
@@ -28,8 +27,8 @@ type RosterStatus struct {
 	LastError  string `json:"last_error,omitempty"`
 }
 
-// Status implements api.Backend.
-func (a *Agent) Status(context.Context) any {
+// Status describes the agent for GET /api/v1/status.
+func (a *Agent) Status(context.Context) StatusInfo {
 	var st StatusInfo
 	if a.status != nil {
 		st = a.status()
@@ -40,8 +39,8 @@ func (a *Agent) Status(context.Context) any {
 	return st
 }
 
-// Checkins implements api.Backend.
-func (a *Agent) Checkins(_ context.Context, after uint64, limit int) (any, error) {
+// Checkins lists the check-ins after seq after, oldest first, at most limit.
+func (a *Agent) Checkins(_ context.Context, after uint64, limit int) ([]cache.Checkin, error) {
 	list, err := a.db.ListCheckins(after, limit)
 	if err != nil {
 		return nil, err
@@ -52,23 +51,23 @@ func (a *Agent) Checkins(_ context.Context, after uint64, limit int) (any, error
 	return list, nil
 }
 
-// Checkin implements api.Backend.
-func (a *Agent) Checkin(_ context.Context, seq uint64) (any, error) {
+// Checkin returns check-in seq.
+func (a *Agent) Checkin(_ context.Context, seq uint64) (cache.Checkin, error) {
 	c, ok, err := a.db.Checkin(seq)
 	if err != nil {
-		return nil, err
+		return cache.Checkin{}, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("check-in %d: %w", seq, api.ErrNotFound)
+		return cache.Checkin{}, fmt.Errorf("check-in %d: %w", seq, ErrNotFound)
 	}
 	return c, nil
 }
 
-// ConfirmCheckin implements api.Backend. A confirmation the HIS may not
+// ConfirmCheckin marks check-in seq confirmed by the receptionist. A confirmation the HIS may not
 // have seen (it may already hold the unconfirmed check-in) goes out as the
 // check-in's next revision; one made while the check-in is being sent is
 // caught when the delivery is recorded (cache.MarkDelivered).
-func (a *Agent) ConfirmCheckin(_ context.Context, seq uint64) (any, error) {
+func (a *Agent) ConfirmCheckin(_ context.Context, seq uint64) (cache.Checkin, error) {
 	var (
 		out     cache.Checkin
 		revised bool
@@ -83,40 +82,40 @@ func (a *Agent) ConfirmCheckin(_ context.Context, seq uint64) (any, error) {
 		return nil
 	})
 	if errors.Is(err, cache.ErrNotFound) {
-		return nil, fmt.Errorf("check-in %d: %w", seq, api.ErrNotFound)
+		return cache.Checkin{}, fmt.Errorf("check-in %d: %w", seq, ErrNotFound)
 	}
 	if err != nil {
-		return nil, err
+		return cache.Checkin{}, err
 	}
-	a.publish("checkin", out.Reader, map[string]any{"seq": seq})
+	a.publish("checkin", out.Reader, CheckinEvent{Seq: seq})
 	if revised && a.cfg.AfterCheckin != nil {
 		a.cfg.AfterCheckin()
 	}
 	return out, nil
 }
 
-// Lookup implements api.Backend: eligibility for a 12-digit ID.
-func (a *Agent) Lookup(ctx context.Context, id string) (any, error) {
+// Lookup answers eligibility for a 12-digit ID.
+func (a *Agent) Lookup(ctx context.Context, id string) (Eligibility, error) {
 	if len(id) != 12 || !allDigits(id) {
-		return nil, fmt.Errorf("the ID number must be 12 digits: %w", api.ErrBadInput)
+		return Eligibility{}, fmt.Errorf("the ID number must be 12 digits: %w", ErrBadInput)
 	}
 	return a.lookup.Eligibility(ctx, Person{IDNumber: id}, a.cfg.Now()), nil
 }
 
-// SyncNow implements api.Backend.
-func (a *Agent) SyncNow(ctx context.Context) (any, error) {
+// SyncNow syncs the roster now and returns the status after it.
+func (a *Agent) SyncNow(ctx context.Context) (StatusInfo, error) {
 	if a.lookup.Sync == nil {
-		return nil, fmt.Errorf("no roster feed is configured (roster.feed_url): %w", api.ErrUnavailable)
+		return StatusInfo{}, fmt.Errorf("no roster feed is configured (roster.feed_url): %w", ErrUnavailable)
 	}
 	if err := a.lookup.Sync(ctx); err != nil {
-		return nil, fmt.Errorf("roster sync failed: %v: %w", err, api.ErrUnavailable)
+		return StatusInfo{}, fmt.Errorf("roster sync failed: %v: %w", err, ErrUnavailable)
 	}
 	a.publish("status", "", nil)
 	return a.Status(ctx), nil
 }
 
-// Subscribe implements api.Backend.
-func (a *Agent) Subscribe() (<-chan api.Event, func()) { return a.hub.Subscribe() }
+// Subscribe delivers the agent's events until cancel is called.
+func (a *Agent) Subscribe() (<-chan Event, func()) { return a.hub.Subscribe() }
 
 func isSimReader(name string) bool { return strings.HasPrefix(name, "sim:") }
 
@@ -129,8 +128,6 @@ func reasonToken(reason string) string {
 	return reason
 }
 
-var _ api.Backend = (*Agent)(nil)
-
 // simReader is a simulated reader whose card the console can insert and remove.
 type simReader interface {
 	Insert()
@@ -140,16 +137,16 @@ type simReader interface {
 func (a *Agent) simSlot(name string) (simReader, error) {
 	r, ok := a.open(name)
 	if !ok {
-		return nil, fmt.Errorf("reader %q: %w", name, api.ErrNotFound)
+		return nil, fmt.Errorf("reader %q: %w", name, ErrNotFound)
 	}
 	s, ok := r.(simReader)
 	if !ok {
-		return nil, fmt.Errorf("reader %q is not simulated: %w", name, api.ErrBadInput)
+		return nil, fmt.Errorf("reader %q is not simulated: %w", name, ErrBadInput)
 	}
 	return s, nil
 }
 
-// SimInsert implements api.SimControl for simulated readers.
+// SimInsert puts the card on a simulated reader.
 func (a *Agent) SimInsert(_ context.Context, name string) error {
 	s, err := a.simSlot(name)
 	if err == nil {
@@ -158,7 +155,7 @@ func (a *Agent) SimInsert(_ context.Context, name string) error {
 	return err
 }
 
-// SimRemove implements api.SimControl for simulated readers.
+// SimRemove takes the card off a simulated reader.
 func (a *Agent) SimRemove(_ context.Context, name string) error {
 	s, err := a.simSlot(name)
 	if err == nil {
@@ -166,5 +163,3 @@ func (a *Agent) SimRemove(_ context.Context, name string) error {
 	}
 	return err
 }
-
-var _ api.SimControl = (*Agent)(nil)

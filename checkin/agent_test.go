@@ -13,10 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cccd-agent/cccd/internal/clock"
-
-	"github.com/cccd-agent/cccd/api"
 	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/internal/clock"
 	"github.com/cccd-agent/cccd/internal/metrics"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/sim"
@@ -25,7 +23,7 @@ import (
 
 // The agent tests drive NewAgent with the real parts it runs with in
 // production — a bbolt cache, a reader.Watcher over simulated slots, an
-// api.Hub and the Prometheus collectors — and assert what a console sees
+// Hub and the Prometheus collectors — and assert what a console sees
 // on the event stream and what the outbox holds.
 
 const (
@@ -111,9 +109,9 @@ func seedRoster(t testing.TB, db *cache.DB, now time.Time, extra func(yield func
 type rig struct {
 	agent   *Agent
 	db      *cache.DB
-	hub     *api.Hub
+	hub     *Hub
 	metrics *metrics.Metrics
-	events  <-chan api.Event
+	events  <-chan Event
 	log     *bytes.Buffer
 	logMu   *sync.Mutex
 	cancel  context.CancelFunc
@@ -139,9 +137,9 @@ func startRig(t testing.TB, cfg AgentConfig, slots ...*sim.Slot) *rig {
 	return startRigWith(t, cfg, nil, nil, slots...)
 }
 
-// startRigWith is startRig with the readers' openers replaced (when not
+// startRigWith is startRig with the readers' router replaced (when not
 // nil) and extra roster records stored after the two test persons.
-func startRigWith(t testing.TB, cfg AgentConfig, openers []ReaderOpener, extra func(yield func(cache.RosterRecord) error) error, slots ...*sim.Slot) *rig {
+func startRigWith(t testing.TB, cfg AgentConfig, readers *reader.Router, extra func(yield func(cache.RosterRecord) error) error, slots ...*sim.Slot) *rig {
 	t.Helper()
 	db, err := cache.Open(filepath.Join(t.TempDir(), "cccd.db"))
 	if err != nil {
@@ -149,15 +147,18 @@ func startRigWith(t testing.TB, cfg AgentConfig, openers []ReaderOpener, extra f
 	}
 	t.Cleanup(func() { db.Close() })
 	seedRoster(t, db, clock.Now(), extra)
-	r := &rig{db: db, hub: api.NewHub(), metrics: metrics.New(), log: &bytes.Buffer{}, logMu: &sync.Mutex{},
+	r := &rig{db: db, hub: NewHub(), metrics: metrics.New(), log: &bytes.Buffer{}, logMu: &sync.Mutex{},
 		done: make(chan struct{})}
 	log := slog.New(slog.NewTextHandler(lockedWriter{r.logMu, r.log}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	backends := make([]reader.Backend, 0, len(slots))
-	own := openers == nil
+	own := readers == nil
+	if own {
+		readers = reader.NewRouter()
+	}
 	for _, s := range slots {
 		backends = append(backends, s)
 		if own {
-			openers = append(openers, func(name string) (reader.Reader, bool) { return s, name == s.Name() })
+			readers.Add(s)
 		}
 	}
 	lookup := &Lookup{DB: db, Config: EligibilityConfig{Facility: agentFacility, Freshness: 24 * time.Hour},
@@ -165,7 +166,9 @@ func startRigWith(t testing.TB, cfg AgentConfig, openers []ReaderOpener, extra f
 	if cfg.Facility == "" {
 		cfg.Facility = agentFacility
 	}
-	r.agent = NewAgent(cfg, db, lookup, reader.NewWatcher(backends...), openers, r.hub, r.metrics, log, nil)
+	cfg.DB, cfg.Lookup, cfg.Watcher, cfg.Readers = db, lookup, reader.NewWatcher(backends...), readers
+	cfg.Hub, cfg.Metrics, cfg.Log = r.hub, r.metrics, log
+	r.agent = NewAgent(cfg)
 	var unsub func()
 	r.events, unsub = r.hub.Subscribe()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -200,7 +203,7 @@ func (r *rig) stop(t testing.TB) {
 }
 
 // next returns the next event, failing after 10 s without one.
-func (r *rig) next(t testing.TB) api.Event {
+func (r *rig) next(t testing.TB) Event {
 	t.Helper()
 	select {
 	case ev, ok := <-r.events:
@@ -211,12 +214,12 @@ func (r *rig) next(t testing.TB) api.Event {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no event within 10 s")
 	}
-	return api.Event{}
+	return Event{}
 }
 
 // until collects events on readerName up to and including the first whose
 // type is one of stop; runs of the same type count once.
-func (r *rig) until(t testing.TB, readerName string, stop ...string) ([]string, api.Event) {
+func (r *rig) until(t testing.TB, readerName string, stop ...string) ([]string, Event) {
 	t.Helper()
 	var seen []string
 	for {
@@ -270,17 +273,17 @@ func submit(t testing.TB, r *rig, readerName, key string) {
 	}
 }
 
-func errorCode(t testing.TB, ev api.Event) string {
+func errorCode(t testing.TB, ev Event) string {
 	t.Helper()
-	re, ok := ev.Data.(readError)
+	re, ok := ev.Data.(ErrorEvent)
 	if !ok {
-		t.Fatalf("error event data is %T, not readError", ev.Data)
+		t.Fatalf("error event data is %T, not ErrorEvent", ev.Data)
 	}
 	return re.Code
 }
 
 // checkResult asserts a result event and its stored check-in.
-func checkResult(t testing.TB, r *rig, ev api.Event, readerName, id, verification string, elig EligibilityStatus) ResultEvent {
+func checkResult(t testing.TB, r *rig, ev Event, readerName, id, verification string, elig EligibilityStatus) ResultEvent {
 	t.Helper()
 	res, ok := ev.Data.(ResultEvent)
 	if !ok {
@@ -338,7 +341,7 @@ func TestAgentReadSequences(t *testing.T) {
 			if res.Read.Access != "PACE-CAN" || !res.Eligibility.RegisteredHere || res.Read.Timing.APDUs == 0 {
 				t.Fatalf("access %s registered_here %v apdus %d", res.Read.Access, res.Eligibility.RegisteredHere, res.Read.Timing.APDUs)
 			}
-			if _, ev := r.until(t, name, "checkin"); ev.Data.(map[string]any)["seq"] != res.Seq {
+			if _, ev := r.until(t, name, "checkin"); ev.Data.(CheckinEvent).Seq != res.Seq {
 				t.Fatalf("checkin event %v, want seq %d", ev.Data, res.Seq)
 			}
 			slot.Remove()
@@ -421,7 +424,7 @@ func TestAgentKeyTimeout(t *testing.T) {
 	if !equalSeq(seen, []string{"card-present", "key-needed", "error"}) || errorCode(t, ev) != "key-timeout" {
 		t.Fatalf("events %v, last %+v: want a key-timeout error", seen, ev.Data)
 	}
-	readers := r.agent.Readers(context.Background()).([]ReaderInfo)
+	readers := r.agent.Readers(context.Background())
 	if len(readers) != 1 || readers[0].State != "error" || readers[0].LastErr != "key-timeout" {
 		t.Fatalf("readers %+v", readers)
 	}
@@ -501,10 +504,10 @@ func TestAgentSubmitKeyWhileReading(t *testing.T) {
 	slot.Insert()
 	r.until(t, name, "progress")
 	err := r.agent.SubmitKey(context.Background(), name, sim.DemoCAN)
-	if !errors.Is(err, api.ErrConflict) {
-		t.Fatalf("SubmitKey during a read: %v, want api.ErrConflict", err)
+	if !errors.Is(err, ErrConflict) {
+		t.Fatalf("SubmitKey during a read: %v, want ErrConflict", err)
 	}
-	readers := r.agent.Readers(context.Background()).([]ReaderInfo)
+	readers := r.agent.Readers(context.Background())
 	if len(readers) != 1 || readers[0].State != "reading" {
 		t.Fatalf("readers during the read: %+v", readers)
 	}
@@ -516,8 +519,8 @@ func TestAgentSubmitKeyWhileReading(t *testing.T) {
 		reader, key string
 		want        error
 	}{
-		{name, "12345", api.ErrBadInput},
-		{"sim:nowhere", sim.DemoCAN, api.ErrNotFound},
+		{name, "12345", ErrBadInput},
+		{"sim:nowhere", sim.DemoCAN, ErrNotFound},
 	} {
 		if err := r.agent.SubmitKey(context.Background(), tc.reader, tc.key); !errors.Is(err, tc.want) {
 			t.Errorf("SubmitKey(%q, %q) = %v, want %v", tc.reader, tc.key, err, tc.want)
@@ -548,10 +551,10 @@ func TestAgentConfirmCheckin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := got.(cache.Checkin); !c.Confirmed || c.Seq != seq {
+	if c := got; !c.Confirmed || c.Seq != seq {
 		t.Fatalf("ConfirmCheckin returned seq %d confirmed %v", c.Seq, c.Confirmed)
 	}
-	if _, ev := r.until(t, name, "checkin"); ev.Data.(map[string]any)["seq"] != seq {
+	if _, ev := r.until(t, name, "checkin"); ev.Data.(CheckinEvent).Seq != seq {
 		t.Fatalf("confirm event %v", ev.Data)
 	}
 	stored, _, err := r.db.Checkin(seq)
@@ -561,8 +564,8 @@ func TestAgentConfirmCheckin(t *testing.T) {
 	if stored.Revision != 0 || kicks.Load() != 1 {
 		t.Fatalf("confirming an unsent check-in made revision %d and %d kicks, want 0 and 1", stored.Revision, kicks.Load())
 	}
-	if _, err := r.agent.ConfirmCheckin(context.Background(), seq+100); !errors.Is(err, api.ErrNotFound) {
-		t.Fatalf("ConfirmCheckin of an unknown seq: %v, want api.ErrNotFound", err)
+	if _, err := r.agent.ConfirmCheckin(context.Background(), seq+100); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("ConfirmCheckin of an unknown seq: %v, want ErrNotFound", err)
 	}
 }
 

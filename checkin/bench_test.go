@@ -8,10 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cccd-agent/cccd/internal/clock"
-
-	"github.com/cccd-agent/cccd/api"
 	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/internal/clock"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/sim"
 	"github.com/cccd-agent/cccd/verify"
@@ -122,8 +120,9 @@ func BenchmarkTapToResult(b *testing.B) {
 	trust := demoTrustTB(b)
 	opts := ReadOptions{Trust: trust}
 	slot := &modelledSlot{Slot: sim.NewSlot("bench", newChip(b, false), 0, sim.WithLinkModel(sim.DefaultLinkModel))}
-	openers := []ReaderOpener{func(name string) (reader.Reader, bool) { return slot, name == slot.Name() }}
-	r := startRigWith(b, AgentConfig{Read: opts}, openers, syntheticRoster(benchRosterSize), slot.Slot)
+	readers := reader.NewRouter()
+	readers.Add(slot)
+	r := startRigWith(b, AgentConfig{Read: opts}, readers, syntheticRoster(benchRosterSize), slot.Slot)
 	base := sim.NewReader("sim:baseline", newChip(b, false), sim.WithLinkModel(sim.DefaultLinkModel))
 	canKey, err := ParseKey(sim.DemoCAN)
 	if err != nil {
@@ -208,7 +207,7 @@ func BenchmarkFlowSteps(b *testing.B) {
 	r := startRigWith(b, AgentConfig{}, nil, syntheticRoster(benchRosterSize))
 	res := Assemble(capture, rd.Name(), opts)
 	elig := r.agent.lookup.Eligibility(context.Background(), personOf(res), clock.Now())
-	hub := api.NewHub()
+	hub := NewHub()
 	sub, unsub := hub.Subscribe()
 	defer unsub()
 	go func() {
@@ -226,7 +225,7 @@ func BenchmarkFlowSteps(b *testing.B) {
 			return err
 		}},
 		{"publish", func() error {
-			hub.Publish(api.Event{Type: "result", Data: ResultEvent{Read: res, Eligibility: elig}})
+			hub.Publish(Event{Type: "result", Data: ResultEvent{Read: res, Eligibility: elig}})
 			return nil
 		}},
 		{"result-json", func() error { _, err := json.Marshal(ResultEvent{Read: res, Eligibility: elig}); return err }},

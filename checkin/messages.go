@@ -15,9 +15,9 @@ const (
 	msgNoReader   = "Không mở được đầu đọc: kiểm tra cáp hoặc chạy cccd doctor."
 )
 
-// readErrors maps what went wrong to a code and the two messages. The first
+// ErrorEvents maps what went wrong to a code and the two messages. The first
 // match wins.
-var readErrors = []struct {
+var ErrorEvents = []struct {
 	err    error
 	code   string
 	vi, en string
@@ -45,21 +45,14 @@ var readErrors = []struct {
 		"Reader not found: check its USB cable."},
 }
 
-// readError is the data of an "error" event.
-type readError struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	MessageEN string `json:"message_en"`
-}
-
 // describeReadError turns a failed read into what the console shows.
-func describeReadError(err error) readError {
-	for _, m := range readErrors {
+func describeReadError(err error) ErrorEvent {
+	for _, m := range ErrorEvents {
 		if errors.Is(err, m.err) {
-			return readError{Code: m.code, Message: m.vi, MessageEN: m.en}
+			return ErrorEvent{Code: m.code, Message: m.vi, MessageEN: m.en}
 		}
 	}
-	return readError{Code: "read-error",
+	return ErrorEvent{Code: "read-error",
 		Message:   "Không đọc được thẻ: đặt lại thẻ; nếu vẫn lỗi, báo bộ phận kỹ thuật.",
 		MessageEN: "The card could not be read: lay it down again; if it keeps failing, call IT (cccd doctor)."}
 }

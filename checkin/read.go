@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cccd-agent/cccd/internal/clock"
@@ -61,6 +60,9 @@ func (o ReadOptions) progress(step string, percent int) {
 		o.Progress(step, percent)
 	}
 }
+
+// A reader's card is the transport of an icao.Session.
+var _ icao.Transport = reader.Card(nil)
 
 // Capture is what a session took from the chip, before any parsing: the
 // access method, every file as read, the chip check and the traffic.
@@ -124,21 +126,17 @@ func CaptureCard(ctx context.Context, card reader.Card, key Key, opts ReadOption
 
 // readCardSecurity reads EF.CardSecurity when the session was opened with
 // PACE-CAM, and returns nil otherwise. The file lives in the master file,
-// and access.Connect leaves the eMRTD application selected, so it selects
-// the MF and reads the file (by SFI 1D) before ReadDocument selects the
-// application again. A chip that does not serve a parsable EF.CardSecurity
-// loses only the CAM check: nil comes back, the trace says so, and the chip
-// check falls back to Chip Authentication (DG14). A card that leaves the
-// field, or a cancelled ctx, is an error.
+// which access.Connect leaves for the eMRTD application, so it is read
+// (icao.ReadMFFile) before ReadDocument selects the application again. A
+// chip that does not serve a parsable EF.CardSecurity loses only the CAM
+// check: nil comes back, the trace says so, and the chip check falls back to
+// Chip Authentication (DG14). A card that leaves the field, or a cancelled
+// ctx, is an error.
 func readCardSecurity(ctx context.Context, conn *access.Conn, opts ReadOptions) ([]byte, error) {
 	if conn.PACE == nil || conn.PACE.CAM == nil {
 		return nil, nil
 	}
-	err := selectMF(ctx, conn.Session)
-	var b []byte
-	if err == nil {
-		b, err = icao.ReadFile(ctx, conn.Session, icao.FileCardSecurity)
-	}
+	b, err := icao.ReadMFFile(ctx, conn.Session, icao.FileCardSecurity)
 	if err == nil {
 		// Wrong DF or a broken file: SFI 1D is EF.SOD in the application.
 		_, err = lds.ParseCardSecurity(b)
@@ -152,20 +150,6 @@ func readCardSecurity(ctx context.Context, conn *access.Conn, opts ReadOptions) 
 	}
 	opts.trace(fmt.Sprintf("checkin: EF.CardSecurity unusable (%v); the chip check falls back to Chip Authentication (DG14)", err))
 	return nil, nil
-}
-
-// selectMF selects the master file: with 3F00, or, for chips that refuse
-// that form, with no data (both ways access uses for EF.CardAccess).
-func selectMF(ctx context.Context, s *icao.Session) error {
-	err := icao.SelectMF(ctx, s)
-	var se *icao.StatusError
-	if errors.As(err, &se) {
-		_, err = s.Transmit(ctx, icao.Command{INS: 0xA4, P1: 0x00, P2: 0x0C})
-	}
-	if err != nil {
-		return fmt.Errorf("select the master file: %w", err)
-	}
-	return nil
 }
 
 // openChip runs the access order with the key: PACE-CAN, PACE-MRZ, BAC. When
@@ -209,13 +193,7 @@ func Assemble(c *Capture, readerName string, opts ReadOptions) *ReadResult {
 		Access: string(c.Access),
 		Timing: Timing{APDUs: c.Stats.APDUs, BytesIn: int(c.Stats.BytesIn), BytesOut: int(c.Stats.BytesOut)},
 	}
-	dgs := map[int][]byte{}
-	for name, b := range c.Files {
-		var n int
-		if _, err := fmt.Sscanf(name, "DG%d", &n); err == nil && strings.HasPrefix(name, "DG") {
-			dgs[n] = b
-		}
-	}
+	dgs := icao.DataGroups(c.Files)
 	res.Verification = verify.Passive(c.Files["SOD"], dgs, opts.Trust, opts.now())
 	var parseProblems []string
 	if b, ok := dgs[1]; ok {

@@ -46,7 +46,7 @@ func (f *Files) Get(name string) []byte { return f.Raw[name] }
 // A data group the chip does not have (ErrNotFound) or refuses (6982, e.g.
 // DG3 behind Terminal Authentication) is left out. Any other error ends the
 // read; the files read so far come back with it, so a caller can report
-// progress. A removed card yields an error matching reader.ErrCardRemoved.
+// progress. A removed card yields ErrTransport wrapping the reader's error.
 func ReadDocument(ctx context.Context, s *Session, opts DocumentOptions) (*Files, error) {
 	start := s.Stats()
 	out := &Files{Raw: map[string][]byte{}}
@@ -59,15 +59,10 @@ func ReadDocument(ctx context.Context, s *Session, opts DocumentOptions) (*Files
 		ro = append(ro, WithChunkSize(opts.ChunkSize))
 	}
 	if opts.CardAccess {
-		// Some chips refuse SELECT MF (6D00, 6A86) yet serve EF.CardAccess
-		// from the MF they are in: a status word here is not fatal, and a
-		// chip without the file just leaves it out. A broken exchange is.
-		err := SelectMF(ctx, s)
+		// A chip without the file just leaves it out; a broken exchange
+		// ends the read.
+		b, err := ReadMFFile(ctx, s, FileCardAccess, ro...)
 		var se *StatusError
-		if err != nil && !errors.As(err, &se) {
-			return done(fmt.Errorf("icao: select master file: %w", err))
-		}
-		b, err := ReadFile(ctx, s, FileCardAccess, ro...)
 		switch {
 		case err == nil:
 			out.Raw[FileCardAccess.Name] = b

@@ -33,6 +33,27 @@ func DGFile(n int) (File, bool) {
 	return File{Name: fmt.Sprintf("DG%d", n), FID: 0x0100 + uint16(n), SFI: byte(n)}, true
 }
 
+// DG returns the data-group number of f (1..16), or 0 for COM, SOD and the
+// MF files.
+func (f File) DG() int {
+	if n := int(f.FID) - 0x0100; !f.InMF && n >= 1 && n <= 16 && f.Name == fmt.Sprintf("DG%d", n) {
+		return n
+	}
+	return 0
+}
+
+// DataGroups returns the data groups among files (keyed by File.Name) by
+// number, the form passive authentication takes.
+func DataGroups(files map[string][]byte) map[int][]byte {
+	out := map[int][]byte{}
+	for name, b := range files {
+		if f, ok := FileByName(name); ok && f.DG() > 0 {
+			out[f.DG()] = b
+		}
+	}
+	return out
+}
+
 // FileByName returns the file called name ("COM", "SOD", "DG1".."DG16",
 // "CardAccess", "CardSecurity").
 func FileByName(name string) (File, bool) {

@@ -52,7 +52,7 @@ func WithChunkSize(n int) ReadOption { return func(c *readConfig) { c.chunk = n 
 // found it.
 //
 // A missing file is an error matching ErrNotFound; a card removed mid-read
-// an error matching reader.ErrCardRemoved.
+// ErrTransport wrapping the reader's error.
 func ReadFile(ctx context.Context, s *Session, f File, opts ...ReadOption) ([]byte, error) {
 	fr := &fileReader{s: s, f: f}
 	for _, o := range opts {
@@ -274,4 +274,22 @@ func SelectApplication(ctx context.Context, s *Session) error {
 func SelectMF(ctx context.Context, s *Session) error {
 	_, err := s.Transmit(ctx, Command{INS: 0xA4, P1: 0x00, P2: 0x0C, Data: []byte{0x3F, 0x00}})
 	return err
+}
+
+// ReadMFFile reads a file of the master file (f.InMF): it selects the MF
+// with 3F00 and, for chips that refuse that form, with no data, then reads f
+// by ReadFile. Some chips refuse both forms yet serve the file from the MF
+// they are in, so a refused select does not end the read: the read decides.
+// A transport failure during the select is returned as it is. The eMRTD
+// application is left deselected; ReadDocument selects it again.
+func ReadMFFile(ctx context.Context, s *Session, f File, opts ...ReadOption) ([]byte, error) {
+	err := SelectMF(ctx, s)
+	var se *StatusError
+	if errors.As(err, &se) {
+		_, err = s.Transmit(ctx, Command{INS: 0xA4, P1: 0x00, P2: 0x0C})
+	}
+	if err != nil && !errors.As(err, &se) {
+		return nil, fmt.Errorf("icao: select the master file: %w", err)
+	}
+	return ReadFile(ctx, s, f, opts...)
 }

@@ -75,3 +75,11 @@ func TestReadDocumentFollowsTheSOD(t *testing.T) {
 		})
 	}
 }
+
+func TestDataGroups(t *testing.T) {
+	files := map[string][]byte{"COM": {1}, "SOD": {2}, "CardSecurity": {3}, "DG1": {4}, "DG14": {5}, "DG01": {6}, "DG17": {7}, "DGx": {8}}
+	got := icao.DataGroups(files)
+	if len(got) != 2 || got[1][0] != 4 || got[14][0] != 5 {
+		t.Fatalf("DataGroups = %v, want DG1 and DG14 only", got)
+	}
+}

@@ -5,18 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/cccd-agent/cccd/reader"
 )
 
 // Transport sends one command APDU and returns the response data followed by
-// SW1 SW2. reader.Card satisfies it.
+// SW1 SW2. It is all a Session needs from a reader; every reader's card
+// satisfies it, and icao knows nothing else about readers.
 type Transport interface {
 	Transmit(ctx context.Context, apdu []byte) ([]byte, error)
 }
 
+// ExtendedLengthReporter is implemented by transports whose reader knows
+// whether extended-length APDUs pass through it; without it a Session probes.
+type ExtendedLengthReporter interface {
+	ExtendedLength() bool
+}
+
 // ErrTransport wraps every failure of the transport under a Session (the
-// underlying error, e.g. reader.ErrCardRemoved, is wrapped as well).
+// underlying error, e.g. the reader's card-removed error, is wrapped as well).
 var ErrTransport = errors.New("card exchange failed")
 
 // Stats counts what a session put on the air.
@@ -67,11 +72,11 @@ type Session struct {
 }
 
 // NewSession starts a session on t with no secure messaging. If t reports
-// extended-length support (reader.ExtendedLengthReporter) that answer is
+// extended-length support (ExtendedLengthReporter) that answer is
 // taken as final; otherwise ProbeExtendedLength can find out.
 func NewSession(t Transport) *Session {
 	s := &Session{t: t}
-	if r, ok := t.(reader.ExtendedLengthReporter); ok {
+	if r, ok := t.(ExtendedLengthReporter); ok {
 		if r.ExtendedLength() {
 			s.ext = extYes
 		} else {

@@ -36,6 +36,9 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("icao: card answered %04X: %s", e.SW, swText(e.SW))
 }
 
+// Meaning is the card's reason in words, e.g. "file not found".
+func (e *StatusError) Meaning() string { return swText(e.SW) }
+
 // Unwrap returns the sentinel for the status word, or nil.
 func (e *StatusError) Unwrap() error {
 	sw := e.SW

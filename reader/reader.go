@@ -31,12 +31,6 @@ type Card interface {
 	Close() error
 }
 
-// ExtendedLengthReporter is implemented by cards whose reader knows whether
-// extended-length APDUs pass through it. Callers that cannot ask probe instead.
-type ExtendedLengthReporter interface {
-	ExtendedLength() bool
-}
-
 // Reader is one reader slot that can open a session with the card on it.
 type Reader interface {
 	// Name is the reader's stable, human-readable identifier.

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cccd-agent/cccd/icao"
-	"github.com/cccd-agent/cccd/reader/pcsc"
 )
 
 func init() {
@@ -32,8 +31,11 @@ func init() {
 					}
 					apdus[i] = b
 				}
-				r := pcsc.NewReader(readerName, pcsc.Options{})
-				defer r.Close()
+				r, release, err := openCLIReader(readerName)
+				if err != nil {
+					return err
+				}
+				defer release()
 				card, err := r.Connect(cmd.Context())
 				if err != nil {
 					return err
@@ -55,7 +57,7 @@ func init() {
 				return nil
 			},
 		}
-		c.Flags().StringVar(&readerName, "reader", "", "reader name as `cccd readers` lists it")
+		c.Flags().StringVar(&readerName, "reader", "", "reader name as `cccd readers` lists it; pn532:/dev/ttyUSB0 for a PN532")
 		return c
 	})
 }
@@ -76,11 +78,5 @@ func swMeaning(sw uint16) string {
 	case sw&0xFF00 == 0x6100:
 		return fmt.Sprintf("success, %d more bytes available (GET RESPONSE)", sw&0xFF)
 	}
-	msg := (&icao.StatusError{SW: sw}).Error()
-	if i := strings.Index(msg, ": "); i >= 0 {
-		if j := strings.Index(msg[i+2:], ": "); j >= 0 {
-			return msg[i+2+j+2:]
-		}
-	}
-	return msg
+	return (&icao.StatusError{SW: sw}).Meaning()
 }

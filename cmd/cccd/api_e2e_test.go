@@ -11,7 +11,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 
-	"github.com/cccd-agent/cccd/api"
+	"github.com/cccd-agent/cccd/checkin"
 	"github.com/cccd-agent/cccd/reader/sim"
 )
 
@@ -50,7 +50,7 @@ func TestEventStreamCompleteRead(t *testing.T) {
 	removed := false
 	for !removed {
 		var ev struct {
-			api.Event
+			checkin.Event
 			Data struct {
 				Seq  uint64 `json:"seq"`
 				Read struct {

@@ -14,8 +14,6 @@ import (
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/mrz"
 	"github.com/cccd-agent/cccd/reader"
-	"github.com/cccd-agent/cccd/reader/pcsc"
-	"github.com/cccd-agent/cccd/reader/pn532"
 	"github.com/cccd-agent/cccd/reader/sim"
 	"github.com/cccd-agent/cccd/verify"
 )
@@ -136,15 +134,7 @@ func (f *cardFlags) openReader() (reader.Reader, func(), error) {
 	case f.reader == "":
 		return nil, nil, usagef("name a reader with --reader (see `cccd readers`) or use --sim")
 	}
-	if path, ok := pn532.ParseName(f.reader); ok {
-		r, err := pn532.New(pn532.Config{Path: path})
-		if err != nil {
-			return nil, nil, err
-		}
-		return r, func() { r.Close() }, nil
-	}
-	r := pcsc.NewReader(f.reader, pcsc.Options{})
-	return r, func() { r.Close() }, nil
+	return openCLIReader(f.reader)
 }
 
 // trustStore loads the imported anchors of the data directory (when it can
@@ -163,25 +153,46 @@ func (f *cardFlags) tracer() func(string) {
 
 // capture connects to the card and captures it with the flags' key.
 func (f *cardFlags) capture(ctx context.Context, opts checkin.ReadOptions) (*checkin.Capture, string, error) {
+	var c *checkin.Capture
+	name, err := f.withCard(ctx, func(card reader.Card, _ string, key checkin.Key) (err error) {
+		c, err = checkin.CaptureCard(ctx, card, key, opts)
+		return err
+	})
+	return c, name, err
+}
+
+// read is the whole read of one card with the flags' key (checkin.ReadCard,
+// as the agent does it).
+func (f *cardFlags) read(ctx context.Context, opts checkin.ReadOptions) (*checkin.ReadResult, error) {
+	var res *checkin.ReadResult
+	_, err := f.withCard(ctx, func(card reader.Card, name string, key checkin.Key) (err error) {
+		res, err = checkin.ReadCard(ctx, card, name, key, opts)
+		return err
+	})
+	return res, err
+}
+
+// withCard opens the flags' reader and card and runs use on them; a refused
+// key comes back as cardError words it.
+func (f *cardFlags) withCard(ctx context.Context, use func(card reader.Card, readerName string, key checkin.Key) error) (string, error) {
 	key, err := f.key()
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	r, closeReader, err := f.openReader()
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	defer closeReader()
 	card, err := r.Connect(ctx)
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	defer card.Close()
-	c, err := checkin.CaptureCard(ctx, card, key, opts)
-	if err != nil {
-		return nil, "", cardError(err)
+	if err := use(card, r.Name(), key); err != nil {
+		return "", cardError(err)
 	}
-	return c, r.Name(), nil
+	return r.Name(), nil
 }
 
 // cardError gives a refused key its exit code and the words a receptionist

@@ -2,16 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cccd-agent/cccd/checkin"
-	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/verify"
 )
 
@@ -41,18 +40,19 @@ is its last 6 digits), the QR text (--qr) or the MRZ (--mrz). Chips without PACE
 			if err != nil {
 				return err
 			}
-			opts := checkin.ReadOptions{Trust: trust, NoPhoto: noPhoto, AllowBAC: f.allowBAC, Trace: f.tracer()}
-			start := time.Now()
-			c, readerName, err := f.capture(cmd.Context(), opts)
+			// --photo needs the image even when the output leaves it out.
+			opts := checkin.ReadOptions{Trust: trust, NoPhoto: noPhoto && photoFile == "", AllowBAC: f.allowBAC, Trace: f.tracer()}
+			res, err := f.read(cmd.Context(), opts)
 			if err != nil {
 				return err
 			}
-			res := checkin.Assemble(c, readerName, opts)
-			res.Timing.TotalMS = time.Since(start).Milliseconds()
 			if photoFile != "" {
-				if err := writePhoto(photoFile, c); err != nil {
+				if err := writePhoto(photoFile, res); err != nil {
 					return err
 				}
+			}
+			if noPhoto && res.Photo != nil {
+				res.Photo.Data = nil
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
@@ -79,12 +79,11 @@ is its last 6 digits), the QR text (--qr) or the MRZ (--mrz). Chips without PACE
 }
 
 // writePhoto writes the face image exactly as the chip stores it.
-func writePhoto(path string, c *checkin.Capture) error {
-	img, err := lds.ParseDG2(c.Files["DG2"])
-	if err != nil {
-		return fmt.Errorf("the card holds no readable photo: %w", err)
+func writePhoto(path string, r *checkin.ReadResult) error {
+	if r.Photo == nil || len(r.Photo.Data) == 0 {
+		return errors.New("the card holds no readable photo")
 	}
-	return os.WriteFile(path, img.Data, 0o600)
+	return os.WriteFile(path, r.Photo.Data, 0o600)
 }
 
 // verdictWords says the verification status the way the console does.

@@ -20,6 +20,7 @@ import (
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/checkin"
 	"github.com/cccd-agent/cccd/config"
+	"github.com/cccd-agent/cccd/internal/clock"
 	"github.com/cccd-agent/cccd/internal/metrics"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/sim"
@@ -131,11 +132,11 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		return usageError(err)
 	}
 	m := metrics.New()
-	hub := api.NewHub()
+	hub := checkin.NewHub()
 	defer hub.Close()
 	m.CountDroppedEvents(hub.Dropped)
 
-	backends, openers, err := readerBackends(cfg, extras.slots, log)
+	backends, readers, err := readerBackends(cfg, extras.slots, log)
 	if err != nil {
 		return usageError(err)
 	}
@@ -157,7 +158,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	}
 	var deliverer *delivery.Deliverer
 	if cfg.Webhook.URL != "" {
-		dcfg := delivery.Config{WebhookURL: cfg.Webhook.URL, Logger: log, Judge: judgeWith(eligCfg)}
+		dcfg := delivery.Config{WebhookURL: cfg.Webhook.URL, Logger: log, Judge: checkin.RecheckJudge(eligCfg)}
 		if cfg.Webhook.AuthorizationFile != "" {
 			auth, err := os.ReadFile(cfg.Webhook.AuthorizationFile)
 			if err != nil {
@@ -173,7 +174,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		}
 	}
 
-	status := func() checkin.StatusInfo { return agentStatus(db, lookup, cfg) }
+	status := func() checkin.StatusInfo { return lookup.Status(version, clock.Now()) }
 	agent := checkin.NewAgent(checkin.AgentConfig{
 		Facility:   cfg.Facility.Code,
 		KeyTimeout: time.Duration(cfg.Read.KeyTimeout),
@@ -183,7 +184,15 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 				deliverer.Kick()
 			}
 		},
-	}, db, lookup, reader.NewWatcher(backends...), openers, hub, m, log, status)
+		DB:      db,
+		Lookup:  lookup,
+		Watcher: reader.NewWatcher(backends...),
+		Readers: readers,
+		Hub:     hub,
+		Metrics: m,
+		Log:     log,
+		Status:  status,
+	})
 
 	srv := api.New(api.Config{
 		Listen: cfg.Listen, HISOrigins: cfg.API.HISOrigins, MaxBodyBytes: cfg.API.MaxBodyBytes,

@@ -14,12 +14,10 @@ import (
 	"github.com/coreos/go-systemd/v22/daemon"
 
 	"github.com/cccd-agent/cccd/cache"
-	"github.com/cccd-agent/cccd/checkin"
 	"github.com/cccd-agent/cccd/config"
 	"github.com/cccd-agent/cccd/internal/logging"
 	"github.com/cccd-agent/cccd/internal/metrics"
 	cccdsync "github.com/cccd-agent/cccd/sync"
-	"github.com/cccd-agent/cccd/sync/delivery"
 	"github.com/cccd-agent/cccd/sync/gateway"
 	"github.com/cccd-agent/cccd/verify"
 )
@@ -81,35 +79,6 @@ func newSyncer(cfg config.Config, db *cache.DB, dir string, log *slog.Logger) (*
 	})
 }
 
-// judgeWith makes the outbox's online re-check use the same eligibility rules
-// as reception.
-func judgeWith(cfg checkin.EligibilityConfig) delivery.Judge {
-	return func(a *gateway.Answer, now time.Time) cache.CheckinEligibility {
-		e := checkin.Evaluate(checkin.GatewayInput(a, checkin.FromGateway, a.At), now, cfg)
-		return cache.CheckinEligibility{Status: string(e.Status), Code: e.Code, Source: e.Source, AsOf: e.AsOf}
-	}
-}
-
-// agentStatus is GET /api/v1/status.
-func agentStatus(db *cache.DB, lookup *checkin.Lookup, cfg config.Config) checkin.StatusInfo {
-	st := checkin.StatusInfo{Version: version, Online: lookup.Online()}
-	if meta, err := db.RosterMeta(); err == nil {
-		age := meta.Published
-		if age.IsZero() {
-			age = meta.Synced
-		}
-		st.Roster = checkin.RosterStatus{Version: meta.Version, Records: meta.Records, LastError: oneLineString(meta.LastError)}
-		if !age.IsZero() {
-			st.Roster.AgeSeconds = int64(clock.Since(age).Seconds())
-			st.Roster.Stale = clock.Since(age) > time.Duration(cfg.Roster.Freshness)
-		}
-	}
-	if pending, err := db.PendingDeliveries(100000); err == nil {
-		st.OutboxDepth = len(pending)
-	}
-	return st
-}
-
 // updateGauges keeps the roster and outbox gauges current for /metrics.
 func updateGauges(ctx context.Context, db *cache.DB, m *metrics.Metrics) {
 	tick := time.NewTicker(15 * time.Second)
@@ -154,11 +123,4 @@ func notifySystemd(ctx context.Context, log *slog.Logger) {
 			}
 		}
 	}()
-}
-
-func oneLineString(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

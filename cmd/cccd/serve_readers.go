@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/cccd-agent/cccd/checkin"
 	"github.com/cccd-agent/cccd/config"
@@ -18,14 +17,14 @@ import (
 	"github.com/cccd-agent/cccd/reader/sim"
 )
 
-// readerBackends builds the enabled reader backends and the openers that
-// turn a reader name from their events into a reader.
-func readerBackends(cfg config.Config, slots []*sim.Slot, log *slog.Logger) ([]reader.Backend, []checkin.ReaderOpener, error) {
+// readerBackends builds the enabled reader backends and the router that
+// turns a reader name from their events into a reader.
+func readerBackends(cfg config.Config, slots []*sim.Slot, log *slog.Logger) ([]reader.Backend, *reader.Router, error) {
 	var backends []reader.Backend
-	var openers []checkin.ReaderOpener
+	var fixed []reader.Reader
 	for _, s := range slots {
 		backends = append(backends, s)
-		openers = append(openers, sameReader(s))
+		fixed = append(fixed, s)
 	}
 	if cfg.Readers.Sim && len(slots) == 0 {
 		p, err := sim.DemoProfile()
@@ -38,7 +37,7 @@ func readerBackends(cfg config.Config, slots []*sim.Slot, log *slog.Logger) ([]r
 		}
 		s := sim.NewSlot("demo", chip, 0)
 		backends = append(backends, s)
-		openers = append(openers, sameReader(s))
+		fixed = append(fixed, s)
 	}
 	for _, path := range cfg.Readers.PN532 {
 		paths := []string{path}
@@ -55,7 +54,7 @@ func readerBackends(cfg config.Config, slots []*sim.Slot, log *slog.Logger) ([]r
 				return nil, nil, fmt.Errorf("readers.pn532 %s: %w", p, err)
 			}
 			backends = append(backends, pn532.NewBackend(r, 0))
-			openers = append(openers, sameReader(r))
+			fixed = append(fixed, r)
 		}
 	}
 	if cfg.Readers.BLE.Enabled {
@@ -74,23 +73,12 @@ func readerBackends(cfg config.Config, slots []*sim.Slot, log *slog.Logger) ([]r
 			return nil, nil, fmt.Errorf("readers.ble: %w", err)
 		}
 		backends = append(backends, ble.NewBackend(r))
-		openers = append(openers, sameReader(r))
+		fixed = append(fixed, r)
 	}
 	if cfg.Readers.PCSC {
 		backends = append(backends, pcsc.NewBackend())
-		openers = append(openers, func(name string) (reader.Reader, bool) {
-			if strings.Contains(name, ":") && !strings.HasPrefix(name, "\\\\") {
-				return nil, false // other backends prefix their names
-			}
-			return pcsc.NewReader(name, pcsc.Options{}), true
-		})
 	}
-	return backends, openers, nil
-}
-
-// sameReader is the opener of a backend that has one reader.
-func sameReader(r reader.Reader) checkin.ReaderOpener {
-	return func(name string) (reader.Reader, bool) { return r, name == r.Name() }
+	return backends, readerRouter(fixed, routeOptions{pcsc: cfg.Readers.PCSC}), nil
 }
 
 // runScanners pairs each configured QR scanner with its reader: a scanned

@@ -78,7 +78,7 @@ func New() *Metrics {
 }
 
 // CountDroppedEvents exports how many events slow API subscribers missed
-// (api.Hub.Dropped) as cccd_events_dropped_total.
+// (checkin.Hub.Dropped) as cccd_events_dropped_total.
 func (m *Metrics) CountDroppedEvents(dropped func() uint64) {
 	m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "cccd_events_dropped_total", Help: "Events a slow WebSocket subscriber did not take in time.",

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/reader"
 )
 
@@ -181,7 +182,10 @@ type Card struct {
 	closed bool
 }
 
-var _ reader.Card = (*Card)(nil)
+var (
+	_ reader.Card    = (*Card)(nil)
+	_ icao.Transport = (*Card)(nil)
+)
 
 // ATR returns the ATR the reader reported at power on.
 func (c *Card) ATR() []byte { return append([]byte(nil), c.atr...) }

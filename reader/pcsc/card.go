@@ -8,6 +8,7 @@ import (
 
 	"github.com/ebfe/scard"
 
+	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/reader"
 )
 
@@ -34,8 +35,9 @@ type Card struct {
 }
 
 var (
-	_ reader.Card                   = (*Card)(nil)
-	_ reader.ExtendedLengthReporter = (*Card)(nil)
+	_ reader.Card                 = (*Card)(nil)
+	_ icao.Transport              = (*Card)(nil)
+	_ icao.ExtendedLengthReporter = (*Card)(nil)
 )
 
 // ATR returns the card's answer to reset as PC/SC reported it at Connect.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/reader"
 )
 
@@ -22,8 +23,9 @@ type Card struct {
 func (c *Card) BitRate() int { return c.rate }
 
 var (
-	_ reader.Card                   = (*Card)(nil)
-	_ reader.ExtendedLengthReporter = (*Card)(nil)
+	_ reader.Card                 = (*Card)(nil)
+	_ icao.Transport              = (*Card)(nil)
+	_ icao.ExtendedLengthReporter = (*Card)(nil)
 )
 
 // ExtendedLength reports Config.ExtendedLength.

@@ -35,7 +35,7 @@ type Config struct {
 	// Chunk is the most APDU bytes per InDataExchange frame; longer APDUs
 	// are chained with MI. Default 252, the most a normal frame holds.
 	Chunk int
-	// ExtendedLength tells the ICAO layer (reader.ExtendedLengthReporter)
+	// ExtendedLength tells the ICAO layer (icao.ExtendedLengthReporter)
 	// that extended-length APDUs may be used. Off by default: the driver
 	// chains them, but whether a PN532 relays extended responses of a real
 	// chip is unverified on hardware.

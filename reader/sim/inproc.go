@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/reader"
 )
 
@@ -33,7 +34,7 @@ func (m LinkModel) Cost(out, in int) time.Duration {
 type Option func(*Reader)
 
 // WithExtendedLength sets what the reader's cards report through
-// reader.ExtendedLengthReporter (default false).
+// icao.ExtendedLengthReporter (default false).
 func WithExtendedLength(ok bool) Option { return func(r *Reader) { r.ext = ok } }
 
 // WithRemoveAfter makes the card leave the field after n more APDUs: the
@@ -111,6 +112,12 @@ type ReaderCard struct {
 	removed  bool
 	modelled time.Duration
 }
+
+var (
+	_ reader.Card                 = (*ReaderCard)(nil)
+	_ icao.Transport              = (*ReaderCard)(nil)
+	_ icao.ExtendedLengthReporter = (*ReaderCard)(nil)
+)
 
 // ATR is the chip's answer to reset.
 func (c *ReaderCard) ATR() []byte { return append([]byte(nil), c.atr...) }

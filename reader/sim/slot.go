@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/reader"
 )
 
@@ -150,7 +151,7 @@ func (c *pacedCard) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
 
 // ExtendedLength passes the reader's answer through.
 func (c *pacedCard) ExtendedLength() bool {
-	if r, ok := c.Card.(reader.ExtendedLengthReporter); ok {
+	if r, ok := c.Card.(icao.ExtendedLengthReporter); ok {
 		return r.ExtendedLength()
 	}
 	return false

@@ -1,4 +1,4 @@
-package api
+package checkin
 
 import (
 	"encoding/json"
@@ -8,6 +8,57 @@ import (
 
 	"github.com/cccd-agent/cccd/internal/clock"
 )
+
+// Event is one message of the agent's event stream (the API's
+// /api/v1/events). The flow decides what happens; the API only carries it.
+type Event struct {
+	Type   string `json:"type"` // reader-added, reader-removed, card-present, key-needed, progress, result, error, card-removed, checkin, status
+	Reader string `json:"reader,omitempty"`
+	Time   string `json:"time"`           // RFC 3339
+	Data   any    `json:"data,omitempty"` // one of the payload types below, or nil
+
+	// encoded is the event's JSON, made once by Hub.Publish so that a result
+	// with its photo is not encoded again for every client.
+	encoded []byte
+}
+
+// JSON returns the event's encoding, made once when it was published.
+func (e Event) JSON() ([]byte, error) {
+	if e.encoded != nil {
+		return e.encoded, nil
+	}
+	return json.Marshal(e)
+}
+
+// ProgressEvent is the data of a "progress" event. Fields are in the order
+// the JSON has always had (it was a map, so sorted).
+type ProgressEvent struct {
+	Percent int    `json:"percent"`
+	Step    string `json:"step"`
+}
+
+// CheckinEvent is the data of a "checkin" event: a check-in was stored or
+// changed; clients re-read it by number.
+type CheckinEvent struct {
+	Seq uint64 `json:"seq"`
+}
+
+// ResultEvent is the data of a "result" event: the read, its eligibility and
+// the check-in it was recorded as.
+type ResultEvent struct {
+	Seq         uint64      `json:"seq"`
+	Read        *ReadResult `json:"read"`
+	Eligibility Eligibility `json:"eligibility"`
+	Confirmed   bool        `json:"confirmed"`
+}
+
+// ErrorEvent is the data of an "error" event: a code and what to tell the
+// receptionist, in Vietnamese and English.
+type ErrorEvent struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	MessageEN string `json:"message_en"`
+}
 
 // Hub fans events out to every subscriber. Publish never blocks: a
 // subscriber whose buffer is full misses that event (the console re-reads

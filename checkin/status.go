@@ -1,0 +1,42 @@
+package checkin
+
+import (
+	"strings"
+	"time"
+
+	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/sync/gateway"
+)
+
+// Status describes the roster, the outbox and the online state at now, as
+// GET /api/v1/status shows them (Readers is the agent's to fill in). The
+// roster's age counts from its publication, or its sync when unpublished;
+// it is stale past Config.Freshness.
+func (l *Lookup) Status(version string, now time.Time) StatusInfo {
+	st := StatusInfo{Version: version, Online: l.Online()}
+	if meta, err := l.DB.RosterMeta(); err == nil {
+		age := meta.Published
+		if age.IsZero() {
+			age = meta.Synced
+		}
+		lastErr, _, _ := strings.Cut(meta.LastError, "\n")
+		st.Roster = RosterStatus{Version: meta.Version, Records: meta.Records, LastError: lastErr}
+		if !age.IsZero() {
+			st.Roster.AgeSeconds = int64(now.Sub(age).Seconds())
+			st.Roster.Stale = now.Sub(age) > l.Config.Freshness
+		}
+	}
+	if pending, err := l.DB.PendingDeliveries(100000); err == nil {
+		st.OutboxDepth = len(pending)
+	}
+	return st
+}
+
+// RecheckJudge is how the outbox judges an online re-check of a check-in
+// (sync/delivery's Judge): by the same eligibility rules as reception.
+func RecheckJudge(cfg EligibilityConfig) func(a *gateway.Answer, now time.Time) cache.CheckinEligibility {
+	return func(a *gateway.Answer, now time.Time) cache.CheckinEligibility {
+		e := Evaluate(GatewayInput(a, FromGateway, a.At), now, cfg)
+		return cache.CheckinEligibility{Status: string(e.Status), Code: e.Code, Source: e.Source, AsOf: e.AsOf}
+	}
+}
