@@ -16,9 +16,11 @@ import (
 	"github.com/cccd-agent/cccd/verify"
 )
 
-// ErrNoKey means the key given cannot open a chip: neither a CAN nor enough
-// of the MRZ (ID number with date of birth, or the MRZ itself).
-var ErrNoKey = errors.New("checkin: no key to open the chip")
+// ErrNoKey means the key given cannot open this chip: neither a CAN nor
+// enough of the MRZ (ID number with date of birth, or the MRZ itself), or only
+// a CAN for a chip that offers BAC alone. It is access.ErrNoKey, so callers
+// branch on one sentinel wherever the refusal was found.
+var ErrNoKey = access.ErrNoKey
 
 // ReadOptions tune one card read.
 type ReadOptions struct {
