@@ -22,6 +22,11 @@ import (
 // branch on one sentinel wherever the refusal was found.
 var ErrNoKey = access.ErrNoKey
 
+// ReasonDGUnparsed (+ ":DGn") is the reason token Assemble adds for a data
+// group it read but cannot parse. It is not fatal: the file's hash is checked
+// like any other, and only its part of the result is left out.
+const ReasonDGUnparsed = "dg-unparsed"
+
 // ReadOptions tune one card read.
 type ReadOptions struct {
 	// Trust holds the CSCAs a document must chain to for "verified"; nil
@@ -222,14 +227,14 @@ func Assemble(c *Capture, readerName string, opts ReadOptions) *ReadResult {
 		if m, err := lds.ParseDG1(b); err == nil {
 			res.Document = documentFromMRZ(m, opts.now())
 		} else {
-			parseProblems = append(parseProblems, "dg-unparsed:DG1")
+			parseProblems = append(parseProblems, ReasonDGUnparsed+":DG1")
 		}
 	}
 	if b, ok := dgs[13]; ok {
 		if p, err := lds.ParseDG13(b); err == nil {
 			res.Personal = p
 		} else {
-			parseProblems = append(parseProblems, "dg-unparsed:DG13")
+			parseProblems = append(parseProblems, ReasonDGUnparsed+":DG13")
 		}
 	}
 	if b, ok := dgs[2]; ok {
@@ -239,7 +244,7 @@ func Assemble(c *Capture, readerName string, opts ReadOptions) *ReadResult {
 				res.Photo.Data = img.Data
 			}
 		} else {
-			parseProblems = append(parseProblems, "dg-unparsed:DG2")
+			parseProblems = append(parseProblems, ReasonDGUnparsed+":DG2")
 		}
 	}
 	res.Verification.Reasons = append(res.Verification.Reasons, parseProblems...)
