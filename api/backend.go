@@ -7,7 +7,7 @@ import (
 
 // Backend is what the API needs from the agent. Values it returns are
 // marshalled to JSON as they are, so they carry the stable field names of
-// DESIGN.md. Implementations must be safe for concurrent use.
+// docs/FORMATS.md. Implementations must be safe for concurrent use.
 type Backend interface {
 	// Status describes the agent: version, readers, roster age, outbox depth, online.
 	Status(ctx context.Context) any

@@ -67,7 +67,7 @@ func (e *ImportError) add(le LineError) {
 }
 
 // Column names of a roster CSV header: the gateway's field names
-// (DESIGN.md "Roster records"), in any order, matched case-insensitively.
+// (docs/FORMATS.md "Roster records"), in any order, matched case-insensitively.
 var rosterColumns = []string{"soCCCD", "maThe", "maSoBHXH", "hoTen", "ngaySinh", "gioiTinh",
 	"diaChi", "maDKBD", "tenDKBD", "gtTheTu", "gtTheDen", "maKV", "ngayDu5Nam", "mucHuong",
 	"trangThai", "capNhat"}

@@ -4,7 +4,7 @@
 // PKI: explicit EC parameters, Brainpool, RSASSA-PSS variants, BER input),
 // checks data-group hashes against the SOD, builds the DS → CSCA chain against
 // a TrustStore, and condenses it all into a Result whose JSON is the stable
-// `verification` object of DESIGN.md.
+// `verification` object of docs/FORMATS.md.
 //
 // Trust model: every certificate in a TrustStore is an anchor, as ICAO
 // master lists intend — CSCAs, and link certificates (an old CSCA key

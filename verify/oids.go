@@ -18,9 +18,9 @@ var (
 	// OIDSecurityObject is BSI TR-03110 id-SecurityObject, the eContentType of EF.CardSecurity.
 	OIDSecurityObject = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 3, 2, 1}
 
-	// Legacy LDS eContentTypes seen in real documents (research/icao-9303.md
-	// §5): the old icao(27) arc used by BE/FR, the Sdu (NL) identifier and
-	// plain id-data (CN).
+	// Legacy LDS eContentTypes seen in real documents (gmrtd's sod.go
+	// isValidEContentType accepts them too): the old icao(27) arc used by
+	// BE/FR, the Sdu (NL) identifier and plain id-data (CN).
 	oidLDSLegacyICAO = asn1.ObjectIdentifier{1, 3, 27, 1, 1, 1}
 	oidLDSLegacySdu  = asn1.ObjectIdentifier{1, 2, 528, 1, 1006, 1, 20, 1}
 

@@ -2,7 +2,7 @@ package verify
 
 import "strings"
 
-// Overall statuses (DESIGN.md, stable).
+// Overall statuses (stable, docs/FORMATS.md).
 const (
 	StatusVerified        = "verified"         // signature + hashes good, chains to a trusted CSCA
 	StatusIntactUntrusted = "intact-untrusted" // signature + hashes good, trust not established
@@ -92,7 +92,7 @@ const (
 	HashNotRead  = "not-read"   // signed, but not supplied
 )
 
-// Chip methods and statuses (DESIGN.md, stable).
+// Chip methods and statuses (stable, docs/FORMATS.md).
 const (
 	ChipNone         = "none"
 	ChipOK           = "ok"
@@ -101,7 +101,7 @@ const (
 	ChipSkipped      = "skipped"
 )
 
-// Result is the `verification` object of DESIGN.md. Its JSON field names are
+// Result is the `verification` object of docs/FORMATS.md. Its JSON field names are
 // a stable contract.
 type Result struct {
 	Status  string      `json:"status"`

@@ -21,7 +21,7 @@ import (
 	"github.com/cccd-agent/cccd/verify"
 )
 
-// cardFlags are the reader and key flags `read` and `dump` share (DESIGN.md).
+// cardFlags are the reader and key flags `read` and `dump` share (docs/FORMATS.md).
 type cardFlags struct {
 	reader     string
 	useSim     bool

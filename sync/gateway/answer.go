@@ -39,7 +39,7 @@ type Answer struct {
 }
 
 // Card is the card the patient should be billed on, in the field names of
-// the eligibility JSON (DESIGN.md).
+// the eligibility JSON (docs/FORMATS.md).
 type Card struct {
 	MaThe      string `json:"maThe"`
 	MaSoBHXH   string `json:"maSoBHXH"`
