@@ -1,7 +1,7 @@
 // Package fakegw is a fake BHXH card-check gateway for tests: an httptest
-// server that follows the official request and response tables of
-// Phụ lục 03 of CV 1923/BHXH-CNTT (api/token/take,
-// api/egw/KQNhanLichSuKCB2024) and answers every result code it lists from a table keyed by card number. It
+// server that follows the official request and response tables of Phụ lục 03
+// of CV 1923/BHXH-CNTT (api/token/take, api/egw/KQNhanLichSuKCB2024) and
+// answers every result code it lists from a table keyed by card number. It
 // validates requests as the real gateway does: token and credentials in the
 // query string, the five body fields (JSON or form), the staff member's
 // registration (054/055), the patient's name (060/061) and date of birth (070).
