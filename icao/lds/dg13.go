@@ -13,7 +13,7 @@ import (
 // TagDG13 is the application tag of DG13.
 const TagDG13 = 0x6D
 
-// DG13 field numbers on the Vietnamese card (cccd-chip.md §2.2).
+// DG13 field numbers on the Vietnamese card.
 const (
 	dg13ID = 1 + iota
 	dg13FullName

@@ -44,7 +44,7 @@ type Server struct {
 	patients    map[string]Patient // by card number; SetPatient adds
 	TokenTTL    time.Duration      // 0 means 1 hour
 	// RejectJSON makes the lookup refuse JSON bodies with result 205, as
-	// the gateway does on some endpoints (bhyt.md §2.2).
+	// the gateway does on some endpoints.
 	RejectJSON bool
 	// HTTP401 makes an invalid token an HTTP 401 instead of result 401.
 	HTTP401 bool
@@ -196,7 +196,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	out := map[string]any{}
 	b, _ := json.Marshal(a)
 	json.Unmarshal(b, &out)
-	out["dsLichSuKCB2018"] = nil // moved to Lskcb2025 (bhyt.md §2.3)
+	out["dsLichSuKCB2018"] = nil // moved to Lskcb2025
 	out["dsLichSuKT2018"] = []any{}
 	writeJSON(w, out)
 }
