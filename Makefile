@@ -7,7 +7,7 @@ DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 BIN      := bin/cccd
 
-# Debian packages the build and the tests need (research/dependencies.md).
+# Debian packages the build and the tests need (Debian 12 names).
 DEB_PACKAGES := pcscd libpcsclite-dev pkg-config vsmartcard-vpcd python3-virtualsmartcard chromium \
 	python3-pycryptodome socat openssl nginx \
 	nsis p7zip-full rpm osslsigncode systemd udev

@@ -8,7 +8,8 @@ import (
 )
 
 // Backend is what the API needs from the agent. Values it returns are
-// marshalled to JSON as they are; their types carry the stable field names.
+// marshalled to JSON as they are; their types carry the stable field names of
+// docs/FORMATS.md.
 // Errors wrap checkin's ErrNotFound, ErrBadInput, ErrConflict or
 // ErrUnavailable to choose the HTTP status. Implementations must be safe
 // for concurrent use.

@@ -67,7 +67,7 @@ func (e *ImportError) add(le LineError) {
 }
 
 // Column names of a roster CSV header: the gateway's field names
-// (DESIGN.md "Roster records"), in any order, matched case-insensitively.
+// (docs/FORMATS.md "Roster records"), in any order, matched case-insensitively.
 var rosterColumns = []string{"soCCCD", "maThe", "maSoBHXH", "hoTen", "ngaySinh", "gioiTinh",
 	"diaChi", "maDKBD", "tenDKBD", "gtTheTu", "gtTheDen", "maKV", "ngayDu5Nam", "mucHuong",
 	"trangThai", "capNhat"}
@@ -274,7 +274,7 @@ func hasField(errs []LineError, field string) bool {
 }
 
 // validCardNumber accepts the 2015 15-character code (2 letters, benefit
-// digit, 2-digit province, 10-digit BHXH number; bhyt.md §1.1) and the
+// digit, 2-digit province, 10-digit BHXH number) and the
 // 10-digit code of cards from 2021 (§1.2).
 func validCardNumber(s string) bool {
 	if len(s) == 10 {

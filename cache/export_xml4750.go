@@ -11,7 +11,7 @@ import (
 )
 
 // WriteCheckinsXML4750 writes cs in the packaging of QĐ 4750/QĐ-BYT as
-// amended by QĐ 3176 (bhyt.md §3.3): a GIAMDINHHS document with one HOSO per
+// amended by QĐ 3176: a GIAMDINHHS document with one HOSO per
 // check-in, each holding two FILEHOSO, base64 of UTF-8 XML:
 //
 //   - XML0, the check-in table (CHI_TIEU_TRANG_THAI_KCB / TRANG_THAI_KCB);

@@ -1,7 +1,7 @@
 package cache
 
 // RosterRecord is one insured person in the local roster, in the field names
-// of the BHXH gateway (DESIGN.md "Roster records"). Dates are kept as the
+// of the BHXH gateway (docs/FORMATS.md "Roster records"). Dates are kept as the
 // gateway writes them (dd/MM/yyyy); the eligibility rules parse them.
 type RosterRecord struct {
 	SoCCCD     string `json:"soCCCD"`     // 12-digit citizen ID number (the primary key)

@@ -1,7 +1,6 @@
 package checkin
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/internal/clock"
 	"github.com/cccd-agent/cccd/internal/metrics"
+	"github.com/cccd-agent/cccd/internal/testenv"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/sim"
 	"github.com/cccd-agent/cccd/verify"
@@ -112,22 +112,9 @@ type rig struct {
 	hub     *Hub
 	metrics *metrics.Metrics
 	events  <-chan Event
-	log     *bytes.Buffer
-	logMu   *sync.Mutex
+	log     *testenv.LogBuffer
 	cancel  context.CancelFunc
 	done    chan struct{}
-}
-
-// lockedWriter serialises log writes from the agent's goroutines.
-type lockedWriter struct {
-	mu  *sync.Mutex
-	buf *bytes.Buffer
-}
-
-func (w lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
 }
 
 // startRig runs an agent over slots until the test ends, and waits for
@@ -147,9 +134,9 @@ func startRigWith(t testing.TB, cfg AgentConfig, readers *reader.Router, extra f
 	}
 	t.Cleanup(func() { db.Close() })
 	seedRoster(t, db, clock.Now(), extra)
-	r := &rig{db: db, hub: NewHub(), metrics: metrics.New(), log: &bytes.Buffer{}, logMu: &sync.Mutex{},
+	r := &rig{db: db, hub: NewHub(), metrics: metrics.New(), log: &testenv.LogBuffer{},
 		done: make(chan struct{})}
-	log := slog.New(slog.NewTextHandler(lockedWriter{r.logMu, r.log}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(slog.NewTextHandler(r.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	backends := make([]reader.Backend, 0, len(slots))
 	own := readers == nil
 	if own {
@@ -239,8 +226,6 @@ func (r *rig) until(t testing.TB, readerName string, stop ...string) ([]string, 
 }
 
 func (r *rig) logText() string {
-	r.logMu.Lock()
-	defer r.logMu.Unlock()
 	return r.log.String()
 }
 

@@ -6,7 +6,7 @@ import (
 )
 
 // EligibilityStatus is the verdict on a person's health insurance (stable
-// values, DESIGN.md "Eligibility JSON").
+// values, docs/FORMATS.md "Eligibility JSON").
 type EligibilityStatus string
 
 // The eligibility verdicts.
@@ -40,7 +40,7 @@ type EligibilityCard struct {
 	MucHuong   string `json:"mucHuong"`
 }
 
-// Eligibility is the stable Eligibility JSON of DESIGN.md.
+// Eligibility is the stable eligibility JSON (docs/FORMATS.md).
 type Eligibility struct {
 	Status         EligibilityStatus `json:"status"`
 	Code           string            `json:"code"`   // BHXH maKetQua semantics

@@ -2,7 +2,7 @@ package checkin
 
 import "fmt"
 
-// codeRule is what a BHXH result code (maKetQua, bhyt.md §2.4) means at
+// codeRule is what a BHXH result code (maKetQua, Phụ lục 03 of CV 1923/BHXH-CNTT) means at
 // reception. Codes whose status is Eligible still go through the card's
 // validity window.
 type codeRule struct {

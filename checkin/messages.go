@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/icao/access"
 	"github.com/cccd-agent/cccd/reader"
 )
 
@@ -25,6 +26,9 @@ var ErrorEvents = []struct {
 	{icao.ErrAccessDenied, "wrong-key",
 		"Sai mã CAN: kiểm tra 6 số in trên thẻ và nhập lại.",
 		"Wrong CAN: check the 6 digits printed on the card and type them again."},
+	{access.ErrNoKey, "key-unusable",
+		"Thẻ này không mở được bằng mã CAN: quét mã QR trên thẻ (hoặc nhập dòng MRZ) rồi đặt lại thẻ.",
+		"This card's chip does not take the CAN: scan the QR code on the card (or type its MRZ), then lay the card again."},
 	{reader.ErrCardRemoved, "card-removed",
 		"Thẻ bị lấy ra khi đang đọc: đặt lại thẻ và giữ yên.",
 		"The card left the reader during the read: lay it down again and keep it still."},

@@ -17,9 +17,16 @@ import (
 	"github.com/cccd-agent/cccd/verify"
 )
 
-// ErrNoKey means the key given cannot open a chip: neither a CAN nor enough
-// of the MRZ (ID number with date of birth, or the MRZ itself).
-var ErrNoKey = errors.New("checkin: no key to open the chip")
+// ErrNoKey means the key given cannot open this chip: neither a CAN nor
+// enough of the MRZ (ID number with date of birth, or the MRZ itself), or only
+// a CAN for a chip that offers BAC alone. It is access.ErrNoKey, so callers
+// branch on one sentinel wherever the refusal was found.
+var ErrNoKey = access.ErrNoKey
+
+// ReasonDGUnparsed (+ ":DGn") is the reason token Assemble adds for a data
+// group it read but cannot parse. It is not fatal: the file's hash is checked
+// like any other, and only its part of the result is left out.
+const ReasonDGUnparsed = "dg-unparsed"
 
 // ReadOptions tune one card read.
 type ReadOptions struct {
@@ -200,14 +207,14 @@ func Assemble(c *Capture, readerName string, opts ReadOptions) *ReadResult {
 		if m, err := lds.ParseDG1(b); err == nil {
 			res.Document = documentFromMRZ(m, opts.now())
 		} else {
-			parseProblems = append(parseProblems, "dg-unparsed:DG1")
+			parseProblems = append(parseProblems, ReasonDGUnparsed+":DG1")
 		}
 	}
 	if b, ok := dgs[13]; ok {
 		if p, err := lds.ParseDG13(b); err == nil {
 			res.Personal = p
 		} else {
-			parseProblems = append(parseProblems, "dg-unparsed:DG13")
+			parseProblems = append(parseProblems, ReasonDGUnparsed+":DG13")
 		}
 	}
 	if b, ok := dgs[2]; ok {
@@ -217,7 +224,7 @@ func Assemble(c *Capture, readerName string, opts ReadOptions) *ReadResult {
 				res.Photo.Data = img.Data
 			}
 		} else {
-			parseProblems = append(parseProblems, "dg-unparsed:DG2")
+			parseProblems = append(parseProblems, ReasonDGUnparsed+":DG2")
 		}
 	}
 	res.Verification.Reasons = append(res.Verification.Reasons, parseProblems...)

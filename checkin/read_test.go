@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/icao/access"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/sim"
 	"github.com/cccd-agent/cccd/verify"
@@ -172,5 +173,30 @@ func assertNoPersonalData(t *testing.T, s string) {
 		if strings.Contains(s, leak) {
 			t.Fatalf("personal data %q leaked into %q", leak, s)
 		}
+	}
+}
+
+// TestReadBACChipWithCAN: a chip without PACE cannot take the CAN; the read
+// fails with ErrNoKey (the access sentinel) and the console is told to scan
+// the QR code, not that the card is unreadable.
+func TestReadBACChipWithCAN(t *testing.T) {
+	p, _, err := sim.GenerateProfile(sim.ProfileOptions{Seed: new([32]byte), Chip: sim.ChipKeyOptions{NoPACE: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chip, err := sim.NewCard(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ParseKey(p.CAN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = readWith(t, sim.NewReader("sim:bac", chip), key, ReadOptions{})
+	if !errors.Is(err, access.ErrNoKey) || !errors.Is(err, ErrNoKey) {
+		t.Fatalf("err = %v, want access.ErrNoKey", err)
+	}
+	if got := describeReadError(err); got.Code != "key-unusable" || !strings.Contains(got.MessageEN, "QR") {
+		t.Fatalf("console error %+v, want key-unusable asking for the QR code", got)
 	}
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/cccd-agent/cccd/verify"
 )
 
-// ReadResult is the outcome of one card read in the stable JSON of DESIGN.md
-// ("Read result JSON"): `cccd read --json`, the API's result events and the
+// ReadResult is the outcome of one card read in the stable JSON of
+// docs/FORMATS.md ("Read result JSON"): `cccd read --json`, the API's result events and the
 // check-in record are all built from it. Field names are a contract.
 type ReadResult struct {
 	Reader       string         `json:"reader"`
@@ -36,7 +36,7 @@ type Document struct {
 	MRZ          string `json:"mrz"`
 }
 
-// Personal is the Vietnamese personal data of DG13 (DESIGN.md `personal`).
+// Personal is the Vietnamese personal data of DG13 (`personal` in the read JSON).
 type Personal = lds.Personal
 
 // Photo is the face image of DG2. Data is omitted with --no-photo.

@@ -34,7 +34,7 @@ func WithChunkSize(n int) ReadOption { return func(c *readConfig) { c.chunk = n 
 
 // ReadFile reads one elementary file of the current DF whole.
 //
-// Strategy (ICAO 9303-11, icao-9303.md §2): with extended length available
+// Strategy (ICAO 9303-11): with extended length available
 // and the adaptive strategy, the first READ BINARY asks for Le = 65536 at
 // offset 0, which an ISO 7816-4 chip answers with the whole file and 9000;
 // otherwise a 4-byte header read gives the size (tlv.Header) and the rest

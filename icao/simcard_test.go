@@ -59,7 +59,7 @@ func tlvFile(tag uint32, n int, fill []byte) []byte {
 }
 
 // testProfile builds a chip holding the files of a CCCD with sizes like a
-// real one (cccd-chip.md §3.2): 95-byte DG1, a ~2 KB SOD, a 20 KB DG2.
+// real one: 95-byte DG1, a ~2 KB SOD, a 20 KB DG2.
 func testProfile(ext bool, maxResp int) *sim.Profile {
 	mrz, _ := testMRZ()
 	com := tlv.Encode(0x60,

@@ -2,7 +2,7 @@
 // objects: on top of pki's CMS, X.509 and CRL parsing it reads CSCA master
 // lists, checks data-group hashes against the SOD, builds the DS → CSCA chain
 // against a TrustStore, and condenses it all into a Result whose JSON is the
-// stable `verification` object.
+// stable `verification` object of docs/FORMATS.md.
 //
 // Trust model: every certificate in a TrustStore is an anchor, as ICAO
 // master lists intend — CSCAs, and link certificates (an old CSCA key

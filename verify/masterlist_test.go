@@ -19,7 +19,7 @@ func TestMasterListsParseCompletely(t *testing.T) {
 		ml, root     string
 		count        int
 		signerCN     string
-		minX509Fails int // crypto/x509 refuses at least this many (research §6.1)
+		minX509Fails int // crypto/x509 refuses at least this many
 	}{
 		{"DE_ML_2026-05-28-08-28-45.ml", "DE_ROOT_CA_CSCA07.cer", 588, "CSCA Master List Signer", 160},
 		{"NL_ML_2026-07-22.ml", "NL_ROOT_CA.cer", 411, "Masterlist Signer NL", 110},

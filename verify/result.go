@@ -2,7 +2,7 @@ package verify
 
 import "strings"
 
-// Overall statuses (stable: they appear in the JSON output).
+// Overall statuses (stable, docs/FORMATS.md).
 const (
 	StatusVerified        = "verified"         // signature + hashes good, chains to a trusted CSCA
 	StatusIntactUntrusted = "intact-untrusted" // signature + hashes good, trust not established
@@ -92,7 +92,7 @@ const (
 	HashNotRead  = "not-read"   // signed, but not supplied
 )
 
-// Chip methods and statuses (stable: they appear in the JSON output).
+// Chip methods and statuses (stable, docs/FORMATS.md).
 const (
 	ChipNone         = "none"
 	ChipOK           = "ok"
@@ -101,7 +101,7 @@ const (
 	ChipSkipped      = "skipped"
 )
 
-// Result is the `verification` object of the read result. Its JSON field names are
+// Result is the `verification` object of docs/FORMATS.md. Its JSON field names are
 // a stable contract.
 type Result struct {
 	Status  string      `json:"status"`

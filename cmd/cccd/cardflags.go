@@ -12,13 +12,14 @@ import (
 
 	"github.com/cccd-agent/cccd/checkin"
 	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/icao/access"
 	"github.com/cccd-agent/cccd/icao/mrz"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/sim"
 	"github.com/cccd-agent/cccd/verify"
 )
 
-// cardFlags are the reader and key flags `read` and `dump` share (DESIGN.md).
+// cardFlags are the reader and key flags `read` and `dump` share (docs/FORMATS.md).
 type cardFlags struct {
 	reader     string
 	useSim     bool
@@ -201,8 +202,10 @@ func cardError(err error) error {
 	switch {
 	case errors.Is(err, icao.ErrAccessDenied):
 		return withCode(exitAccessDenied, errors.New("the chip refused the key: re-enter the 6 digits of the CAN printed on the card (or check the ID number and dates)"))
-	case errors.Is(err, checkin.ErrNoKey):
-		return usageError(err)
+	case errors.Is(err, access.ErrNoKey):
+		// Mostly a chip without PACE given only the CAN: BAC needs the date
+		// of birth, which --id alone does not carry.
+		return usageError(errors.New("this chip cannot be opened with the key given: give --id with --dob (and --expiry if known), --mrz or --qr"))
 	}
 	return err
 }

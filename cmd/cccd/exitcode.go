@@ -8,7 +8,7 @@ import (
 	"github.com/cccd-agent/cccd/reader"
 )
 
-// Exit codes (DESIGN.md, stable).
+// Exit codes: stable, listed in docs/FORMATS.md (a test keeps them in step).
 const (
 	exitOK           = 0
 	exitFailure      = 1

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/icao/access"
 	"github.com/cccd-agent/cccd/reader"
 )
 
@@ -18,6 +20,8 @@ func TestExitCode(t *testing.T) {
 		{usagef("bad flag"), exitUsage},
 		{fmt.Errorf("connect: %w", reader.ErrNoCard), exitNoCard},
 		{withCode(exitRoster, errors.New("feed")), exitRoster},
+		{cardError(fmt.Errorf("open the chip: %w", access.ErrNoKey)), exitUsage},
+		{cardError(fmt.Errorf("open the chip: %w", icao.ErrAccessDenied)), exitAccessDenied},
 	}
 	for _, tc := range tests {
 		if got := exitCode(tc.err); got != tc.want {

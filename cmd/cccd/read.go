@@ -74,7 +74,7 @@ is its last 6 digits), the QR text (--qr) or the MRZ (--mrz). Chips without PACE
 	f.register(cmd)
 	cmd.Flags().BoolVar(&noPhoto, "no-photo", false, "leave the photo's bytes out of the output")
 	cmd.Flags().StringVar(&photoFile, "photo", "", "write the face image to FILE (.jpg or .jp2 as stored)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the stable JSON of DESIGN.md")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the stable JSON (docs/FORMATS.md)")
 	return cmd
 }
 

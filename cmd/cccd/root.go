@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// globalFlags are accepted by every command (DESIGN.md: --data, --config).
+// globalFlags are accepted by every command (--data, --config).
 type globalFlags struct {
 	dataDir    string
 	configFile string

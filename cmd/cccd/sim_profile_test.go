@@ -160,3 +160,17 @@ func TestSimProfileChips(t *testing.T) {
 		t.Errorf("unknown chip: exit %d: %s", code, out)
 	}
 }
+
+// TestReadBACChipWithCAN: the CAN cannot open a chip without PACE. That is
+// bad input (exit 2), said in one line that names the flags that work.
+func TestReadBACChipWithCAN(t *testing.T) {
+	dir := t.TempDir()
+	card := filepath.Join(dir, "card.json")
+	if out, code := simProfileCLI(t, "--out", card, "--id", "079190012345", "--chip", "bac"); code != 0 {
+		t.Fatalf("sim profile: exit %d: %s", code, out)
+	}
+	_, errOut, code := runCLI(t, filepath.Join(dir, "data"), "read", "--sim", "--sim-profile", card, "--can", "012345")
+	if code != exitUsage || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.Contains(errOut, "--dob") {
+		t.Fatalf("exit %d, stderr %q; want exit %d and one line naming --dob", code, errOut, exitUsage)
+	}
+}

@@ -57,7 +57,7 @@ const (
 	BACNever
 )
 
-// Options tune Open.
+// Options tune Connect.
 type Options struct {
 	// BAC is the BAC policy (default BACIfNoPACE).
 	BAC BACPolicy
@@ -78,18 +78,10 @@ type Conn struct {
 	PACE *pace.Result
 }
 
-// Open runs the access order on t and returns the session, the method used
-// and an error. A refused CAN or MRZ matches icao.ErrAccessDenied.
-func Open(ctx context.Context, t icao.Transport, key Key, opts Options) (*icao.Session, Method, error) {
-	c, err := Connect(ctx, t, key, opts)
-	if err != nil {
-		return nil, "", err
-	}
-	return c.Session, c.Method, nil
-}
-
-// Connect is Open with the details a verifier needs (EF.CardAccess, the
-// PACE-CAM data).
+// Connect runs the access order on t and returns the opened chip with the
+// method used and what a verifier needs later (EF.CardAccess, the PACE-CAM
+// data). A refused CAN or MRZ matches icao.ErrAccessDenied; a key this chip
+// cannot use matches ErrNoKey.
 func Connect(ctx context.Context, t icao.Transport, key Key, opts Options) (*Conn, error) {
 	trace := opts.Trace
 	if trace == nil {

@@ -51,7 +51,7 @@ func TestAccessOrder(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var trace []string
 			tc.opts.Trace = func(l string) { trace = append(trace, l) }
-			s, m, err := Open(context.Background(), connect(t, tc.p), tc.key, tc.opts)
+			c, err := Connect(context.Background(), connect(t, tc.p), tc.key, tc.opts)
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tc.wantErr)
@@ -64,12 +64,12 @@ func TestAccessOrder(t *testing.T) {
 				return
 			}
 			if err != nil {
-				t.Fatalf("Open: %v\n%s", err, strings.Join(trace, "\n"))
+				t.Fatalf("Connect: %v\n%s", err, strings.Join(trace, "\n"))
 			}
-			if m != tc.want {
-				t.Fatalf("method %s, want %s", m, tc.want)
+			if c.Method != tc.want {
+				t.Fatalf("method %s, want %s", c.Method, tc.want)
 			}
-			if dg1 := readDG(t, s, 1); !bytes.Contains(dg1, []byte(testMRZ)) {
+			if dg1 := readDG(t, c.Session, 1); !bytes.Contains(dg1, []byte(testMRZ)) {
 				t.Error("DG1 read under the new session does not hold the MRZ")
 			}
 		})
@@ -80,14 +80,14 @@ func TestAccessOrder(t *testing.T) {
 // opens it on the same connection.
 func TestWrongCANThenRight(t *testing.T) {
 	card := connect(t, newProfile(t, sim.ChipKeyOptions{}))
-	if _, _, err := Open(context.Background(), card, Key{CAN: "111111"}, Options{}); !errors.Is(err, icao.ErrAccessDenied) {
+	if _, err := Connect(context.Background(), card, Key{CAN: "111111"}, Options{}); !errors.Is(err, icao.ErrAccessDenied) {
 		t.Fatalf("wrong CAN: %v", err)
 	}
-	s, m, err := Open(context.Background(), card, Key{CAN: testCAN}, Options{})
-	if err != nil || m != PACECAN {
-		t.Fatalf("right CAN after a wrong one: %s %v", m, err)
+	c, err := Connect(context.Background(), card, Key{CAN: testCAN}, Options{})
+	if err != nil || c.Method != PACECAN {
+		t.Fatalf("right CAN after a wrong one: %v", err)
 	}
-	readDG(t, s, 1)
+	readDG(t, c.Session, 1)
 }
 
 func TestChipAuthentication(t *testing.T) {

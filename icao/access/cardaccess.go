@@ -11,7 +11,7 @@ import (
 
 // cardAccessWays are the ways chips accept to reach EF.CardAccess in the
 // master file, in the order tried: chips differ (some refuse SELECT MF with
-// 6D00/6A86, some only take a FID select — cccd-chip.md §3.1, icao-9303.md §5).
+// 6D00/6A86, some only take a FID select).
 var cardAccessWays = []struct {
 	name    string
 	selects []icao.Command

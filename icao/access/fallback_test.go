@@ -15,7 +15,7 @@ import (
 )
 
 // hideCardAccess refuses every plain attempt to reach EF.CardAccess, as
-// some CCCDs do towards iOS readers (cccd-chip.md §3.1).
+// some CCCDs do towards iOS readers.
 type hideCardAccess struct{ reader.Card }
 
 func (h hideCardAccess) Transmit(ctx context.Context, apdu []byte) ([]byte, error) {

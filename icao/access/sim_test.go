@@ -9,7 +9,7 @@ import (
 	"github.com/cccd-agent/cccd/reader/sim"
 )
 
-// A synthetic CCCD (cccd-chip.md §1.2): ID 001099012345, CAN = last 6 digits.
+// A synthetic CCCD: ID 001099012345, CAN = last 6 digits.
 const (
 	testMRZ     = "IDVNM0990123459001099012345<<0" + "9902152M3902150VNM<<<<<<<<<<<8" + "NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<"
 	testMRZInfo = "099012345999021523902150"

@@ -29,7 +29,7 @@ func TestParseCOM(t *testing.T) {
 			}
 		})
 	}
-	// The CCCD's list (cccd-chip.md §3.1) round-trips through the encoder.
+	// The CCCD's list round-trips through the encoder.
 	cccd := []int{1, 2, 3, 13, 14, 15}
 	b, err := EncodeCOM("0107", "040000", cccd)
 	if err != nil {

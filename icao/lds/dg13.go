@@ -13,7 +13,7 @@ import (
 // TagDG13 is the application tag of DG13.
 const TagDG13 = 0x6D
 
-// DG13 field numbers on the Vietnamese card (cccd-chip.md §2.2).
+// DG13 field numbers on the Vietnamese card.
 const (
 	dg13ID = 1 + iota
 	dg13FullName
@@ -33,7 +33,7 @@ const (
 )
 
 // Personal is the Vietnamese personal data of DG13, with the JSON names of
-// the read result's `personal` object (stable). Text is
+// the read result's `personal` object (docs/FORMATS.md, stable). Text is
 // NFC-normalised UTF-8; dates are ISO 8601 (yyyy-mm-dd, or yyyy-mm / yyyy
 // when the card gives only part of the date, as for people whose birth day
 // is unknown); a date field holding words (e.g. "Không thời hạn") keeps them.

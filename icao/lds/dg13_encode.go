@@ -12,8 +12,8 @@ import (
 // version (meaning undocumented; an ISO/IEC 10646 arc).
 var oidDG13 = []byte{0x06, 0x06, 0x28, 0xD3, 0x16, 0x01, 0x00, 0x08}
 
-// EncodeDG13 writes p as a DG13 in the layout observed on real cards
-// (cccd-chip.md §2): field 1, 3, 11 and 15 as PrintableString, the rest as
+// EncodeDG13 writes p as a DG13 in the layout observed on real cards:
+// field 1, 3, 11 and 15 as PrintableString, the rest as
 // UTF8String, dates as dd/mm/yyyy, each parent in its own SEQUENCE, an empty
 // field 14 when there is no spouse. Empty fields other than 14 are left out.
 // Dates in p must be ISO 8601 (yyyy-mm-dd) or are written as given.

@@ -9,8 +9,8 @@ import (
 	"github.com/cccd-agent/cccd/internal/testenv"
 )
 
-// cccdCardAccess is the EF.CardAccess constant Vietnamese apps hard-code
-// (cccd-chip.md §3.1): TA v1, CA-ECDH-AES-128 v1, PACE-ECDH-GM-AES-128 v2 on
+// cccdCardAccess is the EF.CardAccess constant Vietnamese apps hard-code:
+// TA v1, CA-ECDH-AES-128 v1, PACE-ECDH-GM-AES-128 v2 on
 // parameter 13 (brainpoolP256r1).
 const cccdCardAccess = "3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f0007020204020202010202010d"
 

@@ -21,7 +21,7 @@ type CCCDFields struct {
 }
 
 // BuildCCCD writes the 90-character TD1 MRZ of a CCCD in the layout of
-// cccd-chip.md §1.1: document number = last 9 ID digits, the full ID and its
+// real cards: document number = last 9 ID digits, the full ID and its
 // check digit in optional data 1, nationality VNM, the name as
 // SURNAME<<GIVEN<NAMES truncated to 30 characters.
 func BuildCCCD(f CCCDFields) (string, error) {

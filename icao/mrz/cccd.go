@@ -6,8 +6,7 @@ import (
 	"time"
 )
 
-// IDNumber returns the 12-digit personal ID of a CCCD MRZ (cccd-chip.md
-// §1.1): optional data 1 starts with the full ID, the document number is its
+// IDNumber returns the 12-digit personal ID of a CCCD MRZ: optional data 1 starts with the full ID, the document number is its
 // last 9 digits, and line 1 position 30, when a digit, is the ID's check
 // digit. It fails with ErrNotCCCD for any other MRZ.
 func (m *MRZ) IDNumber() (string, error) {
@@ -70,7 +69,7 @@ func KeySeed(documentNumber, dob, expiry string) (string, error) {
 
 // KeySeedForID is KeySeed for a CCCD known by its 12-digit ID: the document
 // number is the last 9 ID digits. A zero expiry means the card has no expiry
-// ("<<<<<<" in the MRZ, cccd-chip.md §6.3).
+// ("<<<<<<" in the MRZ).
 func KeySeedForID(id12 string, dob, expiry time.Time) (string, error) {
 	if !ValidID(id12) {
 		return "", fmt.Errorf("%w: ID must be 12 digits", ErrFormat)

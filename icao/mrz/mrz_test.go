@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Synthetic CCCD from cccd-chip.md §1.2 (no real person).
+// A synthetic CCCD (no real person).
 const (
 	cccdSample = "IDVNM0990123459001099012345<<0" +
 		"9902152M3902150VNM<<<<<<<<<<<8" +

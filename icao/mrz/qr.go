@@ -30,7 +30,7 @@ func (q *QR) CAN() string { return q.ID[6:] }
 //
 //	2021: ID|old ID|full name|DOB ddmmyyyy|sex|residence|issue date ddmmyyyy
 //
-// The 2024 card's exact layout is not public (cccd-chip.md §5.2); readers
+// The 2024 card's exact layout is not public; readers
 // report the same seven leading fields. A variant that omits the old-ID
 // field from second place (ID|name|DOB|sex|residence|issue date|old ID...)
 // is also recognised by its third field being a date. Dates may also be

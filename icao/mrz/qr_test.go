@@ -9,7 +9,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// qrSample is the synthetic person of cccd-chip.md §5.1.
+// qrSample is a synthetic person in the layout of a real CCCD QR.
 const qrSample = "001099012345||Nguyễn Văn A|15021999|Nam|Số 1, Phố P, Phường Q, Quận R, Hà Nội|01072021"
 
 func TestParseQR(t *testing.T) {

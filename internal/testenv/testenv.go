@@ -2,7 +2,9 @@
 // (pcscd with the vpcd driver, nginx, Chromium, openssl) that integration tests
 // use. Under `make test` (CCCD_INTEGRATION=1, always set in CI) a missing
 // component fails the test loudly; in a plain `go test` on a developer machine
-// it skips with a message naming what is missing and how to get it.
+// it skips with a message naming what is missing and how to get it. It also
+// holds the small helpers several packages' tests share: LogBuffer, the vpcd
+// lock, and DocTables for the tests that keep docs/FORMATS.md in step.
 package testenv
 
 import (

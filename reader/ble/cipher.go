@@ -9,7 +9,7 @@ import (
 // DefaultMasterKey is the factory Customer Master Key, ASCII
 // "ACR1255U-J1 Auth" (obniz masterKey; not printed in the manual pages
 // found). Never rewrite the CMK from the daemon: a wrong rewrite bricks the
-// reader (readers.md §3.1).
+// reader.
 var DefaultMasterKey = []byte("ACR1255U-J1 Auth")
 
 // zeroIV: every AES-CBC operation of the protocol uses a zero IV and no

@@ -17,7 +17,7 @@ func unhex(t testing.TB, s string) []byte {
 	return b
 }
 
-// Documented messages (readers.md §3.1, manual p.21, p.27–28).
+// Documented messages (ACR1255U-J1 manual p.21, p.27–28).
 func TestMessageDocumented(t *testing.T) {
 	tests := []struct {
 		name   string

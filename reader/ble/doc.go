@@ -2,8 +2,7 @@
 // ACR1255U-J1 class: the "Smart Card" GATT service, the 05 LEN … chk 0A
 // outer framing split into 20-byte GATT writes, CCID-like messages, the
 // AES-128 mutual authentication with the customer master key and the
-// AES-CBC session that protects every message after it (readers.md §3.1;
-// ACR1255U-J1 Reference Manual V1.01/V1.07; obniz parts/Ble/acr1255).
+// AES-CBC session that protects every message after it (ACR1255U-J1 Reference Manual V1.01/V1.07; obniz parts/Ble/acr1255).
 //
 // The radio sits behind GATTLink, a two-method interface (write a chunk,
 // receive notifications), so the codec and the protocol are tested with an

@@ -14,7 +14,7 @@ import (
 // GoBLEDialer returns a DialFunc that reaches readers through dev, a go-ble
 // HCI device. go-ble's Linux device (github.com/go-ble/ble/linux.NewDevice)
 // binds the adapter's raw HCI user channel: it needs CAP_NET_ADMIN and
-// CAP_NET_RAW and takes the adapter away from bluetoothd (readers.md §3.3).
+// CAP_NET_RAW and takes the adapter away from bluetoothd.
 func GoBLEDialer(dev goble.Device) DialFunc {
 	return func(ctx context.Context, address string) (GATTLink, error) {
 		if dev == nil {

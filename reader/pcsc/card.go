@@ -130,7 +130,7 @@ func (c *Card) result(res transmitResult) (rsp []byte, err error) {
 	if res.err != nil {
 		if contextDead(res.err) {
 			// The service went away under us: the next Connect needs a
-			// fresh context (readers.md §1.2).
+			// fresh context.
 			c.reader.cl.invalidate(c.reader.cl.current())
 		}
 		return nil, wrap("transmit", c.reader.name, res.err)

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// testATR is a contactless pseudo-ATR (readers.md §1.10) with no historical
+// testATR is a contactless pseudo-ATR with no historical
 // bytes: T0=80 TD1=80 TD2=01 (T=1), TCK=01.
 var testATR = []byte{0x3B, 0x80, 0x80, 0x01, 0x01}
 

@@ -16,7 +16,7 @@ const (
 )
 
 // client holds one PC/SC context and replaces it when it dies. A context
-// never recovers after pcscd restarts (readers.md §1.2), so every caller
+// never recovers after pcscd restarts, so every caller
 // that sees contextDead hands the context back with invalidate and the next
 // get establishes a fresh one. Safe for concurrent use.
 type client struct {

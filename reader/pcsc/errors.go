@@ -85,7 +85,7 @@ var codeNames = map[scard.Error]string{
 	scard.ErrSecurityViolation:  "refused by the service",
 }
 
-// Hints, one per situation (readers.md §1.8). The service hint is per OS.
+// Hints, one per situation. The service hint is per OS.
 const (
 	hintNoReader    = "connect a reader, or run `cccd readers` to see the names"
 	hintNoCard      = "place the card flat on the reader and keep it there"
@@ -98,8 +98,7 @@ const (
 	hintRefused     = "the smart-card service refused this program: restart it, and check its access rules (polkit) if this repeats"
 )
 
-// classify maps a PC/SC code onto the reader sentinel and the hint
-// (readers.md §1.8).
+// classify maps a PC/SC code onto the reader sentinel and the hint.
 func classify(c scard.Error) (hint string, kind error) {
 	switch c {
 	case scard.ErrNoService, scard.ErrServiceStopped, scard.ErrCommError:
@@ -141,7 +140,7 @@ func wrap(op, readerName string, err error) error {
 }
 
 // contextDead reports whether err means the PC/SC context can never work
-// again and must be released and re-established (readers.md §1.2): pcscd
+// again and must be released and re-established: pcscd
 // stopped or restarted, or the handle is gone.
 func contextDead(err error) bool {
 	var c scard.Error

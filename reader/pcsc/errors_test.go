@@ -10,7 +10,7 @@ import (
 	"github.com/cccd-agent/cccd/reader"
 )
 
-// TestErrorMatrix checks readers.md §1.8 mapped onto the reader sentinels,
+// TestErrorMatrix checks the PC/SC error codes mapped onto the reader sentinels,
 // with a one-line message that says what to do.
 func TestErrorMatrix(t *testing.T) {
 	tests := []struct {

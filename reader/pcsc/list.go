@@ -8,7 +8,7 @@ import (
 )
 
 // PnPNotification is the pseudo-reader whose state changes when readers are
-// plugged in or out (readers.md §1.3).
+// plugged in or out.
 const PnPNotification = `\\?PnP?\Notification`
 
 // ReaderInfo is one PC/SC reader as List sees it.

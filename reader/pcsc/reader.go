@@ -27,7 +27,7 @@ const (
 type Options struct {
 	// TransmitTimeout bounds one APDU when the caller's context has no
 	// earlier deadline. An eMRTD answers in well under a second; a reader
-	// that takes longer is treated as hung (readers.md §1.2).
+	// that takes longer is treated as hung.
 	TransmitTimeout time.Duration
 	// BusyRetry is how long Connect retries while another program holds
 	// the card exclusively, when the context has no earlier deadline.
@@ -179,7 +179,7 @@ func connect(sc *scard.Context, name string) (*scard.Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	// scard's Transmit panics on any other protocol (readers.md §1.1).
+	// scard's Transmit panics on any other protocol.
 	if p := h.ActiveProtocol(); p != scard.ProtocolT0 && p != scard.ProtocolT1 {
 		h.Disconnect(scard.LeaveCard)
 		return nil, scard.ErrProtoMismatch

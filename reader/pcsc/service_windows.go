@@ -3,7 +3,7 @@
 package pcsc
 
 // serviceHint says how to start the PC/SC service on this OS. Windows 8 and
-// later stop it when the last reader is unplugged (readers.md §1.2).
+// later stop it when the last reader is unplugged.
 const serviceHint = "the Smart Card service is not running: plug in a reader or run `sc start SCardSvr`"
 
 // ServiceSocket is empty on Windows: the service is reached through

@@ -120,7 +120,7 @@ func (b *Backend) session(ctx context.Context, sc *scard.Context, events chan<- 
 		}
 		// Keep the whole PnP state, upper word included: pcsc-lite 2.3+
 		// and Windows count reader events there and return at once when
-		// the count we pass is stale (readers.md §1.3).
+		// the count we pass is stale.
 		states[0].CurrentState = states[0].EventState
 	}
 }

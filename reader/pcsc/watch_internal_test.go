@@ -13,7 +13,7 @@ import (
 )
 
 // TestCardEvents drives the per-reader state machine with the event states
-// pcsc-lite reports (readers.md §1.4): counter in the upper 16 bits.
+// pcsc-lite reports: counter in the upper 16 bits.
 func TestCardEvents(t *testing.T) {
 	const (
 		present = scard.StateChanged | scard.StatePresent

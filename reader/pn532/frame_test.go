@@ -17,7 +17,7 @@ func unhex(t testing.TB, s string) []byte {
 	return b
 }
 
-// Byte sequences from readers.md §2.1/§2.2 (libnfc, pn532.js, checked on a PTY).
+// Byte sequences documented by libnfc and pn532.js (checked on a PTY).
 func TestEncodeFrameKnownBytes(t *testing.T) {
 	tests := []struct {
 		name string

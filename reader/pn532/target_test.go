@@ -17,7 +17,7 @@ func TestParseTargetA(t *testing.T) {
 		want Target
 		iso4 bool
 	}{
-		// ACR122L manual trace (readers.md §2.3), after D5 4B.
+		// ACR122L manual trace, after D5 4B.
 		{name: "ACR122L trace", in: "01 01 00 08 28 04 85 82 2F A0 07 77 F7 80 02 47 65",
 			want: Target{Tg: 1, SensRes: 0x0008, SelRes: 0x28, NFCID: []byte{0x85, 0x82, 0x2F, 0xA0},
 				ATS: []byte{0x07, 0x77, 0xF7, 0x80, 0x02, 0x47, 0x65}}, iso4: true},

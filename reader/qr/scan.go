@@ -19,7 +19,7 @@ type Scan struct {
 	// At is when the scan arrived.
 	At time.Time
 	// DateOfBirth and IssueDate (zero when not printed) let the caller
-	// derive a BAC key when the chip has no PACE (cccd-chip.md §6.2).
+	// derive a BAC key when the chip has no PACE.
 	DateOfBirth time.Time
 	IssueDate   time.Time
 }

@@ -17,7 +17,7 @@ import (
 
 var zeroTime time.Time
 
-// The synthetic QR of cccd-chip.md §5.1.
+// A synthetic QR in the layout of a real CCCD QR.
 const (
 	qr2021    = "001099012345||Nguyễn Văn A|15021999|Nam|Số 1, Phố P, Phường Q, Quận R, Hà Nội|01072021"
 	qrVariant = "079203004567|Trần Thị Bích|01/02/2003|Nữ|12 Đường Lê Lợi, Quận 1, TP Hồ Chí Minh|05082021|"

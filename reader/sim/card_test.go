@@ -293,7 +293,7 @@ func TestProcessDoesNotKeepCallerBuffer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer card.Close()
-	if _, _, err := access.Open(context.Background(), card, access.Key{CAN: DemoCAN}, access.Options{}); err != nil {
+	if _, err := access.Connect(context.Background(), card, access.Key{CAN: DemoCAN}, access.Options{}); err != nil {
 		t.Fatalf("PACE through a reused buffer: %v", err)
 	}
 }

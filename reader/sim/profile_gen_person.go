@@ -38,7 +38,7 @@ type person struct {
 }
 
 // newPerson fills a synthetic citizen from rng, honouring the overrides in
-// opts: an ID fixes sex and birth year (its digits 4–6, cccd-chip.md §1.1)
+// opts: an ID fixes sex and birth year (its digits 4–6)
 // unless a date of birth is also given.
 func newPerson(opts ProfileOptions, rng *rand.Rand, now time.Time) (*person, error) {
 	p := &person{ID: opts.ID, DOB: opts.DateOfBirth}

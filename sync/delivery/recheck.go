@@ -51,7 +51,7 @@ func baseStatus(s string) string { return strings.TrimSuffix(s, "-provisional") 
 func (d *Deliverer) recheck(ctx context.Context, c *cache.Checkin) error {
 	maThe := c.MaThe
 	if maThe == "" {
-		maThe = c.SoCCCD // the gateway accepts the CCCD number as maThe (bhyt.md §1.4)
+		maThe = c.SoCCCD // the gateway accepts the CCCD number as maThe
 	}
 	a, err := d.cfg.Gateway.Check(ctx, gateway.Query{MaThe: maThe, HoTen: c.HoTen, NgaySinh: c.NgaySinh})
 	if err != nil {

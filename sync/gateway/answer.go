@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Answer is a KQNhanLichSuKCB2024 response (bhyt.md §2.3) with its result
+// Answer is a KQNhanLichSuKCB2024 response with its result
 // code classified. Raw keeps the gateway's JSON as evidence; it holds
 // personal data and must be stored only where the record is.
 type Answer struct {
@@ -39,7 +39,7 @@ type Answer struct {
 }
 
 // Card is the card the patient should be billed on, in the field names of
-// the eligibility JSON (DESIGN.md).
+// the eligibility JSON (docs/FORMATS.md).
 type Card struct {
 	MaThe      string `json:"maThe"`
 	MaSoBHXH   string `json:"maSoBHXH"`
@@ -53,7 +53,7 @@ type Card struct {
 
 // Card returns the card to use on day today: the new card (maTheMoi…) when
 // the gateway reports one that is already valid (gtTheTuMoi ≤ today), else
-// the current card (bhyt.md §0 point 7).
+// the current card.
 func (a *Answer) Card(today time.Time) Card {
 	c := Card{MaThe: a.MaThe, MaSoBHXH: a.MaSoBHXH, MaDKBD: a.MaDKBD, GtTheTu: a.GtTheTu,
 		GtTheDen: a.GtTheDen, MaKV: a.MaKV, NgayDu5Nam: a.NgayDu5Nam}

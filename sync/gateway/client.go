@@ -21,7 +21,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Endpoints, relative to the gateway base URL (bhyt.md §2.1, §2.2).
+// Endpoints, relative to the gateway base URL.
 const (
 	epToken  = "token/take"
 	epLookup = "KQNhanLichSuKCB2024"
@@ -269,7 +269,7 @@ func (c *Client) dropToken(tok *token) {
 	c.mu.Unlock()
 }
 
-// tokenResponse is the api/token/take answer (bhyt.md §2.1).
+// tokenResponse is the api/token/take answer.
 type tokenResponse struct {
 	MaKetQua flexString `json:"maKetQua"`
 	APIKey   struct {
@@ -302,8 +302,8 @@ func (f flexString) seconds() (int64, error) {
 type field struct{ name, value string }
 
 // post sends fields to an endpoint as JSON, or as form fields when the
-// endpoint refused JSON before (HTTP 400/415 or result 205 to a JSON body:
-// bhyt.md §2.2 "support both"). It returns the status and the body.
+// endpoint refused JSON before (HTTP 400/415 or result 205 to a JSON body;
+// the specification asks clients to support both). It returns the status and the body.
 func (c *Client) post(ctx context.Context, ep, path string, query url.Values, fields []field) (int, []byte, error) {
 	c.mu.Lock()
 	form := c.form[ep]

@@ -36,7 +36,7 @@ func card(maThe, name, dob string) gateway.Answer {
 }
 
 // newFake returns a fake gateway with one patient per result code of
-// bhyt.md §2.4, keyed by card number "GD40100000000" + the code's last two
+// Phụ lục 03 (CV 1923/BHXH-CNTT), keyed by card number "GD40100000000" + the code's last two
 // digits (15 characters).
 func newFake(t *testing.T) *fakegw.Server {
 	t.Helper()

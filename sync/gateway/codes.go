@@ -3,7 +3,7 @@ package gateway
 // Class groups result codes by what the reception desk does with them.
 type Class string
 
-// Classes of result codes (bhyt.md §2.4, §6).
+// Classes of result codes.
 const (
 	// ClassEligible: the card is valid (000, 003, 004).
 	ClassEligible Class = "eligible"
@@ -26,7 +26,7 @@ type codeInfo struct {
 	meaning string
 }
 
-// resultCodes is bhyt.md §2.4 (Phụ lục 03 of CV 1923/BHXH-CNTT), meanings in
+// resultCodes is the result-code list of Phụ lục 03 of CV 1923/BHXH-CNTT, meanings in
 // English so they can be logged without personal data.
 var resultCodes = map[string]codeInfo{
 	"000": {ClassEligible, "card valid, data match"},

@@ -1,6 +1,7 @@
 // Package vicc runs vsmartcard's Python ICAO ePass emulator behind pcscd for
 // tests, through vicc.py (embedded here), a launcher that repairs Debian 12's
-// python3-virtualsmartcard in memory (research/vsmartcard.md §2). It also
+// python3-virtualsmartcard in memory (interpreter and import path, Crypto →
+// Cryptodome, Python 3 str/bytes bugs, the SSC-length bug). It also
 // stops and starts pcscd for tests that need a service restart.
 //
 // Every helper expects the caller to hold testenv.LockVPCD.

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Launcher for vsmartcard's ICAO ePass emulator on Debian 12, for cccd tests.
 
-Debian 12's python3-virtualsmartcard cannot run as shipped (research
-vsmartcard.md section 2). This launcher repairs it in memory, at run time,
+Debian 12's python3-virtualsmartcard cannot run as shipped (Python 3
+str/bytes bugs, Crypto vs Cryptodome, the SSC-length bug). This launcher repairs it in memory, at run time,
 without touching any installed file:
 
   * puts /usr/lib/python3/site-packages/virtualsmartcard on sys.path;
@@ -202,7 +202,7 @@ def build_card(files, extended_length, ssc_fix, use_guard):
 
 def read_frame(sock):
     # Quick-ACK mode before every read: without it each APDU through vpcd
-    # waits out a delayed ACK (about 44 ms, research vsmartcard.md 6.11).
+    # waits out a delayed ACK (about 44 ms, measured here).
     if hasattr(socket, "TCP_QUICKACK"):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
     hdr = recv_exact(sock, 2)

@@ -74,7 +74,7 @@ func TestEmulatorTD1(t *testing.T) {
 	if rsp := transmit(t, card, []byte{0x00, 0x84, 0x00, 0x00, 0x08}); len(rsp) != 10 || !bytes.Equal(rsp[8:], []byte{0x90, 0x00}) {
 		t.Fatalf("GET CHALLENGE: % X", rsp)
 	}
-	// The emulator has no access control (vsmartcard.md §6.8): plain reads
+	// The emulator has no access control: plain reads
 	// show what it serves.
 	tests := []struct {
 		fid  []byte
@@ -96,7 +96,7 @@ func TestEmulatorTD1(t *testing.T) {
 
 // TestEmulatorGuard sends the command that kills the unguarded library (an
 // ICAO odd-INS READ BINARY under secure messaging, data in DO'85',
-// vsmartcard.md §6.4): the guarded card answers 6F00 and keeps serving.
+// observed over PC/SC): the guarded card answers 6F00 and keeps serving.
 func TestEmulatorGuard(t *testing.T) {
 	testenv.LockVPCD(t)
 	m := syntheticMRZ(t)

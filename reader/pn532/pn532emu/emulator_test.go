@@ -27,7 +27,7 @@ func (echoChip) PowerOn() []byte            { return []byte{0x3B, 0x82, 0x80, 0x
 func (echoChip) PowerOff()                  {}
 func (echoChip) Process(apdu []byte) []byte { return append(bytes.Clone(apdu), 0x90, 0x00) }
 
-// TestDocumentedExchanges sends the byte sequences of readers.md §2 and
+// TestDocumentedExchanges sends the byte sequences libnfc and pn532.js document and
 // checks the emulator's answers byte for byte.
 func TestDocumentedExchanges(t *testing.T) {
 	const ack = "00 00 FF 00 FF 00 "

@@ -1,7 +1,7 @@
 // Package fakegw is a fake BHXH card-check gateway for tests: an httptest
-// server that follows the official request and response tables of
-// research/bhyt.md §2 (api/token/take, api/egw/KQNhanLichSuKCB2024) and
-// answers every result code of §2.4 from a table keyed by card number. It
+// server that follows the official request and response tables of Phụ lục 03
+// of CV 1923/BHXH-CNTT (api/token/take, api/egw/KQNhanLichSuKCB2024) and
+// answers every result code it lists from a table keyed by card number. It
 // validates requests as the real gateway does: token and credentials in the
 // query string, the five body fields (JSON or form), the staff member's
 // registration (054/055), the patient's name (060/061) and date of birth (070).
@@ -46,7 +46,7 @@ type Server struct {
 	patients    map[string]Patient // by card number; SetPatient adds
 	TokenTTL    time.Duration      // 0 means 1 hour
 	// RejectJSON makes the lookup refuse JSON bodies with result 205, as
-	// the gateway does on some endpoints (bhyt.md §2.2).
+	// the gateway does on some endpoints.
 	RejectJSON bool
 	// HTTP401 makes an invalid token an HTTP 401 instead of result 401.
 	HTTP401 bool
@@ -198,7 +198,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	out := map[string]any{}
 	b, _ := json.Marshal(a)
 	json.Unmarshal(b, &out)
-	out["dsLichSuKCB2018"] = nil // moved to Lskcb2025 (bhyt.md §2.3)
+	out["dsLichSuKCB2018"] = nil // moved to Lskcb2025
 	out["dsLichSuKT2018"] = []any{}
 	writeJSON(w, out)
 }
