@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cccd-agent/cccd/internal/errtext"
+
 	"github.com/cccd-agent/cccd/checkin"
 )
 
@@ -248,17 +250,17 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, call func() (any,
 	case err == nil:
 		writeJSON(w, http.StatusOK, v)
 	case errors.Is(err, checkin.ErrNotFound):
-		writeError(w, http.StatusNotFound, codeNotFound, oneLine(err))
+		writeError(w, http.StatusNotFound, codeNotFound, errtext.OneLine(err))
 	case errors.Is(err, checkin.ErrBadInput):
-		writeError(w, http.StatusBadRequest, codeBadRequest, oneLine(err))
+		writeError(w, http.StatusBadRequest, codeBadRequest, errtext.OneLine(err))
 	case errors.Is(err, checkin.ErrConflict):
-		writeError(w, http.StatusConflict, codeConflict, oneLine(err))
+		writeError(w, http.StatusConflict, codeConflict, errtext.OneLine(err))
 	case errors.Is(err, checkin.ErrUnavailable):
-		writeError(w, http.StatusServiceUnavailable, codeUnavailable, oneLine(err))
+		writeError(w, http.StatusServiceUnavailable, codeUnavailable, errtext.OneLine(err))
 	case r.Context().Err() != nil:
 		writeError(w, http.StatusServiceUnavailable, codeUnavailable, "request cancelled")
 	default:
-		writeError(w, http.StatusInternalServerError, codeInternal, oneLine(err))
+		writeError(w, http.StatusInternalServerError, codeInternal, errtext.OneLine(err))
 	}
 }
 
@@ -281,7 +283,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("request body over %d bytes", tooBig.Limit))
 		return false
 	}
-	writeError(w, http.StatusBadRequest, codeBadRequest, "malformed JSON: "+oneLine(err))
+	writeError(w, http.StatusBadRequest, codeBadRequest, "malformed JSON: "+errtext.OneLine(err))
 	return false
 }
 
@@ -295,12 +297,4 @@ func queryUint(r *http.Request, name string, def uint64) (uint64, error) {
 		return 0, fmt.Errorf("query parameter %s must be a non-negative integer", name)
 	}
 	return n, nil
-}
-
-func oneLine(err error) string {
-	s := err.Error()
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return s
 }

@@ -202,6 +202,21 @@ func (db *DB) PendingDeliveries(limit int) ([]Checkin, error) {
 	return out, nil
 }
 
+// PendingCount is how many check-ins wait in the outbox. It counts keys
+// only (bbolt keeps the count in the bucket's pages), so the gauges and the
+// status can ask often without decoding a single record.
+func (db *DB) PendingCount() (int, error) {
+	var n int
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketOutbox).Stats().KeyN
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count pending check-ins: %w", err)
+	}
+	return n, nil
+}
+
 // MayBeHeldByHIS reports whether the HIS may hold c's current revision: it
 // accepted it, or an attempt ended without a confirmation (a timeout or a
 // lost answer can hide a stored record). A change the HIS must learn of

@@ -129,6 +129,9 @@ func TestCheckinOutbox(t *testing.T) {
 	if c1.Seq != 1 || c1.Key == "changed" || !c1.RecheckChanged || c1.Eligibility.Status != "not-eligible" {
 		t.Errorf("after update: %+v", c1)
 	}
+	if n, err := db.PendingCount(); n != 3 || err != nil {
+		t.Errorf("PendingCount = %d, %v; want 3 (1, 4, 5)", n, err)
+	}
 	if p, _ := db.PendingDeliveries(0); !equalSeqs(p, []uint64{1, 4, 5}) {
 		t.Errorf("pending after redelivery request: %v", seqs(p))
 	}

@@ -21,6 +21,15 @@ type RosterMeta struct {
 	LastAttempt time.Time `json:"last_attempt"` // last sync attempt, successful or not
 }
 
+// AsOf is when the roster's data was current: its publication, or its sync
+// when the publisher gave no time (a local import). Zero before any roster.
+func (m RosterMeta) AsOf() time.Time {
+	if !m.Published.IsZero() {
+		return m.Published
+	}
+	return m.Synced
+}
+
 // readRosterMeta returns the stored meta; zero before the first roster.
 func readRosterMeta(tx *bolt.Tx) (RosterMeta, error) {
 	var m RosterMeta

@@ -85,11 +85,7 @@ func (l *Lookup) Eligibility(ctx context.Context, p Person, now time.Time) Eligi
 		l.logWarn("roster lookup failed", err)
 		return Evaluate(EligibilityInput{Found: false, Source: FromRoster, AsOf: now}, now, cfg)
 	}
-	asOf := meta.Published
-	if asOf.IsZero() {
-		asOf = meta.Synced
-	}
-	return Evaluate(RosterInput(rec, found, asOf), now, cfg)
+	return Evaluate(RosterInput(rec, found, meta.AsOf()), now, cfg)
 }
 
 // fromGateway asks the gateway and caches a patient answer; ok is false when

@@ -1,8 +1,6 @@
 package checkin
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"time"
 
 	"github.com/cccd-agent/cccd/cache"
@@ -32,10 +30,7 @@ func personOf(r *ReadResult) Person {
 // fields are not kept.
 func newCheckinRecord(r *ReadResult, e Eligibility, readerName, facility string, now time.Time) *cache.Checkin {
 	p := personOf(r)
-	var key [16]byte
-	_, _ = rand.Read(key[:])
-	c := &cache.Checkin{
-		Key:      hex.EncodeToString(key[:]),
+	c := &cache.Checkin{ // the idempotency key is the outbox's to make (AppendCheckin)
 		Time:     now,
 		Reader:   readerName,
 		Facility: facility,

@@ -1,8 +1,9 @@
 package checkin
 
 import (
-	"strings"
 	"time"
+
+	"github.com/cccd-agent/cccd/internal/errtext"
 
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/sync/gateway"
@@ -15,19 +16,15 @@ import (
 func (l *Lookup) Status(version string, now time.Time) StatusInfo {
 	st := StatusInfo{Version: version, Online: l.Online()}
 	if meta, err := l.DB.RosterMeta(); err == nil {
-		age := meta.Published
-		if age.IsZero() {
-			age = meta.Synced
-		}
-		lastErr, _, _ := strings.Cut(meta.LastError, "\n")
-		st.Roster = RosterStatus{Version: meta.Version, Records: meta.Records, LastError: lastErr}
+		age := meta.AsOf()
+		st.Roster = RosterStatus{Version: meta.Version, Records: meta.Records, LastError: errtext.Line(meta.LastError)}
 		if !age.IsZero() {
 			st.Roster.AgeSeconds = int64(now.Sub(age).Seconds())
 			st.Roster.Stale = now.Sub(age) > l.Config.Freshness
 		}
 	}
-	if pending, err := l.DB.PendingDeliveries(100000); err == nil {
-		st.OutboxDepth = len(pending)
+	if pending, err := l.DB.PendingCount(); err == nil {
+		st.OutboxDepth = pending
 	}
 	return st
 }

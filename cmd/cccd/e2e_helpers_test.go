@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/errtext"
+
 	"github.com/cccd-agent/cccd/internal/clock"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
@@ -195,7 +197,7 @@ func runCLI(t *testing.T, data string, args ...string) (string, string, int) {
 	root.SetArgs(append([]string{"--data", data}, args...))
 	err := root.Execute()
 	if err != nil {
-		errOut.WriteString("cccd: " + oneLine(err) + "\n")
+		errOut.WriteString("cccd: " + errtext.OneLine(err) + "\n")
 	}
 	return out.String(), errOut.String(), exitCode(err)
 }

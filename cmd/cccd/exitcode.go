@@ -74,13 +74,3 @@ var sentinelCodes = []struct {
 	{reader.ErrReaderBusy, exitNoCard},
 	{reader.ErrTimeout, exitNoCard},
 }
-
-// oneLine keeps an error message to a single line: no stack traces or
-// multi-line dumps reach a receptionist's terminal.
-func oneLine(err error) string {
-	s := strings.TrimSpace(err.Error())
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return s
-}

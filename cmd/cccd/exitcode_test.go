@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/cccd-agent/cccd/internal/errtext"
+
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/access"
 	"github.com/cccd-agent/cccd/reader"
@@ -28,7 +30,7 @@ func TestExitCode(t *testing.T) {
 			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
 		}
 	}
-	if got := oneLine(errors.New("first\nsecond")); got != "first" {
-		t.Errorf("oneLine = %q", got)
+	if got := errtext.OneLine(errors.New("first\nsecond")); got != "first" {
+		t.Errorf("errtext.OneLine = %q", got)
 	}
 }

@@ -6,12 +6,14 @@ package main
 import (
 	"fmt"
 	"os"
+
+	"github.com/cccd-agent/cccd/internal/errtext"
 )
 
 func main() {
 	err := newRootCmd().Execute()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "cccd: "+oneLine(err))
+		fmt.Fprintln(os.Stderr, "cccd: "+errtext.OneLine(err))
 	}
 	os.Exit(exitCode(err))
 }

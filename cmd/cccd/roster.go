@@ -94,7 +94,7 @@ func newRosterStatusCmd() *cobra.Command {
 				return withCode(exitRoster, err)
 			}
 			st := rosterStatus{RosterMeta: m, AgeSeconds: -1}
-			if asOf := rosterAsOf(m); m.Version > 0 && !asOf.IsZero() {
+			if asOf := m.AsOf(); m.Version > 0 && !asOf.IsZero() {
 				st.AgeSeconds = int64(clock.Since(asOf) / time.Second)
 			}
 			w := cmd.OutOrStdout()
@@ -118,15 +118,6 @@ func newRosterStatusCmd() *cobra.Command {
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
-}
-
-// rosterAsOf is when the roster's data was current: its publication, or
-// its sync when the publisher gave no time.
-func rosterAsOf(m cache.RosterMeta) time.Time {
-	if !m.Published.IsZero() {
-		return m.Published
-	}
-	return m.Synced
 }
 
 func newRosterLookupCmd() *cobra.Command {
@@ -174,7 +165,7 @@ func newRosterLookupCmd() *cobra.Command {
 			if err != nil {
 				return withCode(exitRoster, err)
 			}
-			e := checkin.Evaluate(checkin.RosterInput(rec, ok, rosterAsOf(m)), clock.Now(), checkin.EligibilityConfig{
+			e := checkin.Evaluate(checkin.RosterInput(rec, ok, m.AsOf()), clock.Now(), checkin.EligibilityConfig{
 				Facility: cfg.Facility.Code, Freshness: time.Duration(cfg.Roster.Freshness), Lang: lang})
 			if asJSON {
 				return rosterPrintJSON(cmd.OutOrStdout(), e)

@@ -86,12 +86,12 @@ func updateGauges(ctx context.Context, db *cache.DB, m *metrics.Metrics) {
 	for {
 		if meta, err := db.RosterMeta(); err == nil {
 			m.RosterRecords.Set(float64(meta.Records))
-			if !meta.Published.IsZero() {
-				m.RosterAgeSeconds.Set(clock.Since(meta.Published).Seconds())
+			if asOf := meta.AsOf(); !asOf.IsZero() {
+				m.RosterAgeSeconds.Set(clock.Since(asOf).Seconds())
 			}
 		}
-		if pending, err := db.PendingDeliveries(100000); err == nil {
-			m.OutboxDepth.Set(float64(len(pending)))
+		if pending, err := db.PendingCount(); err == nil {
+			m.OutboxDepth.Set(float64(pending))
 		}
 		select {
 		case <-ctx.Done():

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/errtext"
+
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/svc"
@@ -120,7 +122,7 @@ func (h *serviceHandler) Execute(_ []string, reqs <-chan svc.ChangeRequest, stat
 	h.code, h.err = serviceLoop(serviceAgent(elog), cmds, report, svcDefaultTimings)
 	if elog != nil {
 		if h.err != nil {
-			elog.Error(1, "cccd stopped: "+oneLine(h.err))
+			elog.Error(1, "cccd stopped: "+errtext.OneLine(h.err))
 		} else {
 			elog.Info(1, "cccd stopped")
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cccd-agent/cccd/internal/errtext"
+
 	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/reader/sim"
 )
@@ -22,7 +24,7 @@ func simProfileCLI(t *testing.T, args ...string) (string, int) {
 	root.SetArgs(append([]string{"sim", "profile"}, args...))
 	err := root.Execute()
 	if err != nil {
-		out.WriteString(oneLine(err))
+		out.WriteString(errtext.OneLine(err))
 	}
 	return out.String(), exitCode(err)
 }

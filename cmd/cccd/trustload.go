@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/cccd-agent/cccd/internal/errtext"
+
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/verify"
 )
@@ -18,7 +20,7 @@ import (
 func loadTrust(paths []string) (*verify.TrustStore, error) {
 	store := verify.NewTrustStore()
 	if err := addImportedTrust(store); err != nil {
-		fmt.Fprintln(os.Stderr, "cccd: note: imported trust anchors not loaded: "+oneLine(err))
+		fmt.Fprintln(os.Stderr, "cccd: note: imported trust anchors not loaded: "+errtext.OneLine(err))
 	}
 	for _, p := range paths {
 		if err := store.LoadPath(p); err != nil {

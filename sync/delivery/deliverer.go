@@ -55,7 +55,7 @@ type Config struct {
 	MinBackoff, MaxBackoff time.Duration
 	// Gateway, if set, re-checks provisional eligibility before sending.
 	Gateway Checker
-	// Judge turns a gateway answer into eligibility; nil means DefaultJudge.
+	// Judge turns a gateway answer into eligibility; required with Gateway.
 	Judge Judge
 	// RecheckWindow: delivered check-ins younger than this are re-checked
 	// by RecheckDelivered; 0 means 24 hours.
@@ -99,8 +99,8 @@ func New(store Store, cfg Config) (*Deliverer, error) {
 	if cfg.RecheckWindow <= 0 {
 		cfg.RecheckWindow = 24 * time.Hour
 	}
-	if cfg.Judge == nil {
-		cfg.Judge = DefaultJudge
+	if cfg.Gateway != nil && cfg.Judge == nil {
+		return nil, errors.New("delivery: online re-checks need the reception's eligibility rules (Config.Judge)")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

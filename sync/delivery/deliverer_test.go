@@ -151,7 +151,7 @@ func TestRecheckProvisional(t *testing.T) {
 	}
 	his := newHIS(t)
 	now := fixtureNow
-	d, _ := New(db, Config{WebhookURL: his.URL, Gateway: gwc, Logger: quiet(), Now: func() time.Time { return now }})
+	d, _ := New(db, Config{WebhookURL: his.URL, Gateway: gwc, Judge: testJudge, Logger: quiet(), Now: func() time.Time { return now }})
 	if n, err := d.DeliverPending(ctx); n != 4 || err != nil {
 		t.Fatalf("DeliverPending = %d, %v", n, err)
 	}

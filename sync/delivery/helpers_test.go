@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/cache"
+	reception "github.com/cccd-agent/cccd/checkin"
 	"github.com/cccd-agent/cccd/internal/clock"
 )
 
@@ -121,6 +122,9 @@ func checkin(i int, status, source string) *cache.Checkin {
 		Verification: "intact-untrusted", Confirmed: true,
 	}
 }
+
+// testJudge is the reception's rule set, as cccd serve wires it.
+var testJudge = reception.RecheckJudge(reception.EligibilityConfig{Facility: "01832"})
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 

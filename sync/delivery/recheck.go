@@ -17,20 +17,10 @@ type Checker interface {
 }
 
 // Judge turns a gateway answer into the eligibility kept with a check-in.
-// The reception flow's eligibility rules plug in here; DefaultJudge maps the
-// result-code class.
+// It is the reception flow's own rule set (checkin.RecheckJudge), so a
+// re-check and the desk never judge one answer two ways; delivery has none
+// of its own.
 type Judge func(a *gateway.Answer, now time.Time) cache.CheckinEligibility
-
-// DefaultJudge maps the answer's class to a status: eligible, manual-check,
-// not-eligible, not-found; an eligible answer whose card does not cover
-// today becomes not-eligible.
-func DefaultJudge(a *gateway.Answer, now time.Time) cache.CheckinEligibility {
-	status := string(a.Class)
-	if a.Class == gateway.ClassEligible && !a.Card(now).ValidOn(now) {
-		status = "not-eligible"
-	}
-	return cache.CheckinEligibility{Status: status, Code: a.MaKetQua, Source: "gateway", AsOf: a.At}
-}
 
 // needsRecheck: the eligibility did not come from the gateway itself.
 func needsRecheck(c *cache.Checkin) bool {

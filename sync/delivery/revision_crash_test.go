@@ -36,7 +36,7 @@ func recheckChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	d, err := New(frozenStore{db}, Config{WebhookURL: os.Getenv(envHook), Gateway: gwc, Logger: quiet(),
+	d, err := New(frozenStore{db}, Config{WebhookURL: os.Getenv(envHook), Gateway: gwc, Judge: testJudge, Logger: quiet(),
 		Interval: 20 * time.Millisecond})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

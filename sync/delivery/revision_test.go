@@ -85,7 +85,7 @@ func TestRevisionReachesHIS(t *testing.T) {
 			his := newHIS(t)
 			now := fixtureNow
 			var logs bytes.Buffer
-			d, _ := New(db, Config{WebhookURL: his.URL, Gateway: gwc, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+			d, _ := New(db, Config{WebhookURL: his.URL, Gateway: gwc, Judge: testJudge, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 				Now: func() time.Time { return now }})
 			c := checkin(i, tc.before.Status, tc.before.Source)
 			c.Eligibility = tc.before
@@ -191,7 +191,7 @@ func TestRevisionSequence(t *testing.T) {
 	}
 	db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
 	his := newHIS(t)
-	d, _ := New(db, Config{WebhookURL: his.URL, Gateway: gwc, Logger: quiet(),
+	d, _ := New(db, Config{WebhookURL: his.URL, Gateway: gwc, Judge: testJudge, Logger: quiet(),
 		Now: func() time.Time { return fixtureNow }})
 	c := checkin(1, "eligible-provisional", "roster")
 	db.AppendCheckin(c)
