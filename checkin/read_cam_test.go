@@ -11,7 +11,7 @@ import (
 
 	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/icao/pace"
-	"github.com/cccd-agent/cccd/pki/pkitest"
+	"github.com/cccd-agent/cccd/internal/testkit/pkitest"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/sim"
 	"github.com/cccd-agent/cccd/verify"

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/internal/testkit/pkitest"
 	"github.com/cccd-agent/cccd/internal/tlv"
-	"github.com/cccd-agent/cccd/pki/pkitest"
 	"github.com/cccd-agent/cccd/reader/sim"
 )
 

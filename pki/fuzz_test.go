@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
-	"github.com/cccd-agent/cccd/pki/pkitest"
+	"github.com/cccd-agent/cccd/internal/testkit/pkitest"
 )
 
 // Seeds: the real SODs (incl. BER), CardSecurity, the UK CSCA, and small

@@ -5,7 +5,7 @@
 # to 127.0.0.1:35963 and :35964). pcscd is started directly, without
 # --auto-exit (socket activation would stop it 60 s after the last client and
 # take the vpcd cards with it). Tests that restart pcscd (reader/pcsc,
-# cmd/cccd doctor) do it under testenv.LockVPCD with testtools/vicc.
+# cmd/cccd doctor) do it under testenv.LockVPCD with internal/testkit/vicc.
 set -euo pipefail
 test -f /usr/lib/pcsc/drivers/serial/libifdvpcd.so || { echo "services: vpcd driver missing (vsmartcard-vpcd)" >&2; exit 1; }
 if ! pidof pcscd >/dev/null; then

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/cache"
-	"github.com/cccd-agent/cccd/sync/internal/rostertest"
+	"github.com/cccd-agent/cccd/internal/testkit/rostertest"
 )
 
 // deltaFixture publishes a roster of n records and a 1% change of it, and

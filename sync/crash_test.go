@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/cache"
-	"github.com/cccd-agent/cccd/sync/internal/rostertest"
+	"github.com/cccd-agent/cccd/internal/testkit/rostertest"
 )
 
 // Environment of the re-executed test binary that runs one sync (crashChild).

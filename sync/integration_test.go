@@ -12,8 +12,8 @@ import (
 
 	"github.com/cccd-agent/cccd/internal/clock"
 
+	"github.com/cccd-agent/cccd/internal/testkit/rostertest"
 	"github.com/cccd-agent/cccd/sync/feed"
-	"github.com/cccd-agent/cccd/sync/internal/rostertest"
 )
 
 // TestFeedThroughNginx is issue #6's acceptance run against a real nginx:

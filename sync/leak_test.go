@@ -19,8 +19,8 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/cccd-agent/cccd/internal/testkit/rostertest"
 	"github.com/cccd-agent/cccd/sync/feed"
-	"github.com/cccd-agent/cccd/sync/internal/rostertest"
 )
 
 // TestRejectedFeedLeaksNothing: a hostile snapshot (records out of order,

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/testkit/rostertest"
 	"github.com/cccd-agent/cccd/sync/feed"
-	"github.com/cccd-agent/cccd/sync/internal/rostertest"
 )
 
 // TestResumeInterruptedDownload cuts the snapshot transfer half way and

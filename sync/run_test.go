@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cccd-agent/cccd/sync/internal/rostertest"
+	"github.com/cccd-agent/cccd/internal/testkit/rostertest"
 )
 
 // TestRunRetriesThenSyncsPeriodically: the daemon loop backs off while the

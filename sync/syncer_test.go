@@ -15,8 +15,8 @@ import (
 
 	"github.com/cccd-agent/cccd/internal/clock"
 
+	"github.com/cccd-agent/cccd/internal/testkit/rostertest"
 	"github.com/cccd-agent/cccd/sync/feed"
-	"github.com/cccd-agent/cccd/sync/internal/rostertest"
 )
 
 // countingServer serves dir and counts requests and body bytes per path.

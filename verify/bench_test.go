@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cccd-agent/cccd/pki/pkitest"
+	"github.com/cccd-agent/cccd/internal/testkit/pkitest"
 )
 
 // BenchmarkPassive measures full passive authentication of one SOD (parse,

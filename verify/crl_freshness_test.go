@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cccd-agent/cccd/pki/pkitest"
+	"github.com/cccd-agent/cccd/internal/testkit/pkitest"
 )
 
 // TestCRLOutdated: a CRL past its nextUpdate (three months after

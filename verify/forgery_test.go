@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cccd-agent/cccd/pki/pkitest"
+	"github.com/cccd-agent/cccd/internal/testkit/pkitest"
 )
 
 // testMRZ is a synthetic TD1 MRZ (no real person) for Vietnam.

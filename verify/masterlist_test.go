@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
-	"github.com/cccd-agent/cccd/pki/pkitest"
+	"github.com/cccd-agent/cccd/internal/testkit/pkitest"
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
 )

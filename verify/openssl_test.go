@@ -11,8 +11,8 @@ import (
 	"github.com/cccd-agent/cccd/pki/oids"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/internal/testkit/pkitest"
 	"github.com/cccd-agent/cccd/internal/tlv"
-	"github.com/cccd-agent/cccd/pki/pkitest"
 )
 
 const opensslExt = `[ca]

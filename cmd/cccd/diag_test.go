@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/internal/testkit/vicc"
 	"github.com/cccd-agent/cccd/reader/pcsc"
 	"github.com/cccd-agent/cccd/reader/sim"
-	"github.com/cccd-agent/cccd/testtools/vicc"
 )
 
 // runCLICombined runs a command in process (own data directory unless args

@@ -13,7 +13,7 @@ import (
 	"github.com/cccd-agent/cccd/internal/clock"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
-	"github.com/cccd-agent/cccd/pki/pkitest"
+	"github.com/cccd-agent/cccd/internal/testkit/pkitest"
 	"github.com/cccd-agent/cccd/verify"
 )
 

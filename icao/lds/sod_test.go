@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/internal/testkit/pkitest"
 	"github.com/cccd-agent/cccd/internal/tlv"
-	"github.com/cccd-agent/cccd/pki/pkitest"
 )
 
 // sodCases are every EF.SOD in the shared test data with the data groups,

@@ -12,10 +12,10 @@ import (
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/mrz"
 	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/internal/testkit/vicc"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/pcsc"
 	"github.com/cccd-agent/cccd/reader/sim"
-	"github.com/cccd-agent/cccd/testtools/vicc"
 )
 
 // The synthetic person of the shared test data (testdata/README.md, DG13):

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/internal/testkit/vicc"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/pcsc"
 	"github.com/cccd-agent/cccd/reader/sim"
-	"github.com/cccd-agent/cccd/testtools/vicc"
 )
 
 func TestConnectTransmit(t *testing.T) {

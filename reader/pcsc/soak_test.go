@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/internal/testkit/vicc"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/pcsc"
-	"github.com/cccd-agent/cccd/testtools/vicc"
 )
 
 // TestWatcherSoak runs the watcher for CCCD_SOAK_DURATION (default 10 min)

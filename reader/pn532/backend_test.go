@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/testkit/pn532emu"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/pn532"
-	"github.com/cccd-agent/cccd/reader/pn532/pn532emu"
 )
 
 func TestPseudoATR(t *testing.T) {

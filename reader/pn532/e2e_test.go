@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/internal/testkit/pn532emu"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/pn532"
-	"github.com/cccd-agent/cccd/reader/pn532/pn532emu"
 	"github.com/cccd-agent/cccd/reader/sim"
 )
 

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/internal/testkit/pn532emu"
 	"github.com/cccd-agent/cccd/reader/pn532"
-	"github.com/cccd-agent/cccd/reader/pn532/pn532emu"
 )
 
 // APDUs carry personal data (DG1, DG13 answers): no error string and no

@@ -6,8 +6,8 @@ import (
 
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/mrz"
+	"github.com/cccd-agent/cccd/internal/testkit/pn532emu"
 	"github.com/cccd-agent/cccd/reader/pn532"
-	"github.com/cccd-agent/cccd/reader/pn532/pn532emu"
 	"github.com/cccd-agent/cccd/reader/sim"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/cccd-agent/cccd/icao/mrz"
 	"github.com/cccd-agent/cccd/internal/testenv"
-	"github.com/cccd-agent/cccd/reader/pn532/pn532emu"
+	"github.com/cccd-agent/cccd/internal/testkit/pn532emu"
 )
 
 var zeroTime time.Time

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/internal/testkit/fakegw"
 	"github.com/cccd-agent/cccd/sync/gateway"
-	"github.com/cccd-agent/cccd/sync/gateway/fakegw"
 )
 
 func TestDeliverInOrderOnce(t *testing.T) {

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/internal/testkit/fakegw"
 	"github.com/cccd-agent/cccd/sync/gateway"
-	"github.com/cccd-agent/cccd/sync/gateway/fakegw"
 )
 
 // Credentials of the fake gateway in these tests.

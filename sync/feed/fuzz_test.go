@@ -10,7 +10,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/cccd-agent/cccd/icao/mrz"
-	"github.com/cccd-agent/cccd/sync/internal/rostertest"
+	"github.com/cccd-agent/cccd/internal/testkit/rostertest"
 )
 
 // FuzzManifest feeds arbitrary bytes to the manifest decoder, both through

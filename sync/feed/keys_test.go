@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
-	"github.com/cccd-agent/cccd/sync/internal/rostertest"
+	"github.com/cccd-agent/cccd/internal/testkit/rostertest"
 )
 
 func TestKeysFromOpenSSL(t *testing.T) {

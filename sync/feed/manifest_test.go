@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cccd-agent/cccd/sync/internal/rostertest"
+	"github.com/cccd-agent/cccd/internal/testkit/rostertest"
 )
 
 func testManifest() *Manifest {

@@ -10,7 +10,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/cccd-agent/cccd/cache"
-	"github.com/cccd-agent/cccd/sync/internal/rostertest"
+	"github.com/cccd-agent/cccd/internal/testkit/rostertest"
 )
 
 func readAll(t *testing.T, data []byte) (Header, []Entry, error) {

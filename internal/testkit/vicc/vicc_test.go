@@ -11,8 +11,8 @@ import (
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/mrz"
 	"github.com/cccd-agent/cccd/internal/testenv"
+	"github.com/cccd-agent/cccd/internal/testkit/vicc"
 	"github.com/cccd-agent/cccd/reader/pcsc"
-	"github.com/cccd-agent/cccd/testtools/vicc"
 )
 
 // syntheticMRZ is the TD1 MRZ of the synthetic person of the shared test
