@@ -1,7 +1,6 @@
 package pki
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,18 +11,12 @@ import (
 // Seeds: the real SODs (incl. BER), CardSecurity, the UK CSCA, and small
 // generated objects.
 
-func addRealSODs(f *testing.F) {
-	for _, c := range []string{"AT", "DE", "FI", "FR", "ID", "MY", "NZ", "PH", "RU", "SG", "UK", "US"} {
-		b := testenv.ReadShared(f, filepath.Join("pa/gmrtd-sods", c+"_EF_SOD.bin"))
-		f.Add(b[4:]) // ContentInfo without the 77 wrapper
-	}
-	f.Add(testenv.ReadShared(f, "pa/gmrtd-sods/DE_EF_CardSecurity.bin"))
-}
-
 var t0 = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func FuzzParseSignedData(f *testing.F) {
-	addRealSODs(f)
+	for _, seed := range pkitest.RealSODSeeds(f) {
+		f.Add(seed)
+	}
 	f.Add(mustHex("30800201010000"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sd, err := ParseSignedData(b)

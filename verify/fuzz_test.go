@@ -1,11 +1,9 @@
 package verify
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/cccd-agent/cccd/internal/testenv"
 	"github.com/cccd-agent/cccd/internal/testkit/pkitest"
 )
 
@@ -13,17 +11,11 @@ import (
 // generated objects. Master lists are ~1 MB, too big for useful mutation,
 // so FuzzParseMasterList seeds with generated lists.
 
-func addRealSODs(f *testing.F) {
-	for _, c := range []string{"AT", "DE", "FI", "FR", "ID", "MY", "NZ", "PH", "RU", "SG", "UK", "US"} {
-		b := testenv.ReadShared(f, filepath.Join("pa/gmrtd-sods", c+"_EF_SOD.bin"))
-		f.Add(b[4:]) // ContentInfo without the 77 wrapper
-	}
-	f.Add(testenv.ReadShared(f, "pa/gmrtd-sods/DE_EF_CardSecurity.bin"))
-}
-
 // FuzzPassive runs the whole pipeline on mutated SODs: it must not panic.
 func FuzzPassive(f *testing.F) {
-	addRealSODs(f)
+	for _, seed := range pkitest.RealSODSeeds(f) {
+		f.Add(seed)
+	}
 	f.Add(mustHex("30800201010000"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		Passive(append([]byte{0x77, 0x82, byte(len(b) >> 8), byte(len(b))}, b...), map[int][]byte{1: b[:min(len(b), 10)]}, nil, time.Now())
