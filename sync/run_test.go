@@ -45,3 +45,30 @@ func TestRunRetriesThenSyncsPeriodically(t *testing.T) {
 		t.Errorf("meta after recovery: %+v", meta)
 	}
 }
+
+// TestSyncInterruptedIsNotAFailure: a sync cut short by the caller's own
+// context (the agent shutting down) leaves the roster meta as the last real
+// outcome left it, so the status page shows no feed error that never was.
+func TestSyncInterruptedIsNotAFailure(t *testing.T) {
+	dir := t.TempDir()
+	key := rostertest.Key(1)
+	publish(t, dir, key, rostertest.Records(41, 10, "v1"), time.Date(2026, 11, 29, 1, 0, 0, 0, time.UTC))
+	srv := serveDir(t, dir)
+	db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
+	s, err := New(db, Config{URL: srv.URL, PublicKey: key.Public().(ed25519.PublicKey), WorkDir: workDir(t), Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := db.RosterMeta()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Sync(ctx); err == nil {
+		t.Fatal("a sync with a cancelled context succeeded")
+	}
+	if after, _ := db.RosterMeta(); after != before {
+		t.Fatalf("meta changed by an interrupted sync:\n before %+v\n after  %+v", before, after)
+	}
+}

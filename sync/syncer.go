@@ -160,6 +160,12 @@ func (s *Syncer) Sync(ctx context.Context) (Result, error) {
 	start := s.cfg.Now()
 	res, err := s.sync(ctx)
 	res.Bytes = s.downloaded
+	if err != nil && ctx.Err() != nil {
+		// Cut short by our own caller (shutdown): the feed did not fail, so
+		// the last real outcome stays on record for the status page.
+		s.log.Info("roster sync interrupted", "feed", s.redactedURL())
+		return res, err
+	}
 	if rerr := s.store.SetRosterSyncResult(start, err); rerr != nil && err == nil {
 		err = rerr
 	}
