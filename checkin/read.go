@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/internal/clock"
+	"github.com/cccd-agent/cccd/pki"
 
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/access"
@@ -75,7 +76,7 @@ var _ icao.Transport = reader.Card(nil)
 // access method, every file as read, the chip check and the traffic.
 type Capture struct {
 	Access access.Method
-	Files  map[string][]byte // "COM", "SOD", "DG1", ..., "CardAccess", "CardSecurity" (PACE-CAM)
+	Files  *lds.Files // COM, SOD, the data groups; CardAccess; CardSecurity (PACE-CAM)
 	Chip   access.ChipVerdict
 	Stats  icao.Stats
 }
@@ -99,12 +100,12 @@ func CaptureCard(ctx context.Context, card reader.Card, key Key, opts ReadOption
 	if err != nil {
 		return nil, fmt.Errorf("read the chip's files: %w", err)
 	}
-	capture := &Capture{Access: conn.Method, Files: files.Raw}
+	capture := &Capture{Access: conn.Method, Files: &files.Files}
 	if conn.CardAccess != nil {
-		capture.Files["CardAccess"] = conn.CardAccess
+		capture.Files.Set(lds.EFCardAccess, conn.CardAccess)
 	}
 	if cardSecurity != nil {
-		capture.Files[icao.FileCardSecurity.Name] = cardSecurity
+		capture.Files.Set(lds.EFCardSecurity, cardSecurity)
 	}
 	opts.progress("chip", 85)
 	if opts.SkipChipAuth {
@@ -112,16 +113,19 @@ func CaptureCard(ctx context.Context, card reader.Card, key Key, opts ReadOption
 	} else {
 		// With EF.CardSecurity the check is PACE-CAM (already proven during
 		// PACE, no APDU); Assemble binds it to that file's signature. A file
-		// that cannot be bound (signed by another DS than the SOD's, under no
-		// trusted CSCA) would turn a genuine chip red: Chip Authentication
-		// with DG14's key, which the SOD covers, decides instead.
+		// that names another signer than the SOD may not bind without a
+		// trusted CSCA, and a broken one never binds: either would turn a
+		// genuine chip red, so when DG14 offers Chip Authentication (whose
+		// key the SOD covers) that runs instead. The choice rests on what
+		// the files claim and on the file's own signature; trust (the SOD,
+		// chains, CRLs) is judged once, in Assemble, after the card is let go.
 		camFile := cardSecurity
-		if camFile != nil && !camBound(sodSigner(files.Get("SOD"), opts), camFile, opts) {
-			opts.trace("checkin: EF.CardSecurity cannot be bound to the SOD's signer; the chip check is Chip Authentication (DG14)")
+		if camFile != nil && files.DG(14) != nil && !camLikelyBound(files.SOD(), camFile) {
+			opts.trace("checkin: EF.CardSecurity cannot be bound to the SOD's signer (another signer named, or a broken signature); the chip check is Chip Authentication (DG14)")
 			camFile = nil
 		}
 		capture.Chip = access.AuthenticateChip(ctx, conn, access.ChipFiles{
-			DG14: files.Get("DG14"), DG15: files.Get("DG15"), CardSecurity: camFile,
+			DG14: files.DG(14), DG15: files.DG(15), CardSecurity: camFile,
 		}, access.ChipOptions{})
 		if capture.Chip.Inconclusive() {
 			return nil, fmt.Errorf("chip authentication: %w", reader.ErrCardRemoved)
@@ -200,8 +204,8 @@ func Assemble(c *Capture, readerName string, opts ReadOptions) *ReadResult {
 		Access: string(c.Access),
 		Timing: Timing{APDUs: c.Stats.APDUs, BytesIn: int(c.Stats.BytesIn), BytesOut: int(c.Stats.BytesOut)},
 	}
-	dgs := icao.DataGroups(c.Files)
-	res.Verification = verify.Passive(c.Files["SOD"], dgs, opts.Trust, opts.now())
+	dgs := c.Files.DataGroups()
+	res.Verification = verify.Passive(c.Files.SOD(), dgs, opts.Trust, opts.now())
 	var parseProblems []string
 	if b, ok := dgs[1]; ok {
 		if m, err := lds.ParseDG1(b); err == nil {
@@ -251,7 +255,7 @@ func applyChip(v *verify.Result, c *Capture, opts ReadOptions) {
 	case access.ChipAA:
 		bound = v.Covered(15)
 	case access.ChipPACECAM:
-		bound = camBound(v.DS, c.Files[icao.FileCardSecurity.Name], opts)
+		bound = camBound(v.DS, c.Files.CardSecurity(), opts)
 	}
 	v.ApplyChip(chip.Method, chip.OK, bound)
 }
@@ -262,9 +266,7 @@ func applyChip(v *verify.Result, c *Capture, opts ReadOptions) {
 // from, and its signer is the SOD's Document Signer or chains to a trusted
 // CSCA. Without the last rule a clone could sign its own key with a DS of
 // its own making: that file is only intact-untrusted, not failed, and would
-// make a copied, verified SOD look like a genuine chip. CaptureCard asks
-// first, and runs Chip Authentication instead of PACE-CAM when the answer
-// is no; Assemble asks again before the verdict counts.
+// make a copied, verified SOD look like a genuine chip.
 func camBound(sodDS *verify.Certificate, cs []byte, opts ReadOptions) bool {
 	if el, _, err := tlv.Parse(cs); err == nil {
 		cs = el.Raw // drop read padding, as lds.ParseCardSecurity does
@@ -283,10 +285,37 @@ func camBound(sodDS *verify.Certificate, cs []byte, opts ReadOptions) bool {
 	return r.DS != nil && sodDS != nil && bytes.Equal(r.DS.Raw, sodDS.Raw)
 }
 
-// sodSigner returns the Document Signer certificate whose signature on the
-// SOD verifies, or nil.
-func sodSigner(sod []byte, opts ReadOptions) *verify.Certificate {
-	return verify.Passive(sod, nil, opts.Trust, opts.now()).DS
+// camLikelyBound reports whether EF.CardSecurity names the same signer as
+// EF.SOD (issuer and serial number, or subject key identifier) and its
+// signature verifies under the certificate it carries. It judges no trust
+// and proves nothing; it only chooses which chip check to run while the card
+// is held.
+func camLikelyBound(sod, cardSecurity []byte) bool {
+	sodCMS, err := lds.SODContent(sod)
+	if err != nil {
+		return false
+	}
+	if el, _, err := tlv.Parse(cardSecurity); err == nil {
+		cardSecurity = el.Raw // drop read padding
+	}
+	a, errA := pki.ParseSignedData(sodCMS)
+	b, errB := pki.ParseSignedData(cardSecurity)
+	if errA != nil || errB != nil || len(a.SignerInfos) != 1 || len(b.SignerInfos) != 1 {
+		return false
+	}
+	x, y := a.SignerInfos[0], b.SignerInfos[0]
+	var same bool
+	if x.SubjectKeyID != nil || y.SubjectKeyID != nil {
+		same = bytes.Equal(x.SubjectKeyID, y.SubjectKeyID)
+	} else {
+		same = x.SerialNumber != nil && y.SerialNumber != nil &&
+			x.SerialNumber.Cmp(y.SerialNumber) == 0 && bytes.Equal(x.Issuer.Raw, y.Issuer.Raw)
+	}
+	if !same {
+		return false
+	}
+	_, err = b.VerifySignature()
+	return err == nil
 }
 
 // ReadCard is CaptureCard then Assemble: the whole read of one tap.

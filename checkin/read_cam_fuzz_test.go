@@ -61,9 +61,15 @@ func FuzzCAMBinding(f *testing.F) {
 			}
 		}
 		v := verify.Passive(p.Files["SOD"], nil, trust, at)
-		applyChip(v, &Capture{Chip: access.ChipVerdict{Method: access.ChipPACECAM, OK: true}, Files: map[string][]byte{"CardSecurity": cs}}, opts)
+		applyChip(v, &Capture{Chip: access.ChipVerdict{Method: access.ChipPACECAM, OK: true}, Files: csFiles(cs)}, opts)
 		if (v.Chip.Status == verify.ChipOK) != bound {
 			t.Fatalf("chip status %s, bound %v", v.Chip.Status, bound)
 		}
 	})
+}
+
+func csFiles(cs []byte) *lds.Files {
+	f := &lds.Files{}
+	f.Set(lds.EFCardSecurity, cs)
+	return f
 }

@@ -190,11 +190,12 @@ func TestCaptureKeepsCardSecurity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, ok := c.Files["CardSecurity"]
+			got := c.Files.CardSecurity()
+			ok := got != nil
 			if ok != tc.want || (ok && string(got) != string(tc.p.Files["CardSecurity"])) {
 				t.Fatalf("CardSecurity in capture: %v (%d bytes)", ok, len(got))
 			}
-			if c.Files["SOD"] == nil || c.Files["DG1"] == nil {
+			if c.Files.SOD() == nil || c.Files.DG(1) == nil {
 				t.Error("reading EF.CardSecurity first lost the application's files")
 			}
 		})

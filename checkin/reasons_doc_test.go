@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/reader/sim"
 	"github.com/cccd-agent/cccd/verify"
 )
@@ -55,7 +56,7 @@ func TestAssembleUnparsedDG(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := Assemble(c, r.Name(), ReadOptions{})
-	c.Files["DG13"] = []byte{0x6D, 0x03, 0x30, 0x01, 0xFF} // damaged after the read: the hash fails too
+	c.Files.Set(lds.DG(13), []byte{0x6D, 0x03, 0x30, 0x01, 0xFF}) // damaged after the read: the hash fails too
 	bad := Assemble(c, r.Name(), ReadOptions{})
 	if bad.Personal != nil || !contains(bad.Verification.Reasons, ReasonDGUnparsed+":DG13") {
 		t.Fatalf("damaged DG13: personal %v, reasons %v", bad.Personal != nil, bad.Verification.Reasons)

@@ -49,8 +49,8 @@ func readOnce(tb testing.TB, r *sim.Reader, st readStrategy, info string, timer 
 	if err != nil {
 		tb.Fatalf("%s: %v", st.name, err)
 	}
-	if len(files.Raw) != 7 {
-		tb.Fatalf("%s: read %d files", st.name, len(files.Raw))
+	if files.Len() != 7 {
+		tb.Fatalf("%s: read %d files", st.name, files.Len())
 	}
 	return measuredRead{stats: files.Stats, modelled: rc.ModelledTime() - before}
 }

@@ -7,7 +7,6 @@ import (
 	"sort"
 
 	"github.com/cccd-agent/cccd/icao/lds"
-	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
 // DefaultDGs are the data groups a CCCD read needs: DG1 (MRZ), DG13
@@ -27,15 +26,12 @@ type DocumentOptions struct {
 	ChunkSize int
 }
 
-// Files is what ReadDocument read: each file's raw bytes by name ("COM",
-// "SOD", "DG1", "CardAccess" ...) and the traffic it took.
+// Files is what ReadDocument read: each file's raw bytes and the traffic it
+// took.
 type Files struct {
-	Raw   map[string][]byte
+	lds.Files
 	Stats Stats
 }
-
-// Get returns the bytes of the file called name, or nil.
-func (f *Files) Get(name string) []byte { return f.Raw[name] }
 
 // ReadDocument reads an eMRTD in the order that gets the security data first
 // and the big photo last: EF.CardAccess (if asked, from the MF), then it
@@ -49,7 +45,7 @@ func (f *Files) Get(name string) []byte { return f.Raw[name] }
 // progress. A removed card yields ErrTransport wrapping the reader's error.
 func ReadDocument(ctx context.Context, s *Session, opts DocumentOptions) (*Files, error) {
 	start := s.Stats()
-	out := &Files{Raw: map[string][]byte{}}
+	out := &Files{}
 	done := func(err error) (*Files, error) {
 		out.Stats = s.Stats().Sub(start)
 		return out, err
@@ -65,7 +61,7 @@ func ReadDocument(ctx context.Context, s *Session, opts DocumentOptions) (*Files
 		var se *StatusError
 		switch {
 		case err == nil:
-			out.Raw[FileCardAccess.Name] = b
+			out.Set(lds.EFCardAccess, b)
 		case !errors.As(err, &se):
 			return done(err)
 		}
@@ -76,7 +72,7 @@ func ReadDocument(ctx context.Context, s *Session, opts DocumentOptions) (*Files
 	com, err := ReadFile(ctx, s, FileCOM, ro...)
 	switch {
 	case err == nil:
-		out.Raw[FileCOM.Name] = com
+		out.Set(lds.EFCOM, com)
 	case !errors.Is(err, ErrNotFound):
 		return done(err)
 	}
@@ -84,7 +80,7 @@ func ReadDocument(ctx context.Context, s *Session, opts DocumentOptions) (*Files
 	if err != nil {
 		return done(err)
 	}
-	out.Raw[FileSOD.Name] = sod
+	out.Set(lds.EFSOD, sod)
 
 	wanted := opts.DGs
 	if wanted == nil {
@@ -102,7 +98,7 @@ func ReadDocument(ctx context.Context, s *Session, opts DocumentOptions) (*Files
 		b, err := ReadFile(ctx, s, f, ro...)
 		switch {
 		case err == nil:
-			out.Raw[f.Name] = b
+			out.Set(f.ID, b)
 		case errors.Is(err, ErrNotFound) || errors.Is(err, ErrAccessDenied):
 		default:
 			return done(err)
@@ -128,7 +124,7 @@ func listedDataGroups(com, sod []byte) (map[int]bool, error) {
 	if com == nil {
 		return listed, nil
 	}
-	fromCOM, err := ComDataGroups(com)
+	fromCOM, err := comDataGroups(com)
 	switch {
 	case err != nil && listed == nil:
 		return nil, err
@@ -164,23 +160,15 @@ func readOrder(dgs []int) []int {
 	return out
 }
 
-// ComDataGroups returns the data groups EF.COM lists in its tag list
-// (tag 5C inside 60): 61 → DG1, 75 → DG2, 6D → DG13 ... Unknown tags are
-// ignored.
-func ComDataGroups(com []byte) (map[int]bool, error) {
-	inner, err := tlv.Unwrap(com, 0x60)
+// comDataGroups returns the data groups EF.COM lists.
+func comDataGroups(com []byte) (map[int]bool, error) {
+	c, err := lds.ParseCOM(com)
 	if err != nil {
-		return nil, fmt.Errorf("%w: EF.COM: %w", ErrFileFormat, err)
-	}
-	list, err := tlv.Find(inner, 0x5C)
-	if err != nil {
-		return nil, fmt.Errorf("%w: EF.COM has no tag list: %w", ErrFileFormat, err)
+		return nil, fmt.Errorf("%w: %w", ErrFileFormat, err)
 	}
 	out := map[int]bool{}
-	for _, tag := range list.Value {
-		if n, ok := dgTags[tag]; ok {
-			out[n] = true
-		}
+	for _, n := range c.DataGroups {
+		out[n] = true
 	}
 	return out, nil
 }

@@ -60,7 +60,7 @@ func ReadFile(ctx context.Context, s *Session, f File, opts ...ReadOption) ([]by
 	}
 	b, err := fr.read(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("icao: read %s: %w", f.Name, err)
+		return nil, fmt.Errorf("icao: read %s: %w", f, err)
 	}
 	return b, nil
 }

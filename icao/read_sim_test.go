@@ -48,8 +48,8 @@ func TestReadDocumentSim(t *testing.T) {
 			if tt.cardAccess {
 				checkFiles(t, p, files, "CardAccess")
 			}
-			if len(files.Raw) != len(allFiles)+map[bool]int{true: 1}[tt.cardAccess] {
-				t.Errorf("read %d files", len(files.Raw))
+			if files.Len() != len(allFiles)+map[bool]int{true: 1}[tt.cardAccess] {
+				t.Errorf("read %d files", files.Len())
 			}
 			if files.Stats.APDUs > tt.maxAPDUs || files.Stats.APDUs < 7 {
 				t.Errorf("%d APDUs, want at most %d", files.Stats.APDUs, tt.maxAPDUs)
@@ -73,8 +73,8 @@ func TestReadDocumentSubsetAndMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkFiles(t, p, files, "COM", "SOD", "DG1")
-	if len(files.Raw) != 3 {
-		t.Errorf("files = %d, want COM, SOD, DG1", len(files.Raw))
+	if files.Len() != 3 {
+		t.Errorf("files = %d, want COM, SOD, DG1", files.Len())
 	}
 	if _, err := icao.ReadFile(context.Background(), s, mustDG(t, 11)); !errors.Is(err, icao.ErrNotFound) {
 		t.Errorf("absent DG11: %v, want ErrNotFound", err)
@@ -140,8 +140,8 @@ func TestCardRemovedMidDG2(t *testing.T) {
 	if !errors.Is(err, reader.ErrCardRemoved) || !errors.Is(err, icao.ErrTransport) {
 		t.Fatalf("read with the card pulled: %v, want ErrCardRemoved", err)
 	}
-	if part.Get("DG2") != nil || part.Get("DG15") == nil {
-		t.Errorf("partial read has DG2=%v DG15=%v, want only the files before DG2", part.Get("DG2") != nil, part.Get("DG15") != nil)
+	if part.DG(2) != nil || part.DG(15) == nil {
+		t.Errorf("partial read has DG2=%v DG15=%v, want only the files before DG2", part.DG(2) != nil, part.DG(15) != nil)
 	}
 	if _, err := icao.ReadFile(context.Background(), s, icao.FileCOM); !errors.Is(err, reader.ErrCardRemoved) {
 		t.Errorf("session after removal: %v, want ErrCardRemoved", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
@@ -79,7 +80,7 @@ func TestReadFileStepDown(t *testing.T) {
 			chip := &fakeChip{sm: c, file: file, limit: tt.limit, over: tt.over}
 			s := NewSession(chip)
 			s.SetSecureMessaging(r)
-			got, err := ReadFile(context.Background(), s, File{Name: "DG2", FID: 0x0102, SFI: 2})
+			got, err := ReadFile(context.Background(), s, File{ID: lds.DG(2), FID: 0x0102, SFI: 2})
 			if err != nil || string(got) != string(file) {
 				t.Fatalf("ReadFile = %d bytes, %v", len(got), err)
 			}
@@ -90,7 +91,7 @@ func TestReadFileStepDown(t *testing.T) {
 			}
 			// The learned size holds for the next file: no failed read.
 			chip.asked = nil
-			if _, err := ReadFile(context.Background(), s, File{Name: "DG2", FID: 0x0102, SFI: 2}); err != nil {
+			if _, err := ReadFile(context.Background(), s, File{ID: lds.DG(2), FID: 0x0102, SFI: 2}); err != nil {
 				t.Fatal(err)
 			}
 			for _, n := range chip.asked {
@@ -110,7 +111,7 @@ func TestReadFileHeaderLies(t *testing.T) {
 	chip := &fakeChip{sm: c, file: file, limit: 256, over: 0x6700, naked6282: true}
 	s := NewSession(chip)
 	s.SetSecureMessaging(r)
-	_, err := ReadFile(context.Background(), s, File{Name: "DG14", FID: 0x010E, SFI: 14})
+	_, err := ReadFile(context.Background(), s, File{ID: lds.DG(14), FID: 0x010E, SFI: 14})
 	if !errors.Is(err, ErrFileFormat) {
 		t.Fatalf("err = %v, want ErrFileFormat", err)
 	}
@@ -129,7 +130,7 @@ func TestReadFileBadHeader(t *testing.T) {
 		chip := &fakeChip{sm: c, file: file, limit: 256, over: 0x6700}
 		s := NewSession(chip)
 		s.SetSecureMessaging(r)
-		if _, err := ReadFile(context.Background(), s, File{Name: "DG2", FID: 0x0102, SFI: 2}); !errors.Is(err, ErrFileFormat) {
+		if _, err := ReadFile(context.Background(), s, File{ID: lds.DG(2), FID: 0x0102, SFI: 2}); !errors.Is(err, ErrFileFormat) {
 			t.Errorf("header %X: err = %v, want ErrFileFormat", file, err)
 		}
 	}
@@ -137,7 +138,7 @@ func TestReadFileBadHeader(t *testing.T) {
 
 func TestComDataGroups(t *testing.T) {
 	com := tlv.Encode(0x60, tlv.Encode(0x5F01, []byte("0107")), tlv.Encode(0x5C, []byte{0x61, 0x75, 0x63, 0x6D, 0x6E, 0x6F, 0x01}))
-	got, err := ComDataGroups(com)
+	got, err := comDataGroups(com)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,8 +151,8 @@ func TestComDataGroups(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 	for _, bad := range [][]byte{nil, {0x61, 0x00}, tlv.Encode(0x60, tlv.Encode(0x5F01, []byte("0107")))} {
-		if _, err := ComDataGroups(bad); !errors.Is(err, ErrFileFormat) {
-			t.Errorf("ComDataGroups(%X) err = %v", bad, err)
+		if _, err := comDataGroups(bad); !errors.Is(err, ErrFileFormat) {
+			t.Errorf("comDataGroups(%X) err = %v", bad, err)
 		}
 	}
 	if o := readOrder([]int{2, 15, 1, 3, 13, 1}); len(o) != 5 || o[0] != 1 || o[3] != 2 || o[4] != 3 {
@@ -171,7 +172,7 @@ func TestFileTable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		f, ok := FileByName(tt.name)
-		if !ok || f.FID != tt.fid || f.SFI != tt.sfi || f.InMF != tt.mf || f.Name != tt.name {
+		if !ok || f.FID != tt.fid || f.SFI != tt.sfi || f.InMF != tt.mf || f.String() != tt.name {
 			t.Errorf("%s = %+v", tt.name, f)
 		}
 	}
@@ -179,8 +180,5 @@ func TestFileTable(t *testing.T) {
 		if _, ok := FileByName(bad); ok {
 			t.Errorf("FileByName(%q) found a file", bad)
 		}
-	}
-	if DGTag(2) != 0x75 || DGTag(13) != 0x6D || DGTag(20) != 0 {
-		t.Error("DGTag wrong")
 	}
 }

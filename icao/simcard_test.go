@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/internal/tlv"
 	"github.com/cccd-agent/cccd/reader/sim"
 )
@@ -126,8 +127,12 @@ func unhexTB(tb testing.TB, s string) []byte {
 func checkFiles(t *testing.T, p *sim.Profile, got *icao.Files, names ...string) {
 	t.Helper()
 	for _, n := range names {
-		if !bytes.Equal(got.Get(n), p.Files[n]) {
-			t.Errorf("%s: read %d bytes, want %d identical bytes", n, len(got.Get(n)), len(p.Files[n]))
+		id, ok := lds.ParseFileID(n)
+		if !ok {
+			t.Fatalf("no file %q", n)
+		}
+		if !bytes.Equal(got.Get(id), p.Files[n]) {
+			t.Errorf("%s: read %d bytes, want %d identical bytes", n, len(got.Get(id)), len(p.Files[n]))
 		}
 	}
 }

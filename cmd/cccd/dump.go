@@ -2,26 +2,14 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cccd-agent/cccd/checkin"
+	"github.com/cccd-agent/cccd/icao/lds"
 )
 
 func init() { register(newDumpCmd) }
-
-// dumpName is the file name `cccd dump` writes an EF under, the names
-// `cccd verify DIR` reads.
-func dumpName(ef string) string {
-	switch ef {
-	case "COM", "SOD", "CardAccess", "CardSecurity":
-		return "EF_" + ef + ".bin"
-	}
-	return ef + ".bin"
-}
 
 func newDumpCmd() *cobra.Command {
 	var (
@@ -43,19 +31,11 @@ func newDumpCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := os.MkdirAll(out, 0o700); err != nil {
+			if err := lds.WriteDir(out, c.Files); err != nil {
 				return err
 			}
-			names := make([]string, 0, len(c.Files))
-			for ef := range c.Files {
-				names = append(names, ef)
-			}
-			sort.Strings(names)
-			for _, ef := range names {
-				if err := os.WriteFile(filepath.Join(out, dumpName(ef)), c.Files[ef], 0o600); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%-18s %6d bytes\n", dumpName(ef), len(c.Files[ef]))
+			for _, id := range c.Files.IDs() {
+				fmt.Fprintf(cmd.OutOrStdout(), "%-18s %6d bytes\n", lds.DirName(id), len(c.Files.Get(id)))
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "access %s, %d APDUs; check with: cccd verify %s\n", c.Access, c.Stats.APDUs, out)
 			return nil

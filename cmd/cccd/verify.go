@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/internal/clock"
 
 	"github.com/spf13/cobra"
@@ -42,7 +42,7 @@ altered, injected or revoked.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sod, dgs, err := readDumpDir(args[0])
+			files, err := readDumpDir(args[0])
 			if err != nil {
 				return err
 			}
@@ -50,7 +50,7 @@ altered, injected or revoked.`,
 			if err != nil {
 				return err
 			}
-			res := verify.Passive(sod, dgs, trust, clock.Now())
+			res := verify.Passive(files.SOD(), files.DataGroups(), trust, clock.Now())
 			out := cmd.OutOrStdout()
 			if asJSON {
 				enc := json.NewEncoder(out)
@@ -74,26 +74,17 @@ altered, injected or revoked.`,
 	return cmd
 }
 
-// readDumpDir reads EF_SOD.bin and every DG<n>.bin of a dump directory.
-func readDumpDir(dir string) ([]byte, map[int][]byte, error) {
-	sod, err := os.ReadFile(filepath.Join(dir, "EF_SOD.bin"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil, usagef("%s has no EF_SOD.bin: write the card's files with `cccd dump --out %s`", dir, dir)
+// readDumpDir reads a directory `cccd dump` wrote; one without EF_SOD.bin is
+// a usage error that says how to make one.
+func readDumpDir(dir string) (*lds.Files, error) {
+	files, err := lds.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, usagef("read the dump: %v", err)
 	}
-	if err != nil {
-		return nil, nil, usagef("read the dump: %v", err)
+	if files.SOD() == nil {
+		return nil, usagef("%s has no %s: write the card's files with `cccd dump --out %s`", dir, lds.DirName(lds.EFSOD), dir)
 	}
-	dgs := map[int][]byte{}
-	for n := 1; n <= 16; n++ {
-		b, err := os.ReadFile(filepath.Join(dir, "DG"+strconv.Itoa(n)+".bin"))
-		switch {
-		case err == nil:
-			dgs[n] = b
-		case !errors.Is(err, os.ErrNotExist):
-			return nil, nil, usagef("read the dump: %v", err)
-		}
-	}
-	return sod, dgs, nil
+	return files, nil
 }
 
 // printVerification prints the outcome for a technician; no personal data

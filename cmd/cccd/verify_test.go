@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/internal/clock"
 
 	"github.com/cccd-agent/cccd/internal/testenv"
@@ -48,7 +48,7 @@ func newVerifyFixture(t *testing.T) verifyFixture {
 	write(filepath.Join(f.dir, "EF_SOD.bin"), pkitest.SOD{DGs: dgs, Signer: ds, SigningTime: now.Add(-time.Hour)}.Build())
 	write(filepath.Join(f.dir, "EF_COM.bin"), []byte{0x60, 0x00})
 	for n, b := range dgs {
-		write(filepath.Join(f.dir, dumpName("DG"+strconv.Itoa(n))), b)
+		write(filepath.Join(f.dir, lds.DirName(lds.DG(n))), b)
 	}
 	write(f.cscaPEM, csca.PEM())
 	write(f.crlRevoking, pkitest.CRL(csca, now.Add(-time.Minute), ds.Serial))

@@ -36,11 +36,14 @@ type COM struct {
 	LDSVersion     string // "aabb" as stored, e.g. "0107" for LDS 1.7
 	UnicodeVersion string // "aabbcc" as stored, e.g. "040000"
 	DataGroups     []int  // in file order
+	UnknownTags    []byte // tags of the list that name no data group, in file order
 }
 
 // ParseCOM decodes EF.COM (tag 60 with 5F01 LDS version, 5F36 Unicode
-// version and 5C tag list). Unknown tags in the list are an error; bytes
-// after the 60 element (read padding) are ignored.
+// version and 5C tag list). Tags of the list that name no data group are
+// kept in UnknownTags, not an error: EF.COM is unsigned and only says what
+// to read, and a later LDS version may list more. Bytes after the 60 element
+// (read padding) are ignored.
 func ParseCOM(b []byte) (*COM, error) {
 	outer, _, err := tlv.Parse(b)
 	if err != nil {
@@ -64,11 +67,11 @@ func ParseCOM(b []byte) (*COM, error) {
 		case 0x5C:
 			haveList = true
 			for _, t := range ch.Value {
-				n := DGNumber(t)
-				if n == 0 {
-					return nil, fmt.Errorf("%w: EF.COM lists unknown tag %02X", ErrMalformed, t)
+				if n := DGNumber(t); n > 0 {
+					c.DataGroups = append(c.DataGroups, n)
+				} else {
+					c.UnknownTags = append(c.UnknownTags, t)
 				}
-				c.DataGroups = append(c.DataGroups, n)
 			}
 		}
 	}

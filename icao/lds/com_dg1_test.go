@@ -1,6 +1,7 @@
 package lds
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"testing"
@@ -46,15 +47,23 @@ func TestParseCOM(t *testing.T) {
 		t.Errorf("DG17 encoded: %v", err)
 	}
 	for name, in := range map[string][]byte{
-		"empty":       nil,
-		"wrong tag":   {0x61, 0x00},
-		"no list":     {0x60, 0x06, 0x5F, 0x01, 0x02, '0', '1', 0x00},
-		"unknown tag": {0x60, 0x03, 0x5C, 0x01, 0x99},
-		"truncated":   {0x60, 0x10, 0x5C},
+		"empty":     nil,
+		"wrong tag": {0x61, 0x00},
+		"no list":   {0x60, 0x06, 0x5F, 0x01, 0x02, '0', '1', 0x00},
+		"truncated": {0x60, 0x10, 0x5C},
 	} {
 		if _, err := ParseCOM(in); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: err = %v", name, err)
 		}
+	}
+}
+
+// TestParseCOMUnknownTag: a tag that names no data group is kept aside, the
+// data groups around it still count.
+func TestParseCOMUnknownTag(t *testing.T) {
+	c, err := ParseCOM([]byte{0x60, 0x05, 0x5C, 0x03, 0x61, 0x99, 0x6D})
+	if err != nil || !reflect.DeepEqual(c.DataGroups, []int{1, 13}) || !bytes.Equal(c.UnknownTags, []byte{0x99}) {
+		t.Fatalf("ParseCOM = %+v, %v", c, err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/icao/mrz"
 	"github.com/cccd-agent/cccd/internal/testenv"
 	"github.com/cccd-agent/cccd/internal/testkit/vicc"
@@ -93,11 +94,15 @@ func readBAC(t *testing.T, readerName, mrzInfo string, dgs []int) (*icao.Files, 
 func sameFiles(t *testing.T, got *icao.Files, want map[string][]byte) {
 	t.Helper()
 	for name, w := range want {
-		if g := got.Get(name); !bytes.Equal(g, w) {
+		id, ok := lds.ParseFileID(name)
+		if !ok {
+			t.Fatalf("no file %q", name)
+		}
+		if g := got.Get(id); !bytes.Equal(g, w) {
 			t.Errorf("%s: read %d bytes, want the %d served", name, len(g), len(w))
 		}
 	}
-	t.Logf("read %d files in %d APDUs, %d bytes in", len(got.Raw), got.Stats.APDUs, got.Stats.BytesIn)
+	t.Logf("read %d files in %d APDUs, %d bytes in", got.Len(), got.Stats.APDUs, got.Stats.BytesIn)
 }
 
 // TestReadSimCardBAC: the project's simulated CCCD behind vpcd (the bridge),

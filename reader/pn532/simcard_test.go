@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/icao/mrz"
 	"github.com/cccd-agent/cccd/internal/testkit/pn532emu"
 	"github.com/cccd-agent/cccd/reader/pn532"
@@ -75,13 +76,14 @@ func TestReadSimulatedCard(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ReadDocument: %v", err)
 			}
-			for _, name := range []string{"COM", "SOD", "DG1", "DG2"} {
-				if files.Get(name) == nil {
-					t.Fatalf("%s not read", name)
+			for _, id := range []lds.FileID{lds.EFCOM, lds.EFSOD, lds.DG(1), lds.DG(2)} {
+				if files.Get(id) == nil {
+					t.Fatalf("%s not read", id)
 				}
 			}
-			for name, got := range files.Raw {
-				if want := p.Files[name]; !bytes.Equal(got, want) {
+			for _, id := range files.IDs() {
+				name := id.String()
+				if got, want := files.Get(id), p.Files[name]; !bytes.Equal(got, want) {
 					t.Fatalf("%s: read %d bytes, want the profile's %d", name, len(got), len(want))
 				}
 			}
@@ -93,7 +95,7 @@ func TestReadSimulatedCard(t *testing.T) {
 				t.Fatalf("extended reads used no response chaining: %+v", st)
 			}
 			t.Logf("%s: %d files, %d APDUs, %d bytes in, %d chained response frames",
-				tc.name, len(files.Raw), files.Stats.APDUs, files.Stats.BytesIn, st.ChainedOut)
+				tc.name, files.Len(), files.Stats.APDUs, files.Stats.BytesIn, st.ChainedOut)
 		})
 	}
 }

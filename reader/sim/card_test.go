@@ -11,6 +11,7 @@ import (
 
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/access"
+	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/reader"
 )
 
@@ -136,7 +137,7 @@ func TestCardSecureMessagingRules(t *testing.T) {
 	if _, err := s.Transmit(ctx, icao.Command{INS: 0xA4, P1: 2, P2: 0x0C, Data: []byte{0x01, 0x0F}}); !errors.Is(err, icao.ErrNotFound) {
 		t.Errorf("missing file under SM: %v", err)
 	}
-	dg1, err := icao.ReadFile(ctx, s, icao.File{Name: "DG1", FID: 0x0101, SFI: 1})
+	dg1, err := icao.ReadFile(ctx, s, icao.File{ID: lds.DG(1), FID: 0x0101, SFI: 1})
 	if err != nil || len(dg1) != 95 {
 		t.Errorf("DG1 after a bare 6A82: %d bytes, %v", len(dg1), err)
 	}
