@@ -102,6 +102,12 @@ func (s *TrustStore) addCert(c *Certificate, source string) {
 // that signer must also be one of them or be signed by one. It returns the
 // number of certificates added.
 func (s *TrustStore) AddMasterList(ml []byte, roots ...*Certificate) (int, error) {
+	return s.addMasterList(ml, "", roots)
+}
+
+// addMasterList is AddMasterList with the anchors' source label given; ""
+// labels them "master list CC" after the signer's country.
+func (s *TrustStore) addMasterList(ml []byte, src string, roots []*Certificate) (int, error) {
 	m, err := ParseMasterList(bytes.Clone(ml))
 	if err != nil {
 		return 0, err
@@ -110,7 +116,9 @@ func (s *TrustStore) AddMasterList(ml []byte, roots ...*Certificate) (int, error
 	if err != nil {
 		return 0, err
 	}
-	src := "master list " + signer.Country()
+	if src == "" {
+		src = "master list " + signer.Country()
+	}
 	for _, c := range m.Certificates {
 		s.addCert(c, src)
 	}

@@ -93,7 +93,7 @@ func (s *TrustStore) AddItems(items []TrustItem, source string) error {
 		case KindCertificate:
 			_, err = s.AddSource(it.DER, source)
 		case KindMasterList:
-			_, err = s.AddMasterList(it.DER)
+			_, err = s.addMasterList(it.DER, source+" (master list)", nil)
 		case KindCRL:
 			err = s.AddCRL(it.DER)
 		default:

@@ -31,8 +31,8 @@ func newLogger(cfg config.Config) *slog.Logger {
 
 // agentTrust loads the imported anchors, the configured paths and extra.
 func agentTrust(cfg config.Config, db *cache.DB, extra *verify.TrustStore) (*verify.TrustStore, error) {
-	store := verify.NewTrustStore()
-	if err := addTrustEntries(store, db); err != nil {
+	store, err := storedTrustStore(db)
+	if err != nil {
 		return nil, fmt.Errorf("imported trust anchors: %w", err)
 	}
 	for _, p := range cfg.Trust.Paths {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -42,11 +43,7 @@ state's master-list CA, e.g. DE_ROOT_CA_CSCA07.cer).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			type file struct {
-				name  string
-				items []verify.TrustItem
-			}
-			var files []file
+			var files []verify.TrustFile
 			for _, p := range args {
 				b, err := os.ReadFile(p)
 				if err != nil {
@@ -56,66 +53,42 @@ state's master-list CA, e.g. DE_ROOT_CA_CSCA07.cer).`,
 				if err != nil {
 					return usagef("%s: %v", p, err)
 				}
-				files = append(files, file{filepath.Base(p), items})
+				files = append(files, verify.TrustFile{Name: filepath.Base(p), Items: items})
 			}
 			roots, err := readMLRoots(mlRoots)
 			if err != nil {
 				return err
-			}
-			for _, f := range files {
-				for _, it := range f.items {
-					if it.Kind != verify.KindMasterList {
-						continue
-					}
-					if len(roots) == 0 {
-						// Whoever can hand this file to the admin could have signed it.
-						fmt.Fprintf(cmd.ErrOrStderr(), "cccd: note: master list %s is trusted on its own signature only; "+
-							"add --ml-root with the publishing state's master-list CA to check who signed it\n", f.name)
-						continue
-					}
-					ml, err := verify.ParseMasterList(it.DER)
-					if err == nil {
-						_, err = ml.Verify(roots...)
-					}
-					if err != nil {
-						return usagef("%s: %v", f.name, err)
-					}
-				}
 			}
 			db, err := openCache()
 			if err != nil {
 				return fmt.Errorf("open the data directory: %w", err)
 			}
 			defer db.Close()
-			// Validate against what is stored already plus this command's
-			// files, certificates before CRLs, before storing anything.
-			check := verify.NewTrustStore()
-			if err := addTrustEntries(check, db); err != nil {
-				return fmt.Errorf("stored trust anchors: %w", err)
+			stored, err := storedTrust(db)
+			if err != nil {
+				return err
 			}
-			for _, crls := range []bool{false, true} {
-				for _, f := range files {
-					for _, it := range f.items {
-						if (it.Kind == verify.KindCRL) != crls {
-							continue
-						}
-						if err := check.AddItems([]verify.TrustItem{it}, f.name); err != nil {
-							return usagef("%v", err)
-						}
-					}
-				}
+			check, err := verify.CheckImport(stored, files, roots)
+			var refused *verify.ImportError
+			if errors.As(err, &refused) {
+				return usagef("%v", err)
 			}
-			counts := map[string]int{}
+			if err != nil {
+				return err
+			}
+			for _, name := range check.UnrootedLists {
+				fmt.Fprintf(cmd.ErrOrStderr(), "cccd: note: master list %s is trusted on its own signature only; "+
+					"add --ml-root with the publishing state's master-list CA to check who signed it\n", name)
+			}
 			for _, f := range files {
-				for _, it := range f.items {
-					if err := db.PutTrust(it.Kind, it.DER, f.name); err != nil {
+				for _, it := range f.Items {
+					if err := db.PutTrust(it.Kind, it.DER, f.Name); err != nil {
 						return err
 					}
-					counts[it.Kind]++
 				}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "imported %d certificates, %d master lists, %d CRLs; %d trusted certificates in total\n",
-				counts[verify.KindCertificate], counts[verify.KindMasterList], counts[verify.KindCRL], check.Len())
+				check.Counts[verify.KindCertificate], check.Counts[verify.KindMasterList], check.Counts[verify.KindCRL], check.Trusted)
 			return nil
 		},
 	}
@@ -195,39 +168,9 @@ func newTrustListCmd() *cobra.Command {
 // included, labelled with the file it was imported from, and the stored
 // CRLs whose issuer is among them.
 func trustRows(db *cache.DB) ([]trustListEntry, []verify.CRLInfo, error) {
-	entries, err := db.ListTrust()
+	store, err := storedTrustStore(db)
 	if err != nil {
-		return nil, nil, err
-	}
-	store := verify.NewTrustStore()
-	for _, e := range entries {
-		switch e.Kind {
-		case verify.KindCertificate:
-			if _, err := store.AddSource(e.DER, e.Source); err != nil {
-				return nil, nil, fmt.Errorf("stored certificate from %s: %w", e.Source, err)
-			}
-		case verify.KindMasterList:
-			ml, err := verify.ParseMasterList(e.DER)
-			if err != nil {
-				return nil, nil, fmt.Errorf("stored master list %s: %w", e.Source, err)
-			}
-			if _, err := ml.Verify(); err != nil {
-				return nil, nil, fmt.Errorf("stored master list %s: %w", e.Source, err)
-			}
-			for _, c := range ml.Certificates {
-				if _, err := store.AddSource(c.Raw, e.Source+" (master list)"); err != nil {
-					return nil, nil, err
-				}
-			}
-		}
-	}
-	// CRLs go in last: their signature is checked against the anchors.
-	for _, e := range entries {
-		if e.Kind == verify.KindCRL {
-			if err := store.AddCRL(e.DER); err != nil {
-				return nil, nil, fmt.Errorf("stored CRL from %s: %w", e.Source, err)
-			}
-		}
+		return nil, nil, fmt.Errorf("stored trust anchors: %w", err)
 	}
 	rows := []trustListEntry{}
 	for _, a := range store.Anchors() {

@@ -18,9 +18,10 @@ import (
 // running agent holds, contributes nothing (said on stderr), so `cccd read
 // --trust` works on any workstation.
 func loadTrust(paths []string) (*verify.TrustStore, error) {
-	store := verify.NewTrustStore()
-	if err := addImportedTrust(store); err != nil {
+	store, err := importedTrust()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "cccd: note: imported trust anchors not loaded: "+errtext.OneLine(err))
+		store = verify.NewTrustStore()
 	}
 	for _, p := range paths {
 		if err := store.LoadPath(p); err != nil {
@@ -30,32 +31,43 @@ func loadTrust(paths []string) (*verify.TrustStore, error) {
 	return store, nil
 }
 
-// addImportedTrust adds the anchors stored in the cache, when there is one.
-func addImportedTrust(store *verify.TrustStore) error {
+// importedTrust returns a store of the anchors imported into the cache, an
+// empty one when there is no cache.
+func importedTrust() (*verify.TrustStore, error) {
 	dir, err := dataDirPath()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(dir, cacheFileName)); errors.Is(err, os.ErrNotExist) {
-		return nil // nothing imported on this machine
+		return verify.NewTrustStore(), nil // nothing imported on this machine
 	}
 	db, err := openCache()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer db.Close()
-	return addTrustEntries(store, db)
+	return storedTrustStore(db)
 }
 
-// addTrustEntries adds every stored trust entry to store.
-func addTrustEntries(store *verify.TrustStore, db *cache.DB) error {
+// storedTrustStore builds a store of the anchors imported into db.
+func storedTrustStore(db *cache.DB) (*verify.TrustStore, error) {
+	stored, err := storedTrust(db)
+	if err != nil {
+		return nil, err
+	}
+	return verify.StoreFromFiles(stored)
+}
+
+// storedTrust returns the trust material of the cache, one TrustFile per
+// stored entry, named after the file it was imported from.
+func storedTrust(db *cache.DB) ([]verify.TrustFile, error) {
 	entries, err := db.ListTrust()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	items := make([]verify.TrustItem, 0, len(entries))
+	files := make([]verify.TrustFile, 0, len(entries))
 	for _, e := range entries {
-		items = append(items, verify.TrustItem{Kind: e.Kind, DER: e.DER})
+		files = append(files, verify.TrustFile{Name: e.Source, Items: []verify.TrustItem{{Kind: e.Kind, DER: e.DER}}})
 	}
-	return store.AddItems(items, "imported")
+	return files, nil
 }
