@@ -17,6 +17,7 @@ import (
 	"github.com/cccd-agent/cccd/internal/metrics"
 	"github.com/cccd-agent/cccd/internal/testenv"
 	"github.com/cccd-agent/cccd/reader"
+	"github.com/cccd-agent/cccd/reader/qr"
 	"github.com/cccd-agent/cccd/reader/sim"
 	"github.com/cccd-agent/cccd/verify"
 )
@@ -636,5 +637,41 @@ func TestAgentLogsNoPersonalData(t *testing.T) {
 		if strings.Contains(log, secret) {
 			t.Errorf("the log holds personal data %q", secret)
 		}
+	}
+}
+
+// TestAgentUseScans: a QR scan paired with the desk's reader opens the card
+// laid there; a scan for a reader that is not connected is logged without
+// the card's numbers and changes nothing.
+func TestAgentUseScans(t *testing.T) {
+	slot := sim.NewSlot("desk", newChip(t, false), 0)
+	r := startRig(t, AgentConfig{}, slot)
+	name := slot.Name()
+	scans := make(chan qr.Scan)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.agent.UseScans(ctx, scans); close(done) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	scans <- qr.Scan{Reader: "elsewhere", IDNumber: sim.DemoID, CAN: sim.DemoCAN}
+	slot.Insert()
+	r.until(t, name, "key-needed")
+	scans <- qr.Scan{Reader: name, IDNumber: sim.DemoID, CAN: sim.DemoCAN}
+	seen, ev := r.until(t, name, "result", "error")
+	if ev.Type != "result" {
+		t.Fatalf("after the scan: events %v, last %+v", seen, ev.Data)
+	}
+	checkResult(t, r, ev, name, sim.DemoID, verify.StatusIntactUntrusted, Eligible)
+	log := r.logText()
+	if !strings.Contains(log, "QR scan not used") || strings.Contains(log, sim.DemoID) || strings.Contains(log, sim.DemoCAN) {
+		t.Errorf("log after a scan for an unknown reader: %s", log)
+	}
+	close(scans)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("UseScans did not return when the scans ended")
 	}
 }

@@ -81,9 +81,12 @@ func readerBackends(cfg config.Config, slots []*sim.Slot, log *slog.Logger) ([]r
 	return backends, readerRouter(fixed, routeOptions{pcsc: cfg.Readers.PCSC}), nil
 }
 
-// runScanners pairs each configured QR scanner with its reader: a scanned
-// card QR becomes the key of the next card on that reader.
+// runScanners starts each configured QR scanner and hands its scans to the
+// agent, which pairs them with the scanner's reader.
 func runScanners(ctx context.Context, cfg config.Config, agent *checkin.Agent, log *slog.Logger) error {
+	if len(cfg.Readers.QR) == 0 {
+		return nil
+	}
 	scans := make(chan qr.Scan)
 	for _, q := range cfg.Readers.QR {
 		sc, err := qr.New(qr.Config{Path: q.Port, Reader: q.Reader, Logger: log})
@@ -92,21 +95,6 @@ func runScanners(ctx context.Context, cfg config.Config, agent *checkin.Agent, l
 		}
 		go sc.Run(ctx, scans)
 	}
-	if len(cfg.Readers.QR) == 0 {
-		return nil
-	}
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case s := <-scans:
-				key := checkin.Key{Source: "qr", CAN: s.CAN, IDNumber: s.IDNumber, DateOfBirth: s.DateOfBirth, IssueDate: s.IssueDate}
-				if err := agent.SubmitParsedKey(ctx, s.Reader, key); err != nil {
-					log.Warn("QR scan not used", "reader", s.Reader, "err", err)
-				}
-			}
-		}
-	}()
+	go agent.UseScans(ctx, scans)
 	return nil
 }

@@ -65,7 +65,7 @@ var allowed = map[string][]string{
 
 	// checkin knows the whole flow but not the reader backends, the API or
 	// the configuration: cmd/cccd wires those in.
-	"checkin": {"cache", "icao", "icao/...", "internal/...", "pki", "pki/...", "reader", "sync/gateway", "verify"},
+	"checkin": {"cache", "icao", "icao/...", "internal/...", "pki", "pki/...", "reader", "reader/qr", "sync/gateway", "verify"},
 	"api":     {"checkin", "cache", "internal/..."},
 	"config":  nil,
 
