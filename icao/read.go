@@ -24,13 +24,20 @@ const maxExtendedChunk = 0xFF00
 type ReadOption func(*readConfig)
 
 type readConfig struct {
-	chunk int // fixed request size; 0: adaptive
+	chunk   int // fixed request size; 0: adaptive
+	maxSize int // largest file accepted; 0: maxFileSize
 }
 
 // WithChunkSize makes every read ask for n bytes (the last one for what is
 // left) instead of the adaptive strategy. The chip's errors still step it
 // down. Benchmarks use it to compare with fixed-chunk readers.
 func WithChunkSize(n int) ReadOption { return func(c *readConfig) { c.chunk = n } }
+
+// WithMaxSize refuses, with ErrFileFormat, a file whose header declares more
+// than n bytes, before reading past the header: for small files read before
+// access control, where a hostile chip could otherwise make the reader
+// fetch a megabyte in plain.
+func WithMaxSize(n int) ReadOption { return func(c *readConfig) { c.maxSize = n } }
 
 // ReadFile reads one elementary file of the current DF whole.
 //
@@ -108,7 +115,7 @@ func (fr *fileReader) read(ctx context.Context) ([]byte, error) {
 		}
 		buf = append(buf, data...)
 	}
-	if total > maxFileSize {
+	if limit := fr.cfg.maxSize; total > maxFileSize || (limit > 0 && total > limit) {
 		return nil, fmt.Errorf("%w: header declares %d bytes", ErrFileFormat, total)
 	}
 	if len(buf) > total {
@@ -267,29 +274,4 @@ func SelectFile(ctx context.Context, s *Session, f File) error {
 func SelectApplication(ctx context.Context, s *Session) error {
 	_, err := s.Transmit(ctx, Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: AID})
 	return err
-}
-
-// SelectMF selects the master file (SELECT 00 A4 00 0C 3F00), where
-// EF.CardAccess and EF.CardSecurity live.
-func SelectMF(ctx context.Context, s *Session) error {
-	_, err := s.Transmit(ctx, Command{INS: 0xA4, P1: 0x00, P2: 0x0C, Data: []byte{0x3F, 0x00}})
-	return err
-}
-
-// ReadMFFile reads a file of the master file (f.InMF): it selects the MF
-// with 3F00 and, for chips that refuse that form, with no data, then reads f
-// by ReadFile. Some chips refuse both forms yet serve the file from the MF
-// they are in, so a refused select does not end the read: the read decides.
-// A transport failure during the select is returned as it is. The eMRTD
-// application is left deselected; ReadDocument selects it again.
-func ReadMFFile(ctx context.Context, s *Session, f File, opts ...ReadOption) ([]byte, error) {
-	err := SelectMF(ctx, s)
-	var se *StatusError
-	if errors.As(err, &se) {
-		_, err = s.Transmit(ctx, Command{INS: 0xA4, P1: 0x00, P2: 0x0C})
-	}
-	if err != nil && !errors.As(err, &se) {
-		return nil, fmt.Errorf("icao: select the master file: %w", err)
-	}
-	return ReadFile(ctx, s, f, opts...)
 }

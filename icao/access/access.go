@@ -184,10 +184,14 @@ func notOffered(err error) bool {
 	return false
 }
 
+// maxCardAccess bounds EF.CardAccess, read in plain before PACE; real ones
+// are under 1 KB.
+const maxCardAccess = 4096
+
 // choosePACE reads EF.CardAccess and picks a PACEInfo. Without a readable
 // EF.CardAccess it falls back to the CCCD's PACEInfo and says so.
 func choosePACE(ctx context.Context, s *icao.Session, conn *Conn, trace func(string)) (pace.Info, bool, error) {
-	ca, how, err := readCardAccess(ctx, s)
+	ca, err := icao.ReadMFFile(ctx, s, icao.FileCardAccess, icao.WithMaxSize(maxCardAccess))
 	if err != nil {
 		if errors.Is(err, icao.ErrTransport) || ctx.Err() != nil {
 			return pace.Info{}, false, err
@@ -196,7 +200,7 @@ func choosePACE(ctx context.Context, s *icao.Session, conn *Conn, trace func(str
 		return pace.CCCDInfo, true, nil
 	}
 	conn.CardAccess = ca
-	trace("access: EF.CardAccess read via " + how)
+	trace(fmt.Sprintf("access: EF.CardAccess read (%d bytes)", len(ca)))
 	si, err := lds.ParseCardAccess(ca)
 	if err != nil {
 		trace("access: EF.CardAccess malformed; using the known CCCD PACEInfo")
