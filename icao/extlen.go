@@ -175,9 +175,6 @@ func (s *Session) traceExt() {
 // nothing has).
 func (s *Session) ExtendedLengthSource() string { return s.extFrom }
 
-// FileATRInfo is EF.ATR/INFO in the master file (ISO 7816-4, ICAO 9303-10).
-var FileATRInfo = File{Name: "ATRInfo", FID: 0x2F01, SFI: 0x01, InMF: true}
-
 // learnFromEFATR reads EF.ATR/INFO once per session when nothing has decided
 // extended length yet; the master file must be the current DF. One READ
 // BINARY by SFI for a short answer's worth: the file is a few data objects.

@@ -23,6 +23,9 @@ var (
 	FileSOD          = File{Name: "SOD", FID: 0x011D, SFI: 0x1D}
 	FileCardAccess   = File{Name: "CardAccess", FID: 0x011C, SFI: 0x1C, InMF: true}
 	FileCardSecurity = File{Name: "CardSecurity", FID: 0x011D, SFI: 0x1D, InMF: true}
+	// FileATRInfo is EF.ATR/INFO (ISO 7816-4 §12.2.2.4): how the chip
+	// announces extended length when its ATR does not.
+	FileATRInfo = File{Name: "ATRInfo", FID: 0x2F01, SFI: 0x01, InMF: true}
 )
 
 // DGFile returns the file of data group n (1..16): FID 01nn, SFI nn.
@@ -55,7 +58,7 @@ func DataGroups(files map[string][]byte) map[int][]byte {
 }
 
 // FileByName returns the file called name ("COM", "SOD", "DG1".."DG16",
-// "CardAccess", "CardSecurity").
+// "CardAccess", "CardSecurity", "ATRInfo").
 func FileByName(name string) (File, bool) {
 	switch name {
 	case FileCOM.Name:
@@ -66,6 +69,8 @@ func FileByName(name string) (File, bool) {
 		return FileCardAccess, true
 	case FileCardSecurity.Name:
 		return FileCardSecurity, true
+	case FileATRInfo.Name:
+		return FileATRInfo, true
 	}
 	var n int
 	if _, err := fmt.Sscanf(name, "DG%d", &n); err == nil && fmt.Sprintf("DG%d", n) == name {
