@@ -53,6 +53,7 @@ type Agent struct {
 	metrics *metrics.Metrics
 	log     *slog.Logger
 	status  func() StatusInfo
+	extLen  icao.ExtendedLengthMemo // per reader and ATR, for the agent's lifetime
 
 	mu    sync.Mutex
 	slots map[string]*slot
@@ -252,6 +253,9 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 	}
 	defer card.Close()
 	opts := a.cfg.Read
+	if opts.ExtendedLength == nil {
+		opts.ExtendedLength = &a.extLen
+	}
 	opts.Progress = func(step string, percent int) {
 		a.publish("progress", name, ProgressEvent{Step: step, Percent: percent})
 	}

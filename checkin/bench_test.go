@@ -116,14 +116,40 @@ func (c *modelledCard) Close() error {
 // read-ms are the two totals; flow-ms is their difference; ratio is
 // tap-ms/read-ms (target < 1.10); apdus is per tap; link-ms is the modelled
 // link time of a tap and read-cpu-ms the measured part of the baseline.
+//
+// Two chips: the demo card (short APDUs only) and the same card announcing
+// extended length in its ATR, behind a reader that does not know extended
+// length itself (as vpcd): the ATR decides.
 func BenchmarkTapToResult(b *testing.B) {
+	b.Run("short", func(b *testing.B) { benchTap(b, func(tb testing.TB) *sim.Card { return newChip(tb, false) }) })
+	b.Run("extended-atr", func(b *testing.B) { benchTap(b, newExtendedChip) })
+}
+
+// newExtendedChip is the demo card taking extended-length APDUs and saying
+// so in its ATR.
+func newExtendedChip(tb testing.TB) *sim.Card {
+	tb.Helper()
+	p, err := sim.DemoProfile()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := *p
+	q.ExtendedLength, q.ExtendedLengthIn = true, sim.AnnounceATR
+	c, err := sim.NewCard(&q)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+func benchTap(b *testing.B, chip func(testing.TB) *sim.Card) {
 	trust := demoTrustTB(b)
 	opts := ReadOptions{Trust: trust}
-	slot := &modelledSlot{Slot: sim.NewSlot("bench", newChip(b, false), 0, sim.WithLinkModel(sim.DefaultLinkModel))}
+	slot := &modelledSlot{Slot: sim.NewSlot("bench", chip(b), 0, sim.WithLinkModel(sim.DefaultLinkModel))}
 	readers := reader.NewRouter()
 	readers.Add(slot)
 	r := startRigWith(b, AgentConfig{Read: opts}, readers, syntheticRoster(benchRosterSize), slot.Slot)
-	base := sim.NewReader("sim:baseline", newChip(b, false), sim.WithLinkModel(sim.DefaultLinkModel))
+	base := sim.NewReader("sim:baseline", chip(b), sim.WithLinkModel(sim.DefaultLinkModel))
 	canKey, err := ParseKey(sim.DemoCAN)
 	if err != nil {
 		b.Fatal(err)

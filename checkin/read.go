@@ -48,6 +48,11 @@ type ReadOptions struct {
 	// Now is the clock (time.Now if nil): it picks the expiry candidates and
 	// is the verification time when the SOD has no signing time.
 	Now func() time.Time
+	// ExtendedLength, if set, remembers per reader and ATR whether
+	// extended-length APDUs work (the Agent keeps one for its lifetime);
+	// ReadCard names the reader.
+	ExtendedLength *icao.ExtendedLengthMemo
+	readerName     string
 }
 
 func (o ReadOptions) now() time.Time {
@@ -171,7 +176,7 @@ func openChip(ctx context.Context, card reader.Card, key Key, opts ReadOptions) 
 	if key.CAN == "" && len(seeds) == 0 {
 		return nil, fmt.Errorf("%w: give the 6-digit CAN, the 12-digit ID number, the MRZ, or the ID with the date of birth", ErrNoKey)
 	}
-	aopts := access.Options{Trace: opts.Trace}
+	aopts := access.Options{Trace: opts.Trace, ExtendedLength: opts.ExtendedLength, Reader: opts.readerName}
 	if opts.AllowBAC {
 		aopts.BAC = access.BACFallback
 	}
@@ -321,6 +326,7 @@ func camLikelyBound(sod, cardSecurity []byte) bool {
 // ReadCard is CaptureCard then Assemble: the whole read of one tap.
 func ReadCard(ctx context.Context, card reader.Card, readerName string, key Key, opts ReadOptions) (*ReadResult, error) {
 	start := time.Now()
+	opts.readerName = readerName
 	c, err := CaptureCard(ctx, card, key, opts)
 	if err != nil {
 		return nil, err

@@ -34,7 +34,8 @@ type Files struct {
 }
 
 // ReadDocument reads an eMRTD in the order that gets the security data first
-// and the big photo last: EF.CardAccess (if asked, from the MF), then it
+// and the big photo last: EF.CardAccess (if asked, from the MF), EF.ATR/INFO
+// (from the MF, only while extended length is undecided), then it
 // selects the eMRTD application and reads EF.COM, EF.SOD, the wanted data
 // groups the SOD or EF.COM lists with DG2 last. Access control must already be done
 // (BAC or PACE) when the chip requires it.
@@ -65,6 +66,9 @@ func ReadDocument(ctx context.Context, s *Session, opts DocumentOptions) (*Files
 		case !errors.As(err, &se):
 			return done(err)
 		}
+	}
+	if err := learnExtendedLength(ctx, s, opts); err != nil {
+		return done(err)
 	}
 	if err := SelectApplication(ctx, s); err != nil {
 		return done(fmt.Errorf("icao: select the eMRTD application: %w", err))
@@ -105,6 +109,25 @@ func ReadDocument(ctx context.Context, s *Session, opts DocumentOptions) (*Files
 		}
 	}
 	return done(nil)
+}
+
+// learnExtendedLength reads EF.ATR/INFO from the master file before the
+// first big read when neither the transport, the ATR nor the memo has
+// decided extended length (the application is selected again next anyway).
+// A chip whose master file cannot be selected is left to the probe.
+func learnExtendedLength(ctx context.Context, s *Session, opts DocumentOptions) error {
+	if s.extDecided() || s.efatrTried || opts.ChunkSize > 0 {
+		return nil
+	}
+	err := SelectMF(ctx, s)
+	var se *StatusError
+	switch {
+	case err == nil:
+		return s.learnFromEFATR(ctx)
+	case errors.As(err, &se):
+		return nil
+	}
+	return fmt.Errorf("icao: select the master file: %w", err)
 }
 
 // listedDataGroups is the set of data groups worth asking the chip for: the

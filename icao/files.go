@@ -26,6 +26,9 @@ var (
 	FileSOD          = File{ID: lds.EFSOD, FID: 0x011D, SFI: 0x1D}
 	FileCardAccess   = File{ID: lds.EFCardAccess, FID: 0x011C, SFI: 0x1C, InMF: true}
 	FileCardSecurity = File{ID: lds.EFCardSecurity, FID: 0x011D, SFI: 0x1D, InMF: true}
+	// FileATRInfo is EF.ATR/INFO (ISO 7816-4 §12.2.2.4): how the chip
+	// announces extended length when its ATR does not.
+	FileATRInfo = File{ID: lds.EFATRInfo, FID: 0x2F01, SFI: 0x01, InMF: true}
 )
 
 // DGFile returns the file of data group n (1..16): FID 01nn, SFI nn.
@@ -52,12 +55,14 @@ func FileOf(id lds.FileID) (File, bool) {
 		return FileCardAccess, true
 	case lds.EFCardSecurity:
 		return FileCardSecurity, true
+	case lds.EFATRInfo:
+		return FileATRInfo, true
 	}
 	return DGFile(id.DG())
 }
 
 // FileByName returns the file called name ("COM", "SOD", "DG1".."DG16",
-// "CardAccess", "CardSecurity"), the names of lds.FileID.
+// "CardAccess", "CardSecurity", "ATRInfo"), the names of lds.FileID.
 func FileByName(name string) (File, bool) {
 	id, ok := lds.ParseFileID(name)
 	if !ok {

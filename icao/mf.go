@@ -30,16 +30,23 @@ func SelectMF(ctx context.Context, s *Session) error {
 // the select or the read, it tries the next way of mfSelects. A refused
 // select does not end a way, because some chips refuse every select yet
 // serve the file: the read decides. A transport failure or a cancelled ctx
-// ends at once. The eMRTD application is left deselected; ReadDocument
+// ends at once. While no source has decided extended length, EF.ATR/INFO,
+// which sits beside f, is read first (one READ BINARY, once per session; see
+// NewSession). The eMRTD application is left deselected; ReadDocument
 // selects it again.
 func ReadMFFile(ctx context.Context, s *Session, f File, opts ...ReadOption) ([]byte, error) {
 	var last error
-	for _, sel := range mfSelects {
+	for i, sel := range mfSelects {
 		if sel != nil {
 			_, err := s.Transmit(ctx, *sel)
 			var se *StatusError
 			if err != nil && !errors.As(err, &se) {
 				return nil, fmt.Errorf("icao: select the master file: %w", err)
+			}
+		}
+		if i == 0 && f != FileATRInfo {
+			if err := s.learnFromEFATR(ctx); err != nil {
+				return nil, err
 			}
 		}
 		b, err := ReadFile(ctx, s, f, opts...)

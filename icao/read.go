@@ -41,22 +41,28 @@ func WithMaxSize(n int) ReadOption { return func(c *readConfig) { c.maxSize = n 
 
 // ReadFile reads one elementary file of the current DF whole.
 //
-// Strategy (ICAO 9303-11): with extended length available
-// and the adaptive strategy, the first READ BINARY asks for Le = 65536 at
-// offset 0, which an ISO 7816-4 chip answers with the whole file and 9000;
-// otherwise a 4-byte header read gives the size (tlv.Header) and the rest
-// comes in the largest chunks that fit: 65280 bytes extended, else one short
-// response (231 under 3DES SM, 223 under AES, 256 plain). The first read goes
-// by short file identifier (P1 = 80|SFI), which saves the SELECT; if the chip
-// refuses it the file is selected by FID. Offsets above 32767 use odd-INS
-// READ BINARY (B1, offset in DO'54'). 6700 steps the size down (to the short
-// maximum after an extended request, then 223, 160, 128 ...), 6Cxx takes the
-// chip's number, and what worked is kept in the Session for later files.
-// Secure messaging stays in step through every error (see SecureMessaging).
+// Strategy (ICAO 9303-11): the first READ BINARY goes by short file
+// identifier (P1 = 80|SFI), which saves the SELECT; if the chip refuses it the
+// file is selected by FID. With extended length and the adaptive strategy
+// that first read asks for Le = 65536 at offset 0, which an ISO 7816-4 chip
+// answers with the whole file and 9000. Without it the first read asks for
+// the largest chunk one short response carries (231 under 3DES SM, 223 under
+// AES, 256 plain): a small file comes whole, and a big one brings its TLV
+// header, which gives the size. The rest comes in the largest chunks that
+// fit: 65280 bytes extended (less if EF.ATR/INFO gave a smaller response
+// limit), else one short response each, so a file of n bytes costs
+// ⌈n/chunk⌉ reads. A chip that answers the first read with a length error
+// gets the old way: a 4-byte header read, then the chunks. Offsets above
+// 32767 use odd-INS READ BINARY (B1, offset in DO'54'). 6700 steps the size
+// down (to the short maximum after an extended request, then 223, 160, 128
+// ...), 6Cxx takes the chip's number, and what worked is kept in the Session
+// for later files. Secure messaging stays in step through every error (see
+// SecureMessaging).
 //
-// Extended length is used only when the Session knows it works: the
-// transport reported it, or ProbeExtendedLength (run before access control)
-// found it.
+// Extended length is used once a source decided it (see NewSession). When
+// none has by the first file larger than a short answer, the rest of that
+// file is asked for in one extended read: the probe. Its answer decides, and
+// a refusal (6700) falls back to short reads.
 //
 // A missing file is an error matching ErrNotFound; a card removed mid-read
 // ErrTransport wrapping the reader's error.
@@ -65,6 +71,7 @@ func ReadFile(ctx context.Context, s *Session, f File, opts ...ReadOption) ([]by
 	for _, o := range opts {
 		o(&fr.cfg)
 	}
+	s.traceExt()
 	b, err := fr.read(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("icao: read %s: %w", f, err)
@@ -82,16 +89,23 @@ type fileReader struct {
 func (fr *fileReader) read(ctx context.Context) ([]byte, error) {
 	s := fr.s
 	var buf []byte
+	shortened := false // the chip's 6Cxx cut the first read
 	if fr.cfg.chunk == 0 && s.ExtendedLength() && !s.noReadAll {
 		data, err := fr.readBinary(ctx, 0, MaxExtendedNe)
 		switch {
 		case err == nil || (len(data) > 0 && errors.Is(err, ErrEndOfFile)):
 			buf = data
 		case errors.Is(err, ErrWrongLength):
-			s.SetExtendedLength(false) // the chip refused Le = 65536
+			s.setExt(false, extFromRefusal, 0) // the chip refused Le = 65536
 		case errors.Is(err, ErrEndOfFile):
 			s.noReadAll = true // this chip does not answer Le=max with the whole file
 		default:
+			return nil, err
+		}
+	}
+	if buf == nil && fr.cfg.chunk == 0 && !s.ExtendedLength() {
+		var err error
+		if buf, shortened, err = fr.readFirst(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -121,6 +135,16 @@ func (fr *fileReader) read(ctx context.Context) ([]byte, error) {
 	if len(buf) > total {
 		buf = buf[:total] // some chips pad the last block
 	}
+	if shortened && len(buf) < total {
+		s.readChunk = len(buf) // the cut was the chip's limit, not the file's end
+	}
+	if fr.cfg.chunk == 0 && !s.extDecided() && total-len(buf) > s.sm.MaxShortRead() && len(buf) <= 0x7FFF {
+		data, err := fr.probe(ctx, len(buf), total-len(buf))
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf, data...)
+	}
 	for len(buf) < total {
 		n := fr.chunk(len(buf), total-len(buf))
 		data, err := fr.readStep(ctx, len(buf), n, n < total-len(buf))
@@ -132,6 +156,55 @@ func (fr *fileReader) read(ctx context.Context) ([]byte, error) {
 	return buf, nil
 }
 
+// readFirst reads the first short chunk of the file, which holds its
+// header. 6Cxx gives the number to ask for instead, once. Any other length
+// error returns nothing: the chip wants Le within the file, so the caller
+// reads the header on its own first.
+func (fr *fileReader) readFirst(ctx context.Context) (data []byte, shortened bool, err error) {
+	n := fr.chunk(0, MaxExtendedNe)
+	for {
+		data, err := fr.readBinary(ctx, 0, n)
+		var se *StatusError
+		switch {
+		case err == nil || (len(data) > 0 && errors.Is(err, ErrEndOfFile)):
+			if len(data) > n {
+				return nil, false, fmt.Errorf("%w: chip returned %d bytes for %d asked", ErrFileFormat, len(data), n)
+			}
+			return data, shortened, nil
+		case errors.As(err, &se) && se.SW&0xFF00 == 0x6C00 && int(se.SW&0xFF) > 0 && int(se.SW&0xFF) < n && !shortened:
+			n, shortened = int(se.SW&0xFF), true
+		case errors.Is(err, ErrWrongLength):
+			return nil, false, nil
+		default:
+			return nil, false, err
+		}
+	}
+}
+
+// probe asks for the rest of the file (up to n bytes at off) in one
+// extended READ BINARY, when no source has said whether extended length
+// works. An answer decides yes; a length error (the chip or the reader
+// cannot take extended Le; a bare 6700 leaves the SSC where it was)
+// decides no and returns nothing, so the short reads carry on. Any other
+// failure decides no as well, for the memo's sake, and ends the read.
+func (fr *fileReader) probe(ctx context.Context, off, n int) ([]byte, error) {
+	s := fr.s
+	n = min(n, s.maxExtendedPlain())
+	data, err := fr.readBinary(ctx, off, n)
+	switch {
+	case (err == nil || errors.Is(err, ErrEndOfFile)) && len(data) > 0 && len(data) <= n:
+		s.setExt(true, extFromProbe, 0)
+		return data, nil
+	case errors.Is(err, ErrWrongLength):
+		s.setExt(false, extFromProbe, 0)
+		return nil, nil
+	case err == nil:
+		err = fmt.Errorf("%w: chip returned %d bytes for %d asked", ErrFileFormat, len(data), n)
+	}
+	s.setExt(false, extFromProbe, 0)
+	return nil, err
+}
+
 // chunk is the size to ask for next at off, at most remaining.
 func (fr *fileReader) chunk(off, remaining int) int {
 	s := fr.s
@@ -139,7 +212,7 @@ func (fr *fileReader) chunk(off, remaining int) int {
 	if c == 0 {
 		c = s.sm.MaxShortRead()
 		if s.ExtendedLength() {
-			c = maxExtendedChunk
+			c = s.maxExtendedPlain()
 		}
 		if off > 0x7FFF {
 			c -= 4 // the DO'53' header of an odd-INS answer counts against Le
@@ -179,7 +252,7 @@ func (fr *fileReader) readStep(ctx context.Context, off, n int, learn bool) ([]b
 			n = int(se.SW & 0xFF)
 		case se.SW == 0x6700 && n > s.sm.MaxShortRead():
 			// The extended request was refused: use short APDUs from now on.
-			s.SetExtendedLength(false)
+			s.setExt(false, extFromRefusal, 0)
 			n = s.sm.MaxShortRead()
 		case se.SW == 0x6700 || se.SW&0xFF00 == 0x6C00 || se.SW == 0x6282:
 			next := stepDown(n)

@@ -70,15 +70,18 @@ func TestReadFileStepDown(t *testing.T) {
 		over  uint16
 		want  []int // Ne of the first READ BINARYs
 	}{
-		{"6700 down to 160", 160, 0x6700, []int{4, 231, 223, 160, 160}},
-		{"6Cxx gives the size", 200, 0x6C00, []int{4, 231, 200, 200}},
-		{"no limit", 256, 0x6700, []int{4, 231, 231}},
+		// The first read asks for a whole short answer; a 6700 sends it back to
+		// a header read, then the chunks step down.
+		{"6700 down to 160", 160, 0x6700, []int{231, 4, 231, 223, 160, 160}},
+		{"6Cxx gives the size", 200, 0x6C00, []int{231, 200, 200, 200}},
+		{"no limit", 256, 0x6700, []int{231, 231, 231}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r, c := newPair(t, Cipher3DES)
 			chip := &fakeChip{sm: c, file: file, limit: tt.limit, over: tt.over}
 			s := NewSession(chip)
+			s.SetExtendedLength(false) // short APDUs only: no probe
 			s.SetSecureMessaging(r)
 			got, err := ReadFile(context.Background(), s, File{ID: lds.DG(2), FID: 0x0102, SFI: 2})
 			if err != nil || string(got) != string(file) {

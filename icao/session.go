@@ -65,24 +65,35 @@ type Session struct {
 	readChunk int
 	noReadAll bool
 
+	// What decided extended length (extFrom), why nothing has yet
+	// (extNote), the response limit EF.ATR/INFO gave, the card's ATR, and
+	// the caller's memo with this session's key in it.
+	extFrom    string
+	extNote    string
+	extMaxRes  int
+	extTraced  bool
+	efatrTried bool
+	atr        []byte
+	memo       *ExtendedLengthMemo
+	memoKey    string
+
 	// Trace, if set, receives one line per APDU: the plain command header,
 	// Lc/Le, whether SM protected it, the status word and the data length.
 	// It never receives data, keys or file content.
 	Trace func(line string)
 }
 
-// NewSession starts a session on t with no secure messaging. If t reports
-// extended-length support (ExtendedLengthReporter) that answer is
-// taken as final; otherwise ProbeExtendedLength can find out.
+// NewSession starts a session on t with no secure messaging. Extended
+// length is decided by the first source that knows, in this order: the
+// transport (ExtendedLengthReporter, unless ExtendedLengthKnower says it is
+// only a default), the card capabilities in the ATR's historical bytes
+// (ATRReporter), what UseExtendedLengthMemo remembers for this reader and
+// ATR, EF.ATR/INFO (read with the first file of the master file, or before
+// the eMRTD application is selected), and last one extended read of the first
+// file larger than a short answer. The first two are decided here.
 func NewSession(t Transport) *Session {
 	s := &Session{t: t}
-	if r, ok := t.(ExtendedLengthReporter); ok {
-		if r.ExtendedLength() {
-			s.ext = extYes
-		} else {
-			s.ext = extNo
-		}
-	}
+	s.decideFromTransport(t)
 	return s
 }
 
@@ -101,13 +112,7 @@ func (s *Session) Stats() Stats { return s.stats }
 func (s *Session) ExtendedLength() bool { return s.ext == extYes }
 
 // SetExtendedLength overrides what the transport reported or a probe found.
-func (s *Session) SetExtendedLength(ok bool) {
-	if ok {
-		s.ext = extYes
-	} else {
-		s.ext = extNo
-	}
-}
+func (s *Session) SetExtendedLength(ok bool) { s.setExt(ok, extFromCaller, 0) }
 
 // ProbeExtendedLength finds out, once, whether the reader and the chip pass
 // extended-length APDUs, by sending GET CHALLENGE in case-2E form
@@ -130,7 +135,7 @@ func (s *Session) ProbeExtendedLength(ctx context.Context) (bool, error) {
 	r, err := ParseResponse(resp)
 	ok := err == nil && r.SW == SWOK && len(r.Data) == 8
 	s.trace(Command{INS: 0x84, Ne: 8}, false, r.SW, len(r.Data), "probe extended length")
-	s.SetExtendedLength(ok)
+	s.setExt(ok, extFromProbe, 0)
 	return ok, nil
 }
 

@@ -129,7 +129,7 @@ func (f *cardFlags) openReader() (reader.Reader, func(), error) {
 		if err != nil {
 			return nil, nil, usageError(err)
 		}
-		return sim.NewReader("sim", chip, sim.WithExtendedLength(p.ExtendedLength)), func() {}, nil
+		return sim.NewReader("sim", chip), func() {}, nil // like vpcd: the chip's ATR, EF.ATR/INFO or a probe decides extended length
 	case f.simProfile != "":
 		return nil, nil, usagef("--sim-profile goes with --sim")
 	case f.reader == "":

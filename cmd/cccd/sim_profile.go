@@ -18,7 +18,7 @@ import (
 
 func init() {
 	registerSim(func() *cobra.Command {
-		var out, id, name, dob, cloneOf, chip string
+		var out, id, name, dob, cloneOf, chip, extLen string
 		c := &cobra.Command{
 			Use:   "profile",
 			Short: "Make a simulated card with a test PKI (or a clone of one)",
@@ -29,7 +29,10 @@ func init() {
 				"chip keys, which chip authentication must reject. --chip picks the chip's protocols:\n" +
 				"cccd (PACE generic mapping on brainpoolP256r1, CA and AA, as on a real CCCD), pace-cam\n" +
 				"(PACE chip authentication mapping, with a signed EF.CardSecurity), pace-im (integrated\n" +
-				"mapping) or bac (no PACE: an older chip).",
+				"mapping) or bac (no PACE: an older chip). --extended-length makes the chip take\n" +
+				"extended-length APDUs and says where it announces them: atr (card capabilities in the ATR's\n" +
+				"historical bytes, which `cccd sim vpcd` hands to vpcd), ef-atr (EF.ATR/INFO), both, or\n" +
+				"none (the reader must probe); no (the default) is a short-APDU chip.",
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				opts, err := simProfileOptions(out, id, name, dob, cloneOf, chip)
@@ -39,6 +42,9 @@ func init() {
 				p, pki, err := sim.GenerateProfile(opts)
 				if err != nil {
 					return usageError(fmt.Errorf("sim profile: %w", err))
+				}
+				if err := applyExtendedLength(p, extLen); err != nil {
+					return err
 				}
 				if err := p.Save(out); err != nil {
 					return fmt.Errorf("sim profile: write %s: %w; check the directory exists and is writable", out, err)
@@ -83,6 +89,7 @@ func init() {
 		c.Flags().StringVar(&dob, "dob", "", "date of birth YYYY-MM-DD (default: from --id, or synthetic)")
 		c.Flags().StringVar(&cloneOf, "clone-of", "", "make a clone of this profile: same files, new chip keys")
 		c.Flags().StringVar(&chip, "chip", "cccd", "the chip's protocols: cccd, pace-cam, pace-im or bac")
+		c.Flags().StringVar(&extLen, "extended-length", "no", "extended-length APDUs and where the chip announces them: no, atr, ef-atr, both or none")
 		return c
 	})
 }
@@ -127,6 +134,20 @@ func simProfileOptions(out, id, name, dob, cloneOf, chip string) (sim.ProfileOpt
 	}
 	opts.ID, opts.FullName, opts.Chip = id, name, chipOpts
 	return opts, nil
+}
+
+// applyExtendedLength sets the profile's extended length from
+// --extended-length (a usage error names the values).
+func applyExtendedLength(p *sim.Profile, v string) error {
+	switch v {
+	case "no":
+		p.ExtendedLength, p.ExtendedLengthIn = false, ""
+	case sim.AnnounceATR, sim.AnnounceEFATR, sim.AnnounceBoth, sim.AnnounceNone:
+		p.ExtendedLength, p.ExtendedLengthIn = true, v
+	default:
+		return usagef("sim profile: --extended-length must be no, atr, ef-atr, both or none")
+	}
+	return nil
 }
 
 // simChips are the chips `cccd sim profile --chip` makes.

@@ -65,6 +65,10 @@ type Options struct {
 	Trace func(string)
 	// Rand is the randomness source for the protocols (crypto/rand if nil).
 	Rand io.Reader
+	// ExtendedLength, if set, remembers per Reader and ATR what decided
+	// extended length (icao.Session.UseExtendedLengthMemo).
+	ExtendedLength *icao.ExtendedLengthMemo
+	Reader         string
 }
 
 // Conn is an opened chip: the session under secure messaging with the eMRTD
@@ -89,6 +93,7 @@ func Connect(ctx context.Context, t icao.Transport, key Key, opts Options) (*Con
 	}
 	s := icao.NewSession(t)
 	s.Trace = opts.Trace
+	s.UseExtendedLengthMemo(opts.ExtendedLength, opts.Reader)
 	conn := &Conn{Session: s}
 
 	info, offersPACE, err := choosePACE(ctx, s, conn, trace)

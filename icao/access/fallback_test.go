@@ -104,7 +104,7 @@ func TestCardAccessWays(t *testing.T) {
 		sw    []byte
 		way   string
 	}{
-		{"SELECT MF refused (6D00)", func(a []byte) bool { return a[1] == 0xA4 && a[2] == 0x00 }, []byte{0x6D, 0x00}, "> 00B0 9C00 Le=4  < 9000"},
+		{"SELECT MF refused (6D00)", func(a []byte) bool { return a[1] == 0xA4 && a[2] == 0x00 }, []byte{0x6D, 0x00}, "> 00B0 9C00 Le=100  < 9000"},
 		{"no SFI reads (6A86)", func(a []byte) bool { return a[1] == 0xB0 && a[2]&0x80 != 0 }, []byte{0x6A, 0x86}, "> 00A4 020C Lc=2  < 9000"},
 	}
 	for _, tc := range tests {

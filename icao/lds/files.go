@@ -17,8 +17,9 @@ const (
 	EFSOD
 	EFCardAccess
 	EFCardSecurity
+	EFATRInfo // EF.ATR/INFO (2F01): the chip's extended-length announcement
 
-	lastFileID = EFCardSecurity
+	lastFileID = EFATRInfo
 )
 
 // DG returns the FileID of data group n, or 0 when n is not 1..16.
@@ -41,7 +42,7 @@ func (id FileID) DG() int {
 func (id FileID) Valid() bool { return id >= 1 && id <= lastFileID }
 
 // String returns the file's name: "DG1".."DG16", "COM", "SOD", "CardAccess",
-// "CardSecurity" (the names of the simulator's profiles and of traces).
+// "CardSecurity", "ATRInfo" (the names of the simulator's profiles and of traces).
 func (id FileID) String() string {
 	switch {
 	case id.DG() > 0:
@@ -54,6 +55,8 @@ func (id FileID) String() string {
 		return "CardAccess"
 	case id == EFCardSecurity:
 		return "CardSecurity"
+	case id == EFATRInfo:
+		return "ATRInfo"
 	}
 	return fmt.Sprintf("FileID(%d)", uint8(id))
 }

@@ -183,8 +183,9 @@ type Card struct {
 }
 
 var (
-	_ reader.Card    = (*Card)(nil)
-	_ icao.Transport = (*Card)(nil)
+	_ reader.Card      = (*Card)(nil)
+	_ icao.Transport   = (*Card)(nil)
+	_ icao.ATRReporter = (*Card)(nil) // no reader-side answer: the card's ATR, EF.ATR/INFO or a probe decides extended length
 )
 
 // ATR returns the ATR the reader reported at power on.

@@ -30,14 +30,17 @@ type Card struct {
 	gone     bool  // the card left during the session: nothing to reset
 	stuck    bool  // the caller gave up on the running APDU (marked in stuck)
 
-	extOnce sync.Once
-	ext     bool
+	extOnce  sync.Once
+	ext      bool
+	extKnown bool
 }
 
 var (
 	_ reader.Card                 = (*Card)(nil)
 	_ icao.Transport              = (*Card)(nil)
 	_ icao.ExtendedLengthReporter = (*Card)(nil)
+	_ icao.ExtendedLengthKnower   = (*Card)(nil)
+	_ icao.ATRReporter            = (*Card)(nil)
 )
 
 // ATR returns the card's answer to reset as PC/SC reported it at Connect.
@@ -205,16 +208,24 @@ func (c *Card) Close() error {
 
 // ExtendedLength reports whether the reader passes extended-length APDUs,
 // as its PC/SC Part 10 properties say (dwMaxAPDUDataSize). Readers that do
-// not publish the property, including vpcd, report false: the caller then
-// probes the card or stays with short APDUs. Asked once per session.
+// not publish the property, including vpcd, report false and say they do not
+// know (KnowsExtendedLength): the ICAO layer then asks the card. Asked once
+// per session.
 func (c *Card) ExtendedLength() bool {
 	c.extOnce.Do(func() {
 		c.mu.Lock()
 		busy := c.inflight || c.closed || c.bad != nil
 		c.mu.Unlock()
 		if !busy {
-			c.ext = probeExtendedLength(c.h, scard.CtlCode)
+			c.ext, c.extKnown = probeExtendedLength(c.h, scard.CtlCode)
 		}
 	})
 	return c.ext
+}
+
+// KnowsExtendedLength reports whether the reader published its APDU size
+// (PC/SC Part 10); without it ExtendedLength's false is only a default.
+func (c *Card) KnowsExtendedLength() bool {
+	c.ExtendedLength()
+	return c.extKnown
 }

@@ -63,30 +63,35 @@ type controller interface {
 }
 
 // probeExtendedLength asks the reader, through PC/SC Part 10, whether it
-// passes extended-length APDUs. ctl maps a code to the OS's ioctl. Readers
-// that do not implement Part 10 (vpcd, most contactless front ends on
-// Windows' inbox driver) give false: callers then probe the card instead.
-func probeExtendedLength(card controller, ctl func(uint16) uint32) bool {
+// passes extended-length APDUs. ctl maps a code to the OS's ioctl. known is
+// false for readers that do not publish dwMaxAPDUDataSize (vpcd, most
+// contactless front ends on Windows' inbox driver): the ICAO layer then asks
+// the card (ATR, EF.ATR/INFO, a probe read).
+func probeExtendedLength(card controller, ctl func(uint16) uint32) (ext, known bool) {
 	raw, err := card.Control(ctl(ioctlGetFeatureRequest), nil)
 	if err != nil {
-		return false
+		return false, false
 	}
 	feats, err := parseFeatures(raw)
 	if err != nil {
-		return false
+		return false, false
 	}
 	code, ok := feats[featureGetTLVProps]
 	if !ok {
-		return false
+		return false, false
 	}
 	raw, err = card.Control(code, nil)
 	if err != nil {
-		return false
+		return false, false
 	}
 	props, err := parseProperties(raw)
 	if err != nil {
-		return false
+		return false, false
 	}
-	// More than 255 data bytes needs extended Lc/Le.
-	return props[propMaxAPDUDataSize] > 255
+	size, ok := props[propMaxAPDUDataSize]
+	if !ok {
+		return false, false
+	}
+	// More than 255 data bytes needs extended Lc/Le; 0 means short only.
+	return size > 255, true
 }

@@ -24,26 +24,31 @@ func TestProbeExtendedLength(t *testing.T) {
 	// GET_TLV_PROPERTIES (12) at control codes 0x42330006, 0x42330012.
 	feats := []byte{0x06, 0x04, 0x42, 0x33, 0x00, 0x06, 0x12, 0x04, 0x42, 0x33, 0x00, 0x12}
 	tests := []struct {
-		name string
-		ctl  fakeControl
-		want bool
+		name  string
+		ctl   fakeControl
+		want  bool
+		known bool
 	}{
 		{"extended reader", fakeControl{
 			testCtl(3400): feats,
 			0x42330012:    {0x01, 0x02, 0x00, 0x00, 0x08, 0x03, 'F', 'W', '1', 0x0A, 0x04, 0x00, 0x00, 0x01, 0x00, 0x0B, 0x02, 0x2F, 0x07},
-		}, true},
+		}, true, true},
 		{"short-only reader", fakeControl{
 			testCtl(3400): feats,
 			0x42330012:    {0x0A, 0x04, 0x00, 0x00, 0x00, 0x00},
-		}, false},
-		{"no TLV properties feature", fakeControl{testCtl(3400): feats[:6]}, false},
-		{"no Part 10 at all (vpcd)", fakeControl{}, false},
-		{"broken feature list", fakeControl{testCtl(3400): {0x12, 0x04, 0x42}}, false},
-		{"broken properties", fakeControl{testCtl(3400): feats, 0x42330012: {0x0A, 0x04, 0x00}}, false},
+		}, false, true},
+		{"properties without the APDU size", fakeControl{
+			testCtl(3400): feats,
+			0x42330012:    {0x0B, 0x02, 0x2F, 0x07},
+		}, false, false},
+		{"no TLV properties feature", fakeControl{testCtl(3400): feats[:6]}, false, false},
+		{"no Part 10 at all (vpcd)", fakeControl{}, false, false},
+		{"broken feature list", fakeControl{testCtl(3400): {0x12, 0x04, 0x42}}, false, false},
+		{"broken properties", fakeControl{testCtl(3400): feats, 0x42330012: {0x0A, 0x04, 0x00}}, false, false},
 	}
 	for _, tc := range tests {
-		if got := probeExtendedLength(tc.ctl, testCtl); got != tc.want {
-			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		if got, known := probeExtendedLength(tc.ctl, testCtl); got != tc.want || known != tc.known {
+			t.Errorf("%s: %v (known %v), want %v (known %v)", tc.name, got, known, tc.want, tc.known)
 		}
 	}
 }

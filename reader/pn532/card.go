@@ -26,10 +26,16 @@ var (
 	_ reader.Card                 = (*Card)(nil)
 	_ icao.Transport              = (*Card)(nil)
 	_ icao.ExtendedLengthReporter = (*Card)(nil)
+	_ icao.ATRReporter            = (*Card)(nil)
 )
 
 // ExtendedLength reports Config.ExtendedLength.
 func (c *Card) ExtendedLength() bool { return c.r.cfg.ExtendedLength }
+
+// ATR returns the PC/SC-style pseudo-ATR built from the card's ATS, whose
+// historical bytes may announce extended length. Config.ExtendedLength
+// still decides for this reader (the ICAO layer asks the transport first).
+func (c *Card) ATR() []byte { return PseudoATR(c.target.ATS) }
 
 // ATS returns the card's answer to select (TL first).
 func (c *Card) ATS() []byte { return append([]byte(nil), c.target.ATS...) }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/cccd-agent/cccd/icao"
 	"go.bug.st/serial/enumerator"
 )
 
@@ -55,5 +56,20 @@ func TestParseName(t *testing.T) {
 		if p, ok := ParseName(tc.in); p != tc.path || ok != tc.ok {
 			t.Errorf("ParseName(%q) = %q, %v", tc.in, p, ok)
 		}
+	}
+}
+
+// TestPseudoATRAnnouncesExtendedLength: the card capabilities in the ATS's
+// historical bytes survive into the pseudo-ATR the ICAO layer parses.
+func TestPseudoATRAnnouncesExtendedLength(t *testing.T) {
+	// TL, T0 (TA, TB, TC present, FSCI 8), TA, TB, TC, then 80 73 00 00 40.
+	ats := []byte{0x0C, 0x78, 0x77, 0x81, 0x02, 0x80, 0x73, 0x00, 0x00, 0x40}
+	hist, err := icao.HistoricalBytes(PseudoATR(ats))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := icao.ParseHistoricalBytes(hist)
+	if err != nil || !info.Said || !info.Extended {
+		t.Errorf("pseudo-ATR %X says %+v, %v", PseudoATR(ats), info, err)
 	}
 }

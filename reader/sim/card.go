@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 
 	"github.com/cccd-agent/cccd/icao"
 )
@@ -93,7 +94,12 @@ func NewCard(p *Profile) (*Card, error) {
 	}
 	c := &Card{p: p, rand: rand.Reader}
 	c.bacEnc, c.bacMac = icao.BACKeys(mrzInfo)
-	c.mf, c.app = buildFS(p.Files)
+	files := p.Files
+	if _, inEFATR := p.announces(); inEFATR && p.Files[icao.FileATRInfo.String()] == nil {
+		files = maps.Clone(p.Files)
+		files[icao.FileATRInfo.String()] = p.ATRInfo()
+	}
+	c.mf, c.app = buildFS(files)
 	c.PowerOn()
 	return c, nil
 }
@@ -116,13 +122,23 @@ func (c *Card) PowerOff() { c.PowerOn() }
 func (c *Card) Processed() int { return c.processed }
 
 // atr is the PC/SC contactless pseudo-ATR 3B 8n 80 01 <historical> TCK with
-// compact-TLV card capabilities (tag 7, byte 3 bit 7 = extended Lc/Le).
+// compact-TLV card capabilities (tag 7, third software function table: b7
+// extended Lc/Le, b6 extended length information in EF.ATR/INFO). A chip
+// that announces extended length nowhere has no card capabilities at all; a
+// chip without extended length says so (third table 00).
 func (c *Card) atr() []byte {
+	inATR, inEFATR := c.p.announces()
 	caps := byte(0)
-	if c.p.ExtendedLength {
-		caps = 0x40
+	if inATR {
+		caps |= 0x40
+	}
+	if inEFATR {
+		caps |= 0x20
 	}
 	hist := []byte{0x80, 0x73, 0x00, 0x00, caps}
+	if c.p.ExtendedLength && !inATR && !inEFATR {
+		hist = []byte{0x80, 0x31, 0x80} // selection by full DF name only
+	}
 	atr := append([]byte{0x3B, 0x80 | byte(len(hist)), 0x80, 0x01}, hist...)
 	var tck byte
 	for _, b := range atr[1:] {

@@ -24,7 +24,7 @@ func fsProfile(ext bool) *Profile {
 	com := []byte{0x60, 0x14, 0x5F, 0x01, 0x04, 0x30, 0x31, 0x30, 0x36, 0x5F, 0x36, 0x06, 0x30, 0x34, 0x30, 0x30, 0x30, 0x30, 0x5C, 0x02, 0x61, 0x75}
 	dg1 := append([]byte{0x61, 0x5D, 0x5F, 0x1F, 0x5A}, fsMRZ...)
 	return &Profile{MRZ: fsMRZ, CAN: "123456", ExtendedLength: ext, Files: map[string][]byte{
-		"CardAccess": fsCardAccess, "COM": com, "DG1": dg1, "ATRInfo": {1, 2, 3},
+		"CardAccess": fsCardAccess, "COM": com, "DG1": dg1, "NotAnEF": {1, 2, 3}, // an unknown name is ignored
 	}}
 }
 

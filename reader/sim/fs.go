@@ -12,7 +12,7 @@ type efile struct {
 	fid  uint16
 	sfi  byte
 	data []byte
-	free bool // readable without secure messaging (EF.CardAccess)
+	free bool // readable without secure messaging (EF.CardAccess, EF.ATR/INFO)
 }
 
 // dir is a dedicated file: the MF or the eMRTD application.
@@ -38,8 +38,8 @@ func (d *dir) bySFI(sfi byte) *efile {
 	return nil
 }
 
-// buildFS places each profile file by its ICAO name: CardAccess and
-// CardSecurity under the MF, COM, SOD and DG1..DG16 in the application.
+// buildFS places each profile file by its ICAO name: CardAccess,
+// CardSecurity and ATRInfo (EF.ATR/INFO) under the MF, COM, SOD and DG1..DG16 in the application.
 func buildFS(files map[string][]byte) (mf, app *dir) {
 	mf, app = &dir{}, &dir{}
 	for name, data := range files {
@@ -47,7 +47,7 @@ func buildFS(files map[string][]byte) (mf, app *dir) {
 		if !ok {
 			continue
 		}
-		ef := &efile{fid: f.FID, sfi: f.SFI, data: data, free: f == icao.FileCardAccess}
+		ef := &efile{fid: f.FID, sfi: f.SFI, data: data, free: f == icao.FileCardAccess || f == icao.FileATRInfo}
 		if f.InMF {
 			mf.files = append(mf.files, ef)
 		} else {

@@ -33,9 +33,12 @@ func (m LinkModel) Cost(out, in int) time.Duration {
 // Option configures a Reader.
 type Option func(*Reader)
 
-// WithExtendedLength sets what the reader's cards report through
-// icao.ExtendedLengthReporter (default false).
-func WithExtendedLength(ok bool) Option { return func(r *Reader) { r.ext = ok } }
+// WithExtendedLength makes the reader's cards report ok through
+// icao.ExtendedLengthReporter as the reader's own knowledge, as a PC/SC
+// reader with Part 10 properties does. Without it the reader does not say
+// (icao.ExtendedLengthKnower), like vpcd: the card's ATR, EF.ATR/INFO or a
+// probe decides.
+func WithExtendedLength(ok bool) Option { return func(r *Reader) { r.ext, r.extKnown = ok, true } }
 
 // WithRemoveAfter makes the card leave the field after n more APDUs: the
 // next Transmit fails with reader.ErrCardRemoved. The card is back for the
@@ -53,6 +56,7 @@ type Reader struct {
 
 	mu       sync.Mutex
 	ext      bool
+	extKnown bool
 	removeIn int // APDUs left before the card leaves the field; <0: never
 	link     LinkModel
 	total    time.Duration
@@ -103,7 +107,7 @@ func (r *Reader) Connect(ctx context.Context) (reader.Card, error) {
 }
 
 // ReaderCard is a session with the simulated chip (a reader.Card that also
-// reports extended length and modelled link time). Not safe for concurrent
+// reports the ATR, extended length and modelled link time). Not safe for concurrent
 // use.
 type ReaderCard struct {
 	r        *Reader
@@ -117,9 +121,12 @@ var (
 	_ reader.Card                 = (*ReaderCard)(nil)
 	_ icao.Transport              = (*ReaderCard)(nil)
 	_ icao.ExtendedLengthReporter = (*ReaderCard)(nil)
+	_ icao.ExtendedLengthKnower   = (*ReaderCard)(nil)
+	_ icao.ATRReporter            = (*ReaderCard)(nil)
 )
 
-// ATR is the chip's answer to reset.
+// ATR is the chip's answer to reset, as the chip gave it at Connect (the
+// profile's: card capabilities per Profile.ExtendedLengthIn).
 func (c *ReaderCard) ATR() []byte { return append([]byte(nil), c.atr...) }
 
 // ExtendedLength reports what the reader was configured with.
@@ -127,6 +134,13 @@ func (c *ReaderCard) ExtendedLength() bool {
 	c.r.mu.Lock()
 	defer c.r.mu.Unlock()
 	return c.r.ext
+}
+
+// KnowsExtendedLength reports whether the reader was given WithExtendedLength.
+func (c *ReaderCard) KnowsExtendedLength() bool {
+	c.r.mu.Lock()
+	defer c.r.mu.Unlock()
+	return c.r.extKnown
 }
 
 // ModelledTime is the link time modelled for this session.

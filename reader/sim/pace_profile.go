@@ -77,7 +77,8 @@ func (o ChipKeyOptions) withDefaults() ChipKeyOptions {
 }
 
 // AddChipKeys generates the chip's CA and AA keys and writes DG14, DG15 and
-// (unless NoPACE) EF.CardAccess into p, setting p.PACE. A PACE-CAM chip uses
+// (unless NoPACE) EF.CardAccess into p, setting p.PACE. DG14 holds every
+// SecurityInfo of EF.CardAccess besides its own (ICAO 9303-11 §9.2). A PACE-CAM chip uses
 // its CA key for CAM, so CAM needs CADomain = PACEDomain. EF.CardSecurity,
 // which a verifier needs to bind CAM, must be signed: GenerateProfile writes
 // it (AddChipKeys alone does not).
@@ -122,10 +123,10 @@ func AddChipKeys(p *Profile, opts ChipKeyOptions) error {
 		sig, _ := activeauth.SignatureAlgorithmOID(aaHash)
 		dg14 = append(dg14, rawSeq(lds.OIDAA, 1, sig))
 	}
-	p.Files["DG14"] = tlv.Encode(0x6E, derSet(dg14))
 	p.Files["DG15"] = tlv.Encode(0x6F, aaSPKI)
 	p.PACE = !o.NoPACE
 	if o.NoPACE {
+		p.Files["DG14"] = tlv.Encode(0x6E, derSet(dg14))
 		delete(p.Files, "CardAccess")
 		return nil
 	}
@@ -137,12 +138,32 @@ func AddChipKeys(p *Profile, opts ChipKeyOptions) error {
 	if _, err := pace.ParseProtocol(paceOID); err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
-	p.Files["CardAccess"] = derSet([]asn1.RawValue{
+	cardAccess := []asn1.RawValue{
 		rawSeq(lds.OIDTA, 1),
 		rawSeq(caOID, 1),
 		rawSeq(paceOID, 2, std.ID),
-	})
+	}
+	p.Files["CardAccess"] = derSet(cardAccess)
+	// ICAO 9303-11 §9.2: DG14, which the SOD signs, holds every
+	// SecurityInfo of EF.CardAccess, so that a reader can bind the
+	// unsigned PACE parameters to the issuer.
+	for _, info := range cardAccess {
+		if !containsRaw(dg14, info) {
+			dg14 = append(dg14, info)
+		}
+	}
+	p.Files["DG14"] = tlv.Encode(0x6E, derSet(dg14))
 	return nil
+}
+
+// containsRaw reports whether set holds an element with info's encoding.
+func containsRaw(set []asn1.RawValue, info asn1.RawValue) bool {
+	for _, v := range set {
+		if bytes.Equal(v.FullBytes, info.FullBytes) {
+			return true
+		}
+	}
+	return false
 }
 
 // CloneChipKeys returns a copy of p with the same files — DG14 and DG15

@@ -156,3 +156,20 @@ func (c *pacedCard) ExtendedLength() bool {
 	}
 	return false
 }
+
+// KnowsExtendedLength passes through whether the reader knows.
+func (c *pacedCard) KnowsExtendedLength() bool {
+	if r, ok := c.Card.(icao.ExtendedLengthKnower); ok {
+		return r.KnowsExtendedLength()
+	}
+	_, ok := c.Card.(icao.ExtendedLengthReporter)
+	return ok
+}
+
+// ATR passes the chip's ATR through.
+func (c *pacedCard) ATR() []byte {
+	if r, ok := c.Card.(icao.ATRReporter); ok {
+		return r.ATR()
+	}
+	return nil
+}
