@@ -129,7 +129,10 @@ func TestWriteCheckinsXML4750(t *testing.T) {
 	if x1[0].MaKhuVuc != "K2" || x1[0].NamNamLienTuc != "20270601" || x1[0].DiaChi != synthRecord(1).DiaChi || x1[0].NgayVao != "202611280805" {
 		t.Errorf("XML1 %+v", x1[0])
 	}
-	for _, c := range []struct{ in, want string }{{"", ""}, {"1990-02", "199002000000"}, {"15/02/1990", "199002150000"}, {"x", ""}} {
+	// QĐ 4750 NGAY_SINH: unknown day and month are written as 00
+	// (dh-hos/Mo-ta-he-thong XML130/QD4570/Table xml130.bang00checkin row 6).
+	for _, c := range []struct{ in, want string }{{"", ""}, {"1990-02", "199002000000"}, {"1990", "199000000000"},
+		{"02/1990", "199002000000"}, {"15/02/1990", "199002150000"}, {"1990-02-15", "199002150000"}, {"x", ""}, {"13/1990", ""}} {
 		if got := birthXML(c.in); got != c.want {
 			t.Errorf("birthXML(%q) = %q, want %q", c.in, got, c.want)
 		}

@@ -159,16 +159,20 @@ func xml1Of(c Checkin, stt int) xml1Doc {
 		NgayVao: timeXML(c.Time), MaCSKCB: c.Facility, MaKhuVuc: c.MaKV, NamNamLienTuc: dateXML(c.NgayDu5Nam)}
 }
 
-// birthXML turns yyyy-mm-dd (or yyyy) into the standard's yyyyMMddHHmm with
-// unknown parts as zeros.
+// birthXML turns yyyy-mm-dd, yyyy-mm, yyyy (the read result) or dd/MM/yyyy,
+// MM/yyyy (the roster) into the standard's yyyyMMddHHmm with unknown parts as
+// zeros: yyyyMM000000, yyyy00000000.
 func birthXML(s string) string {
 	switch {
 	case len(s) == 10 && s[4] == '-' && s[7] == '-':
 		return s[0:4] + s[5:7] + s[8:10] + "0000"
-	case len(s) == 7 && s[4] == '-':
+	case len(s) == 7 && s[4] == '-' && isDigits(s[0:4], 4) && isDigits(s[5:7], 2) && s[5:7] >= "01" && s[5:7] <= "12":
 		return s[0:4] + s[5:7] + "000000"
 	case isDigits(s, 4):
 		return s + "00000000"
+	case len(s) == 7 && s[2] == '/' && isDigits(s[0:2], 2) && isDigits(s[3:], 4) && s[0:2] >= "01" && s[0:2] <= "12":
+		// The roster's MM/yyyy.
+		return s[3:] + s[0:2] + "000000"
 	}
 	if t, ok := parseDMY(s); ok {
 		return t.Format("20060102") + "0000"
