@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,5 +60,49 @@ func TestPartialBirthDateFromQRToGateway(t *testing.T) {
 		if e.Source != FromGateway || e.Status != Eligible {
 			t.Errorf("%s: eligibility %+v, want eligible from the gateway", tc.sent, e)
 		}
+	}
+}
+
+// TestLookupCacheKeepsOnlyEligibilityFields: the lookup cache holds the
+// fields the eligibility JSON needs, not the gateway's raw answer (its name,
+// address and ghiChu), and the cached answer evaluates the same.
+func TestLookupCacheKeepsOnlyEligibilityFields(t *testing.T) {
+	gw := fakegw.New()
+	t.Cleanup(gw.Close)
+	sum := md5.Sum([]byte("pw"))
+	gw.Username, gw.PasswordMD5 = "79024_BV", hex.EncodeToString(sum[:])
+	gw.Staff["030181000001"] = "Nguyễn Văn Cán"
+	today := clock.Now().UTC()
+	gw.SetPatient("001099012345", fakegw.Patient{Card: gateway.Answer{MaThe: "HT3790000012345", HoTen: "Lê Thị Bích",
+		NgaySinh: "05/03/1994", GioiTinh: "Nữ", DiaChi: "Số 9 Đường Bí Mật", CqBHXH: "BHXH Quận X", MaDKBD: "79022",
+		GtTheTu: today.AddDate(0, -1, 0).Format("02/01/2006"), GtTheDen: today.AddDate(0, 6, 0).Format("02/01/2006")}})
+	client, err := gateway.New(gateway.Config{URL: gw.BaseURL(), InsecureHTTP: true, Username: "79024_BV", Password: "pw",
+		StaffName: "Nguyễn Văn Cán", StaffID: "030181000001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := cache.Open(filepath.Join(t.TempDir(), "cccd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	l := &Lookup{DB: db, Gateway: client, Config: EligibilityConfig{Facility: "79022", Freshness: time.Hour}}
+	online := l.Eligibility(context.Background(), Person{IDNumber: "001099012345", FullName: "Lê Thị Bích", DateOfBirth: "1994-03-05"}, clock.Now())
+	raw, _, ok, err := db.GetLookup("001099012345")
+	if err != nil || !ok {
+		t.Fatalf("nothing cached: %v", err)
+	}
+	for _, personal := range []string{"Lê Thị Bích", "05/03/1994", "Bí Mật", "Quận X", "ghiChu", "hoTen", "dsLichSu"} {
+		if strings.Contains(string(raw), personal) {
+			t.Errorf("lookup cache keeps %q: %s", personal, raw)
+		}
+	}
+	a, err := gateway.DecodeAnswer(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached := Evaluate(GatewayInput(a, FromCache, online.AsOf), clock.Now(), EligibilityConfig{Facility: "79022", Freshness: time.Hour})
+	if cached.Status != online.Status || cached.Card != online.Card || cached.Code != online.Code {
+		t.Errorf("cached answer evaluates to %+v, online %+v", cached, online)
 	}
 }
