@@ -39,27 +39,27 @@ const (
 // is unknown); a date field holding words (e.g. "Không thời hạn") keeps them.
 // Absent and empty fields are "".
 type Personal struct {
-	IDNumber         string `json:"id_number"`
-	FullName         string `json:"full_name"`
-	DateOfBirth      string `json:"date_of_birth"`
-	Sex              string `json:"sex"`
-	Nationality      string `json:"nationality"`
-	Ethnicity        string `json:"ethnicity"`
-	Religion         string `json:"religion"`
-	PlaceOfOrigin    string `json:"place_of_origin"`
+	IDNumber      string `json:"id_number"`
+	FullName      string `json:"full_name"`
+	DateOfBirth   string `json:"date_of_birth"`
+	Sex           string `json:"sex"`
+	Nationality   string `json:"nationality"`
+	Ethnicity     string `json:"ethnicity"`
+	Religion      string `json:"religion"`
+	PlaceOfOrigin string `json:"place_of_origin"`
 	// PlaceOfOriginLabel is how the card prints field 8: "Quê quán" on
 	// cards issued before 2024-07-01, "Nơi đăng ký khai sinh" on the Identity
 	// Law 2023 card issued from then on (by date_of_issue; "Quê quán" when
 	// the issue date is unknown; "" when field 8 is empty).
 	PlaceOfOriginLabel string `json:"place_of_origin_label"`
-	PlaceOfResidence string `json:"place_of_residence"`
-	IdentifyingMarks string `json:"identifying_marks"`
-	DateOfIssue      string `json:"date_of_issue"`
-	DateOfExpiry     string `json:"date_of_expiry"`
-	FatherName       string `json:"father_name"`
-	MotherName       string `json:"mother_name"`
-	SpouseName       string `json:"spouse_name"`
-	OldIDNumber      string `json:"old_id_number"`
+	PlaceOfResidence   string `json:"place_of_residence"`
+	IdentifyingMarks   string `json:"identifying_marks"`
+	DateOfIssue        string `json:"date_of_issue"`
+	DateOfExpiry       string `json:"date_of_expiry"`
+	FatherName         string `json:"father_name"`
+	MotherName         string `json:"mother_name"`
+	SpouseName         string `json:"spouse_name"`
+	OldIDNumber        string `json:"old_id_number"`
 	// Other holds fields with numbers this package does not name (16 is an
 	// undocumented 16-character code), each as its strings joined by "\n".
 	Other map[int]string `json:"-"`

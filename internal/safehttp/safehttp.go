@@ -21,7 +21,7 @@ var ErrInsecureURL = errors.New("URL must be https (set insecure_http only for t
 func CheckURL(raw string, insecure bool) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, errors.New("URL must be https://host/...")
+		return nil, errors.New("URL must be of the form https://host/")
 	}
 	if u.Scheme == "http" && !insecure {
 		return nil, ErrInsecureURL

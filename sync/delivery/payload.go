@@ -52,7 +52,7 @@ func NewPayload(c *cache.Checkin) Payload {
 		Event: "checkin", Seq: c.Seq, Key: c.Key, Time: c.Time, Reader: c.Reader, Facility: c.Facility,
 		SoCCCD: c.SoCCCD, HoTen: c.HoTen, NgaySinh: c.NgaySinh, GioiTinh: c.GioiTinh, DiaChi: c.DiaChi,
 		DiaChiSource: c.DiaChiSource,
-		MaThe: c.MaThe, MaDKBD: c.MaDKBD, GtTheTu: c.GtTheTu, GtTheDen: c.GtTheDen, MaKV: c.MaKV,
+		MaThe:        c.MaThe, MaDKBD: c.MaDKBD, GtTheTu: c.GtTheTu, GtTheDen: c.GtTheDen, MaKV: c.MaKV,
 		NgayDu5Nam: c.NgayDu5Nam, Eligibility: c.Eligibility, Verification: c.Verification,
 		Confirmed: c.Confirmed, RecheckChanged: c.RecheckChanged,
 		Revision: c.Revision, PreviousEligibility: c.PreviousEligibility,

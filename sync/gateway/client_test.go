@@ -429,7 +429,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 			req.Header = r.Header.Clone()
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
-				http.Error(w, err.Error(), 502)
+				http.Error(w, err.Error(), http.StatusBadGateway)
 				return
 			}
 			defer resp.Body.Close()
