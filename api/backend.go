@@ -27,6 +27,10 @@ type Backend interface {
 	Checkin(ctx context.Context, seq uint64) (cache.Checkin, error)
 	// ConfirmCheckin marks a check-in confirmed by the receptionist.
 	ConfirmCheckin(ctx context.Context, seq uint64) (cache.Checkin, error)
+	// SetEpisode stores the HIS's episode fields (MA_LK, MA_BN, MA_LOAI_KCB,
+	// MA_DOITUONG_KCB) on a check-in; ErrBadInput when they break QĐ 4750's
+	// limits.
+	SetEpisode(ctx context.Context, seq uint64, e cache.Episode) (cache.Checkin, error)
 	// Lookup answers eligibility for a 12-digit ID number.
 	Lookup(ctx context.Context, id string) (checkin.Eligibility, error)
 	// SyncNow starts a roster sync and returns when it has finished.

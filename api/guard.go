@@ -96,7 +96,7 @@ func setCORS(w http.ResponseWriter, r *http.Request) {
 func preflight(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	setCORS(w, r)
-	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS")
 	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-CSRF-Token")
 	h.Set("Access-Control-Max-Age", "600")
 	if r.Header.Get("Access-Control-Request-Private-Network") == "true" {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cccd-agent/cccd/internal/errtext"
 
+	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/checkin"
 )
 
@@ -74,6 +75,7 @@ func (s *Server) routes() {
 	api("GET /api/v1/checkins", s.handleCheckins)
 	api("GET /api/v1/checkins/{seq}", s.handleCheckin)
 	api("POST /api/v1/checkins/{seq}/confirm", s.handleConfirm)
+	api("PATCH /api/v1/checkins/{seq}/episode", s.handleEpisode)
 	api("GET /api/v1/roster/{id}", func(w http.ResponseWriter, r *http.Request) {
 		s.reply(w, r, func() (any, error) { return s.backend.Lookup(r.Context(), r.PathValue("id")) })
 	})
@@ -241,6 +243,20 @@ func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.reply(w, r, func() (any, error) { return s.backend.ConfirmCheckin(r.Context(), seq) })
+}
+
+// handleEpisode lets the HIS set the episode fields it owns on a check-in.
+func (s *Server) handleEpisode(w http.ResponseWriter, r *http.Request) {
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, "check-in number must be a positive integer")
+		return
+	}
+	var body cache.Episode
+	if !decodeJSON(w, r, &body) {
+		return
+	}
+	s.reply(w, r, func() (any, error) { return s.backend.SetEpisode(r.Context(), seq, body) })
 }
 
 // reply runs a backend call and maps its error onto a status and code.

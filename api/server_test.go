@@ -49,6 +49,15 @@ func (b *recordingBackend) Checkin(_ context.Context, seq uint64) (cache.Checkin
 func (b *recordingBackend) ConfirmCheckin(context.Context, uint64) (cache.Checkin, error) {
 	return cache.Checkin{}, nil
 }
+func (b *recordingBackend) SetEpisode(_ context.Context, seq uint64, e cache.Episode) (cache.Checkin, error) {
+	if seq != 7 {
+		return cache.Checkin{}, fmt.Errorf("check-in %d: %w", seq, checkin.ErrNotFound)
+	}
+	if err := e.Validate(); err != nil {
+		return cache.Checkin{}, fmt.Errorf("%w: %w", checkin.ErrBadInput, err)
+	}
+	return cache.Checkin{Seq: seq, Episode: &e}, nil
+}
 func (b *recordingBackend) Lookup(context.Context, string) (checkin.Eligibility, error) {
 	return checkin.Eligibility{}, nil
 }
@@ -132,6 +141,16 @@ func TestAPIGuards(t *testing.T) {
 		{"bad seq", "GET", "/api/v1/checkins/x", "", bearer, 400, codeBadRequest},
 		{"bad query", "GET", "/api/v1/checkins?after=-1", "", bearer, 400, codeBadRequest},
 		{"session needs origin", "POST", "/api/v1/session", "", nil, 403, codeForbiddenOrigin},
+		// The HIS sets its episode fields (issue 15), with the token like other writes.
+		{"episode without token", "PATCH", "/api/v1/checkins/7/episode", `{"maLK":"BV_2026_1"}`, nil, 401, codeUnauthorized},
+		{"episode set", "PATCH", "/api/v1/checkins/7/episode", `{"maLK":"BV_2026_1","maBN":"BN1","maLoaiKCB":"01","maDoiTuongKCB":"1.1"}`, bearer, 200, ""},
+		{"episode without maLK", "PATCH", "/api/v1/checkins/7/episode", `{"maBN":"BN1"}`, bearer, 400, codeBadRequest},
+		{"episode bad maLoaiKCB", "PATCH", "/api/v1/checkins/7/episode", `{"maLK":"x","maLoaiKCB":"1"}`, bearer, 400, codeBadRequest},
+		{"episode bad maDoiTuongKCB", "PATCH", "/api/v1/checkins/7/episode", `{"maLK":"x","maDoiTuongKCB":"12345"}`, bearer, 400, codeBadRequest},
+		{"episode maLK too long", "PATCH", "/api/v1/checkins/7/episode", `{"maLK":"` + strings.Repeat("x", 101) + `"}`, bearer, 400, codeBadRequest},
+		{"episode unknown field", "PATCH", "/api/v1/checkins/7/episode", `{"maLK":"x","maThe":"y"}`, bearer, 400, codeBadRequest},
+		{"episode unknown check-in", "PATCH", "/api/v1/checkins/8/episode", `{"maLK":"x"}`, bearer, 404, codeNotFound},
+		{"episode wrong method", "POST", "/api/v1/checkins/7/episode", `{"maLK":"x"}`, bearer, 404, codeNotFound},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

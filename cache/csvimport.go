@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -221,6 +222,36 @@ func parseRosterLine(cols []int, fields []string, line int) (RosterRecord, []Lin
 	if len(errs) > 0 {
 		return rec, errs
 	}
+	for _, e := range checkRecord(&rec) {
+		e.Line = line
+		errs = append(errs, e)
+	}
+	return rec, errs
+}
+
+// ValidateRecord applies the CSV import's field rules to a record from
+// elsewhere (a feed object): the first broken rule as a one-line error that
+// names the field, never its value. It normalises rec as the import does
+// (upper-case maThe, maSoBHXH from the card number). capNhat is exempt: in a
+// feed it is the source's update marker (docs/FEED.md), not checked as a date.
+func ValidateRecord(rec *RosterRecord) error {
+	for _, c := range requiredColumns {
+		if *fieldsOf(rec)[slices.Index(rosterColumns, c)] == "" {
+			return fmt.Errorf("%w: %s: required value missing", ErrBadRoster, c)
+		}
+	}
+	for _, e := range checkRecord(rec) {
+		if e.Field != "capNhat" {
+			return fmt.Errorf("%w: %s: %s", ErrBadRoster, e.Field, e.Reason)
+		}
+	}
+	return nil
+}
+
+// checkRecord checks each field's form; the errors carry no line number.
+func checkRecord(rec *RosterRecord) []LineError {
+	var errs []LineError
+	fail := func(field, reason string) { errs = append(errs, LineError{Field: field, Reason: reason}) }
 	check := func(field string, ok bool, reason string) {
 		if !ok {
 			fail(field, reason)
@@ -228,7 +259,7 @@ func parseRosterLine(cols []int, fields []string, line int) (RosterRecord, []Lin
 	}
 	rec.MaThe = strings.ToUpper(rec.MaThe)
 	check("soCCCD", validID(rec.SoCCCD), "must be 12 digits")
-	check("maThe", validCardNumber(rec.MaThe), "must be 15 characters (2 letters, 3 digits, 10-digit BHXH number) or 10 digits")
+	check("maThe", validCardNumber(rec.MaThe), "must be 15 characters (2 letters, benefit digit 1–5, 2-digit province, 10-digit BHXH number) or 10 digits")
 	if rec.MaSoBHXH == "" && validCardNumber(rec.MaThe) {
 		rec.MaSoBHXH = rec.MaThe[len(rec.MaThe)-10:]
 	}
@@ -256,10 +287,31 @@ func parseRosterLine(cols []int, fields []string, line int) (RosterRecord, []Lin
 	check("maKV", rec.MaKV == "" || rec.MaKV == "K1" || rec.MaKV == "K2" || rec.MaKV == "K3", "must be K1, K2, K3 or empty")
 	_, ok := parseDMY(rec.NgayDu5Nam)
 	check("ngayDu5Nam", rec.NgayDu5Nam == "" || ok, "must be a date dd/MM/yyyy")
-	check("mucHuong", rec.MucHuong == "" || isAlnum(rec.MucHuong, -4), "must be at most 4 letters or digits")
+	if reason := checkMucHuong(rec.MucHuong); reason != "" {
+		fail("mucHuong", reason)
+	}
 	check("trangThai", rec.TrangThai == "" || isDigits(rec.TrangThai, 3), "must be a 3-digit result code")
 	check("capNhat", rec.CapNhat == "" || validTimestamp(rec.CapNhat), "must be dd/MM/yyyy, optionally with HH:mm or HH:mm:ss")
-	return rec, errs
+	return errs
+}
+
+// checkMucHuong: QĐ 4750's MUC_HUONG is the share the fund pays, a
+// percentage (80, 95 or 100 for the card's benefit levels), not the benefit
+// digit 1–5 of the card number's third character. "" means unknown.
+func checkMucHuong(s string) string {
+	if s == "" {
+		return ""
+	}
+	n, err := strconv.Atoi(s)
+	switch {
+	case err != nil || len(s) > 3 || s[0] == '+' || s[0] == '-':
+		return "must be a whole percentage such as 80, 95 or 100"
+	case n >= 1 && n <= 5:
+		return "looks like the benefit digit (maThe's 3rd character), not a percentage: write 80, 95 or 100"
+	case n < 1 || n > 100:
+		return "must be a percentage from 6 to 100 (usually 80, 95 or 100)"
+	}
+	return ""
 }
 
 var foldSpace = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ")
@@ -280,7 +332,9 @@ func validCardNumber(s string) bool {
 	if len(s) == 10 {
 		return isDigits(s, 10)
 	}
-	return len(s) == 15 && isUpper(s[0]) && isUpper(s[1]) && isDigits(s[2:], 13)
+	// The 3rd character is the benefit code 1–5 (Phụ lục 03 of CV
+	// 1923/BHXH-CNTT, result 053 "Mã quyền lợi BHYT (ký tự thứ 3) không đúng").
+	return len(s) == 15 && isUpper(s[0]) && isUpper(s[1]) && s[2] >= '1' && s[2] <= '5' && isDigits(s[2:], 13)
 }
 
 func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }

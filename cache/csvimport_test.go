@@ -194,3 +194,50 @@ func TestImportCSVCancelled(t *testing.T) {
 		t.Errorf("cancelled import stored a roster: %+v", m)
 	}
 }
+
+// TestMucHuongAndBenefitDigit: mucHuong is QĐ 4750's MUC_HUONG, a percentage
+// (80, 95, 100; dh-hos/Mo-ta-he-thong XML130/QD4570/phu-luc-quyet-dinh-4750.xlsx,
+// Bảng 1 MUC_HUONG; research/bhyt.md §7), not the benefit digit, which is
+// maThe's 3rd character and must be 1–5 (Phụ lục 03 of CV 1923/BHXH-CNTT,
+// XML130/File-ho-tro/Ham API tra cuu TT.pdf p. 5: result 053 "Mã quyền lợi
+// BHYT (ký tự thứ 3) không đúng").
+func TestMucHuongAndBenefitDigit(t *testing.T) {
+	base := func() RosterRecord {
+		return RosterRecord{SoCCCD: "079090000001", MaThe: "GD4797900000001", HoTen: "A",
+			GtTheTu: "01/01/2026", GtTheDen: "31/12/2026"}
+	}
+	for _, tc := range []struct {
+		muc, maThe string
+		field      string // "" = valid
+	}{
+		{"80", "", ""}, {"95", "", ""}, {"100", "", ""}, {"", "", ""}, {"70", "", ""},
+		{"4", "", "mucHuong"}, {"1", "", "mucHuong"}, {"5", "", "mucHuong"}, {"0", "", "mucHuong"},
+		{"101", "", "mucHuong"}, {"80%", "", "mucHuong"}, {"0.8", "", "mucHuong"}, {"-80", "", "mucHuong"}, {"+80", "", "mucHuong"},
+		{"80", "GD0797900000001", "maThe"}, {"80", "GD6797900000001", "maThe"}, {"80", "GD1797900000001", ""},
+		{"80", "gd5797900000001", ""}, {"80", "7900000001", ""},
+	} {
+		rec := base()
+		rec.MucHuong = tc.muc
+		if tc.maThe != "" {
+			rec.MaThe = tc.maThe
+		}
+		err := ValidateRecord(&rec)
+		switch {
+		case tc.field == "" && err != nil:
+			t.Errorf("mucHuong %q maThe %q: %v", tc.muc, tc.maThe, err)
+		case tc.field != "" && (!errors.Is(err, ErrBadRoster) || !strings.Contains(err.Error(), tc.field+":")):
+			t.Errorf("mucHuong %q maThe %q: %v, want a %s error", tc.muc, tc.maThe, err, tc.field)
+		case err != nil && (strings.Contains(err.Error(), rec.MaThe) || strings.Contains(err.Error(), "\n")):
+			t.Errorf("error not one line or carries the card number: %v", err)
+		}
+		// The CSV import applies the same rule.
+		line := fmt.Sprintf("%s,%s,,A,,,,,,01/01/2026,31/12/2026,,,%s,,\n", rec.SoCCCD, rec.MaThe, tc.muc)
+		perr := ParseRosterCSV(strings.NewReader(csvHeader+line), func(int, RosterRecord) error { return nil })
+		if (perr == nil) != (tc.field == "") {
+			t.Errorf("CSV mucHuong %q maThe %q: %v", tc.muc, tc.maThe, perr)
+		}
+	}
+	if err := ValidateRecord(&RosterRecord{SoCCCD: "079090000001"}); !errors.Is(err, ErrBadRoster) {
+		t.Errorf("record without maThe accepted: %v", err)
+	}
+}

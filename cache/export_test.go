@@ -15,6 +15,7 @@ func exportSample() []Checkin {
 	a := sampleCheckin(1)
 	a.Seq, a.Key, a.Time = 1, "0123456789abcdef0123456789abcdef", time.Date(2026, 11, 28, 1, 5, 0, 0, time.UTC)
 	a.MaKV = "K2"
+	a.Episode = &Episode{MaLK: "79011_2026_11_BN001_KB01", MaBN: "BN001", MaLoaiKCB: "01", MaDoiTuongKCB: "1.1"}
 	b := sampleCheckin(2)
 	b.Seq, b.Key, b.Time = 2, "fedcba9876543210fedcba9876543210", time.Date(2026, 11, 28, 17, 30, 0, 0, time.UTC)
 	b.NgaySinh, b.GioiTinh, b.HoTen, b.DiaChi = "1990", "Nữ", "Lê <Thị> & \"B\"", "=HYPERLINK(\"x\")"
@@ -85,6 +86,10 @@ func TestWriteCheckinsXML4750(t *testing.T) {
 	if err := WriteCheckinsXML4750(&buf, exportSample(), "79011", time.Date(2026, 11, 28, 20, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
+	// Labelled as a hand-off file, not a submission.
+	if !bytes.Contains(buf.Bytes(), []byte("NOT SUBMITTABLE")) {
+		t.Error("the hand-off file does not say it is not submittable")
+	}
 	var doc giamDinhHS
 	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, buf.String())
@@ -115,21 +120,27 @@ func TestWriteCheckinsXML4750(t *testing.T) {
 		decode(h.Files[1], &x1[i])
 	}
 	r0, r1 := x0[0].List[0], x0[1].List[0]
-	want0 := xml0Row{MaLK: "0123456789abcdef0123456789abcdef", STT: 1, HoTen: "Nguyễn Văn Thử Nghiệm",
+	// MA_LK and the other episode fields are the HIS's (issue 15), never
+	// the check-in's own key.
+	want0 := xml0Row{MaLK: "79011_2026_11_BN001_KB01", STT: 1, MaBN: "BN001", HoTen: "Nguyễn Văn Thử Nghiệm",
 		SoCCCD: synthRecord(1).SoCCCD, NgaySinh: "199002150000", GioiTinh: "1", MaTheBHYT: synthRecord(1).MaThe,
-		MaDKBD: "79011", GtTheTu: "20260101", GtTheDen: "20261231", NgayVao: "202611280805", MaCSKCB: "79011"}
+		MaDKBD: "79011", GtTheTu: "20260101", GtTheDen: "20261231", MaDoiTuongKCB: "1.1", NgayVao: "202611280805",
+		MaLoaiKCB: "01", MaCSKCB: "79011"}
 	if r0 != want0 {
 		t.Errorf("XML0 row\n got %+v\nwant %+v", r0, want0)
 	}
 	// 17:30 UTC is 00:30 the next day in Vietnam; year-only birth dates
 	// keep zeros for the unknown parts.
-	if r1.NgayVao != "202611290030" || r1.NgaySinh != "199000000000" || r1.GioiTinh != "2" || r1.HoTen != "Lê <Thị> & \"B\"" || r1.STT != 2 {
+	if r1.NgayVao != "202611290030" || r1.NgaySinh != "199000000000" || r1.GioiTinh != "2" || r1.HoTen != "Lê <Thị> & \"B\"" || r1.STT != 2 || r1.MaLK != "" {
 		t.Errorf("XML0 row 2 %+v", r1)
 	}
 	if x1[0].MaKhuVuc != "K2" || x1[0].NamNamLienTuc != "20270601" || x1[0].DiaChi != synthRecord(1).DiaChi || x1[0].NgayVao != "202611280805" {
 		t.Errorf("XML1 %+v", x1[0])
 	}
-	for _, c := range []struct{ in, want string }{{"", ""}, {"1990-02", "199002000000"}, {"15/02/1990", "199002150000"}, {"x", ""}} {
+	// QĐ 4750 NGAY_SINH: unknown day and month are written as 00
+	// (dh-hos/Mo-ta-he-thong XML130/QD4570/Table xml130.bang00checkin row 6).
+	for _, c := range []struct{ in, want string }{{"", ""}, {"1990-02", "199002000000"}, {"1990", "199000000000"},
+		{"02/1990", "199002000000"}, {"15/02/1990", "199002150000"}, {"1990-02-15", "199002150000"}, {"x", ""}, {"13/1990", ""}} {
 		if got := birthXML(c.in); got != c.want {
 			t.Errorf("birthXML(%q) = %q, want %q", c.in, got, c.want)
 		}

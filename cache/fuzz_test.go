@@ -49,6 +49,8 @@ func FuzzImportCSV(f *testing.F) {
 	f.Add([]byte(csvHeader + "07909000000,GD4797900000001,,A,,,,,,01/01/2026,31/12/2026,,,,,\n"))
 	f.Add([]byte(csvHeader + "079090000009,\"GD47\"9,,A,,,,,,01/01/2026,31/12/2026,,,,,\n"))
 	f.Add([]byte("soCCCD,maThe,tuoi\n1,2,3\n"))
+	f.Add([]byte(csvHeader + "079090000001,GD4797900000001,,A,02/1950,,,,,01/01/2026,31/12/2026,,,4,,\n"))
+	f.Add([]byte(csvHeader + "079090000001,GD6797900000001,,A,1950,,,,,01/01/2026,31/12/2026,,,100,,\n"))
 	f.Add([]byte(""))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		last := 1

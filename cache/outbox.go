@@ -30,6 +30,10 @@ type Checkin struct {
 	NgaySinh string `json:"ngaySinh"` // date of birth, ISO 8601 yyyy-mm-dd, or yyyy when only the year is known
 	GioiTinh string `json:"gioiTinh"` // "Nam", "Nữ" or "" (XML GIOI_TINH 1/2/3)
 	DiaChi   string `json:"diaChi"`   // place of residence (XML DIA_CHI)
+	// DiaChiSource says where DiaChi came from: "chip" (DG13, frozen at
+	// issue, so it may carry place names from before the 2025 province
+	// merger); "" when there is no address.
+	DiaChiSource string `json:"diaChiSource,omitempty"`
 
 	MaThe      string `json:"maThe"`      // BHYT card number (XML MA_THE_BHYT)
 	MaDKBD     string `json:"maDKBD"`     // facility of first registration (XML MA_DKBD)
@@ -37,6 +41,11 @@ type Checkin struct {
 	GtTheDen   string `json:"gtTheDen"`   // card valid until, dd/MM/yyyy
 	MaKV       string `json:"maKV"`       // area code K1/K2/K3 (XML MA_KHUVUC)
 	NgayDu5Nam string `json:"ngayDu5Nam"` // five continuous years from, dd/MM/yyyy (XML NAM_NAM_LIEN_TUC)
+
+	// Episode holds the fields the HIS owns, set by it through the API
+	// (PATCH /api/v1/checkins/{seq}/episode); nil until then. MA_LK in the
+	// XML0 export comes only from here: without it MA_LK is left empty.
+	Episode *Episode `json:"episode,omitempty"`
 
 	Eligibility  CheckinEligibility `json:"eligibility"`
 	Verification string             `json:"verification"` // chip verdict: "verified", "intact-untrusted", "failed"

@@ -94,6 +94,22 @@ func (a *Agent) ConfirmCheckin(_ context.Context, seq uint64) (cache.Checkin, er
 	return out, nil
 }
 
+// SetEpisode stores the HIS's episode fields on check-in seq. The HIS set
+// them, so the check-in does not go out again for it.
+func (a *Agent) SetEpisode(_ context.Context, seq uint64, e cache.Episode) (cache.Checkin, error) {
+	c, err := a.db.SetEpisode(seq, e)
+	switch {
+	case errors.Is(err, cache.ErrNotFound):
+		return cache.Checkin{}, fmt.Errorf("check-in %d: %w", seq, ErrNotFound)
+	case errors.Is(err, cache.ErrBadEpisode):
+		return cache.Checkin{}, fmt.Errorf("%w: %w", ErrBadInput, err)
+	case err != nil:
+		return cache.Checkin{}, err
+	}
+	a.publish("checkin", c.Reader, CheckinEvent{Seq: seq})
+	return c, nil
+}
+
 // Lookup answers eligibility for a 12-digit ID.
 func (a *Agent) Lookup(ctx context.Context, id string) (Eligibility, error) {
 	if len(id) != 12 || !allDigits(id) {

@@ -555,6 +555,32 @@ func TestAgentConfirmCheckin(t *testing.T) {
 	}
 }
 
+// TestAgentSetEpisode: the HIS's episode fields are stored on the check-in
+// (the chip's address marked as such), bad ones are ErrBadInput, and setting
+// them does not send the check-in again.
+func TestAgentSetEpisode(t *testing.T) {
+	r, _, seq, kicks := confirmRig(t)
+	ep := cache.Episode{MaLK: "79011_2026_11_BN9_KB1", MaBN: "BN9", MaLoaiKCB: "01", MaDoiTuongKCB: "1.1"}
+	kicksBefore := kicks.Load()
+	got, err := r.agent.SetEpisode(context.Background(), seq, ep)
+	if err != nil || got.Episode == nil || *got.Episode != ep {
+		t.Fatalf("SetEpisode = %+v, %v", got.Episode, err)
+	}
+	stored, _, err := r.db.Checkin(seq)
+	if err != nil || stored.Episode == nil || stored.Episode.MaLK != ep.MaLK || stored.Revision != 0 || kicks.Load() != kicksBefore {
+		t.Fatalf("stored %+v rev %d kicks %d (%v)", stored.Episode, stored.Revision, kicks.Load(), err)
+	}
+	if stored.DiaChi != "" && stored.DiaChiSource != cache.DiaChiFromChip {
+		t.Errorf("address source %q, want %q", stored.DiaChiSource, cache.DiaChiFromChip)
+	}
+	if _, err := r.agent.SetEpisode(context.Background(), seq, cache.Episode{MaBN: "x"}); !errors.Is(err, ErrBadInput) {
+		t.Errorf("episode without maLK: %v, want ErrBadInput", err)
+	}
+	if _, err := r.agent.SetEpisode(context.Background(), seq+100, ep); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown seq: %v, want ErrNotFound", err)
+	}
+}
+
 // TestAgentConfirmAfterDelivery: the HIS holds the unconfirmed check-in, so
 // the confirmation goes out as its next revision, at once.
 func TestAgentConfirmAfterDelivery(t *testing.T) {

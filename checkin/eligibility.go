@@ -146,9 +146,17 @@ func Evaluate(in EligibilityInput, now time.Time, cfg EligibilityConfig) Eligibi
 		return finish(out, msgNotYetValid, []any{out.Card.GtTheTu}, cfg)
 	case today > to:
 		out.Status = NotEligible
-		out.Code = "010"
+		// The gateway's own code stays as it gave it (003: card replaced);
+		// only a plain "valid" (000, or a roster record) becomes "010".
+		if out.Code == "000" {
+			out.Code = "010"
+		}
 		if in.NewCard.MaThe != "" && newOK && newFrom > today {
 			return finish(out, msgNewCardLater, []any{out.Card.GtTheDen, in.NewCard.GtTheTu}, cfg)
+		}
+		if out.Code == "003" {
+			// Replaced, but no usable new card: absent, unreadable or itself expired.
+			return finish(out, msgReplacedNoNewCard, []any{out.Card.GtTheDen}, cfg)
 		}
 		return finish(out, msgExpired, []any{out.Card.GtTheDen}, cfg)
 	}

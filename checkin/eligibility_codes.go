@@ -34,9 +34,11 @@ var resultCodes = map[string]codeRule{
 	"101": {UnknownEligibility, msgServer},
 	"110": {NotEligible, msgRevoked},
 	"120": {NotEligible, msgStopped},
-	"121": {NotEligible, msgStopped},
-	"122": {NotEligible, msgStopped},
-	"123": {NotEligible, msgStopped},
+	// 121–123: báo giảm because the person moved or was re-enrolled; they
+	// may be insured under a new record, so staff check rather than refuse.
+	"121": {ManualCheck, msgMovedProvince},
+	"122": {ManualCheck, msgMovedWithin},
+	"123": {ManualCheck, msgReEnrolled},
 	"124": {NotEligible, msgStopped},
 	"130": {ManualCheck, msgChildNoCard},
 	"205": {UnknownEligibility, msgConfig},
@@ -108,6 +110,20 @@ var (
 	msgStopped = message{
 		"Thẻ BHYT đã bị báo giảm (ngừng tham gia hoặc chuyển nơi): không sử dụng được.",
 		"Health insurance card stopped (participation ended or moved): not usable."}
+	// 121–123 quote BHXH's result texts (Phụ lục 03 of CV 1923/BHXH-CNTT,
+	// p. 5) and say what to do.
+	msgMovedProvince = message{
+		"Thẻ đã báo giảm. Chuyển ngoại tỉnh: người bệnh có thể đã có thẻ mới ở tỉnh khác, kiểm tra thẻ mới (VssID) rồi tra cứu lại.",
+		"Card reported as reduced: moved to another province. The patient may hold a new card there: check it (VssID) and look it up again."}
+	msgMovedWithin = message{
+		"Thẻ đã báo giảm. Chuyển nội tỉnh: người bệnh có thể đã có thẻ mới, kiểm tra thẻ mới (VssID) rồi tra cứu lại.",
+		"Card reported as reduced: moved within the province. The patient may hold a new card: check it (VssID) and look it up again."}
+	msgReEnrolled = message{
+		"Thẻ đã báo giảm. Thu hồi do tăng cùng đơn vị: người bệnh có thể đã có thẻ mới, kiểm tra thẻ mới (VssID) rồi tra cứu lại.",
+		"Card reported as reduced: withdrawn on re-enrolment at the same unit. The patient may hold a new card: check it (VssID) and look it up again."}
+	msgReplacedNoNewCard = message{
+		"BHXH báo thẻ đã được cấp đổi (mã 003) nhưng thẻ cũ đã hết hạn ngày %s và không có thẻ mới còn giá trị: không hưởng BHYT với thẻ này, kiểm tra thẻ mới của người bệnh (VssID).",
+		"BHXH says the card was replaced (code 003), but the old card expired on %s and there is no valid new card: not covered with this card; check the patient's new card (VssID)."}
 	msgChildNoCard = message{
 		"Trẻ em chưa có thẻ BHYT: tra cứu thẻ tạm trên cổng giám định.",
 		"Child without a card: look up the temporary card on the gateway."}

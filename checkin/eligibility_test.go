@@ -29,7 +29,7 @@ func TestEvaluateResultCodes(t *testing.T) {
 		"010": NotEligible, "050": NotFound, "051": ManualCheck, "052": ManualCheck, "053": ManualCheck,
 		"054": UnknownEligibility, "055": UnknownEligibility, "060": ManualCheck, "061": ManualCheck,
 		"070": ManualCheck, "100": UnknownEligibility, "101": UnknownEligibility, "110": NotEligible,
-		"120": NotEligible, "121": NotEligible, "122": NotEligible, "123": NotEligible, "124": NotEligible,
+		"120": NotEligible, "121": ManualCheck, "122": ManualCheck, "123": ManualCheck, "124": NotEligible,
 		"130": ManualCheck, "205": UnknownEligibility, "401": UnknownEligibility, "500": UnknownEligibility,
 		"999": UnknownEligibility, "": Eligible,
 	}
@@ -96,7 +96,17 @@ func TestEvaluateDates(t *testing.T) {
 		{"missing end date", withDates("000", "01/01/2026", ""), evalNow, ManualCheck, "000", "GD4797900000001", nil},
 		{"window reversed", withDates("000", "31/12/2026", "01/01/2026"), evalNow, ManualCheck, "000", "GD4797900000001", nil},
 		{"003 new card from today", withNew("003", "27/11/2026", "28/11/2026"), evalNow, Eligible, "003", "7900000002", []string{"31/12/2027"}},
-		{"003 new card from tomorrow", withNew("003", "27/11/2026", "29/11/2026"), evalNow, NotEligible, "010", "GD4797900000001", []string{"27/11/2026", "29/11/2026"}},
+		// Issue 15: a 003 answer keeps its code (Phụ lục 03 of CV 1923/BHXH-CNTT,
+		// dh-hos/Mo-ta-he-thong XML130/File-ho-tro/Ham API tra cuu TT.pdf p. 5:
+		// 003 = old card expired, new card issued) and says why it is not eligible.
+		{"003 new card from tomorrow", withNew("003", "27/11/2026", "29/11/2026"), evalNow, NotEligible, "003", "GD4797900000001", []string{"27/11/2026", "29/11/2026"}},
+		{"003 old card expired, no new card", withDates("003", "01/01/2026", "27/11/2026"), evalNow, NotEligible, "003", "GD4797900000001", []string{"27/11/2026", "003"}},
+		{"003 new card expired too", func() EligibilityInput {
+			in := withNew("003", "27/11/2025", "01/01/2026")
+			in.NewCard.GtTheDen = "27/11/2026"
+			return in
+		}(), evalNow, NotEligible, "003", "7900000002", []string{"003", "27/11/2026"}},
+		{"004 old card expired, no new card", withDates("004", "01/01/2026", "27/11/2026"), evalNow, NotEligible, "004", "GD4797900000001", []string{"27/11/2026"}},
 		{"004 old card valid, new from tomorrow", withNew("004", "31/12/2026", "29/11/2026"), evalNow, Eligible, "004", "GD4797900000001", []string{"31/12/2026"}},
 		{"004 new card from today", withNew("004", "31/12/2026", "28/11/2026"), evalNow, Eligible, "004", "7900000002", nil},
 		{"000 with new card already valid", withNew("000", "31/12/2026", "01/11/2026"), evalNow, Eligible, "000", "7900000002", nil},
@@ -114,6 +124,29 @@ func TestEvaluateDates(t *testing.T) {
 			if !strings.Contains(got.Message, p) {
 				t.Errorf("%s: message %q lacks %q", tc.name, got.Message, p)
 			}
+		}
+	}
+}
+
+// TestEvaluateMovedCodes: 121–123 (báo giảm: moved province, moved within
+// the province, re-enrolled at the same unit; Phụ lục 03 of CV 1923/BHXH-CNTT,
+// dh-hos/Mo-ta-he-thong XML130/File-ho-tro/Ham API tra cuu TT.pdf p. 5) are
+// manual-check with BHXH's wording: the person may be insured under a new
+// record. 120 and 124 stay not-eligible.
+func TestEvaluateMovedCodes(t *testing.T) {
+	for code, want := range map[string]string{
+		"121": "Thẻ đã báo giảm. Chuyển ngoại tỉnh",
+		"122": "Thẻ đã báo giảm. Chuyển nội tỉnh",
+		"123": "Thẻ đã báo giảm. Thu hồi do tăng cùng đơn vị",
+	} {
+		got := Evaluate(gatewayInput(code), evalNow, EligibilityConfig{})
+		if got.Status != ManualCheck || got.Code != code || !strings.HasPrefix(got.Message, want) {
+			t.Errorf("%s: %s/%s %q, want manual-check with %q", code, got.Status, got.Code, got.Message, want)
+		}
+	}
+	for _, code := range []string{"120", "124"} {
+		if got := Evaluate(gatewayInput(code), evalNow, EligibilityConfig{}); got.Status != NotEligible {
+			t.Errorf("%s: %s, want not-eligible", code, got.Status)
 		}
 	}
 }

@@ -118,7 +118,9 @@ func (l *Lookup) fromGateway(ctx context.Context, p Person, now time.Time) (Elig
 	if at.IsZero() {
 		at = now
 	}
-	if err := l.DB.PutLookup(p.IDNumber, a.Raw, at); err != nil {
+	// Only what the eligibility JSON needs is kept, not the raw answer
+	// (name, address, histories).
+	if err := l.DB.PutLookup(p.IDNumber, a.Minimal(), at); err != nil {
 		l.logWarn("lookup cache write failed", err)
 	}
 	return Evaluate(GatewayInput(a, FromGateway, at), now, l.Config), true

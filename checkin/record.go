@@ -50,8 +50,8 @@ func newCheckinRecord(r *ReadResult, e Eligibility, readerName, facility string,
 		},
 		Verification: r.Verification.Status,
 	}
-	if r.Personal != nil {
-		c.DiaChi = r.Personal.PlaceOfResidence
+	if r.Personal != nil && r.Personal.PlaceOfResidence != "" {
+		c.DiaChi, c.DiaChiSource = r.Personal.PlaceOfResidence, cache.DiaChiFromChip
 	}
 	return c
 }

@@ -118,6 +118,9 @@ type Gateway struct {
 	StaffName    string   `json:"staff_name"`    // hoTenCb
 	StaffID      string   `json:"staff_id"`      // cccdCb
 	Timeout      Duration `json:"timeout"`
+	// InsecureHTTP allows an http:// url (tests, a lab): the calls carry the
+	// password's MD5, tokens and patients' data, so https is the rule.
+	InsecureHTTP bool `json:"insecure_http"`
 }
 
 // Webhook configures delivery of check-ins to the HIS.
@@ -126,6 +129,8 @@ type Webhook struct {
 	// AuthorizationFile holds the value of the Authorization header the HIS
 	// expects (e.g. "Bearer …"), kept out of the config file; "" sends none.
 	AuthorizationFile string `json:"authorization_file"`
+	// InsecureHTTP allows an http:// url (tests, a lab); https is the rule.
+	InsecureHTTP bool `json:"insecure_http"`
 }
 
 // Read configures the card reading flow.
@@ -198,13 +203,25 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%w: api.his_origins entry %q must be an exact origin like https://his.example.vn", ErrInvalid, o)
 		}
 	}
-	for _, u := range []struct{ name, v string }{{"roster.feed_url", c.Roster.FeedURL}, {"gateway.url", c.Gateway.URL}, {"webhook.url", c.Webhook.URL}} {
+	for _, u := range []struct {
+		name, v     string
+		httpsOnly   bool
+		insecureKey string
+	}{
+		{"roster.feed_url", c.Roster.FeedURL, false, ""},
+		{"gateway.url", c.Gateway.URL, !c.Gateway.InsecureHTTP, "gateway.insecure_http"},
+		{"webhook.url", c.Webhook.URL, !c.Webhook.InsecureHTTP, "webhook.insecure_http"},
+	} {
 		if u.v == "" {
 			continue
 		}
 		p, err := url.Parse(u.v)
 		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 			return fmt.Errorf("%w: %s %q must be an http(s) URL", ErrInvalid, u.name, u.v)
+		}
+		if u.httpsOnly && p.Scheme != "https" {
+			// The URL is not echoed: a webhook URL may carry a secret.
+			return fmt.Errorf("%w: %s must be https (set %s only for tests)", ErrInvalid, u.name, u.insecureKey)
 		}
 	}
 	if c.Roster.FeedURL != "" && c.Roster.PublisherKey == "" {

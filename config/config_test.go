@@ -48,6 +48,11 @@ func TestValidate(t *testing.T) {
 		{"bad level", `{"log":{"level":"loud"}}`, false},
 		{"gateway without credentials", `{"gateway":{"url":"https://gw.example.vn"}}`, false},
 		{"not JSON", `listen = 1`, false},
+		{"http webhook", `{"webhook":{"url":"http://his.example.vn/hook"}}`, false},
+		{"http webhook, insecure_http", `{"webhook":{"url":"http://127.0.0.1:9/hook","insecure_http":true}}`, true},
+		{"https webhook", `{"webhook":{"url":"https://his.example.vn/hook"}}`, true},
+		{"http gateway", `{"gateway":{"url":"http://gw.example.vn","username":"u","password_file":"p","staff_id":"030181000001"}}`, false},
+		{"http gateway, insecure_http", `{"gateway":{"url":"http://127.0.0.1:9","username":"u","password_file":"p","staff_id":"030181000001","insecure_http":true}}`, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

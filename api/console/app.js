@@ -94,7 +94,15 @@ async function openSession() {
 }
 
 function maskID(id) { return id && id.length >= 8 ? id.slice(0, 4) + "*".repeat(id.length - 6) + id.slice(-2) : (id || ""); }
-function dmy(iso) { if (!iso) return ""; const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso); return m ? `${m[3]}/${m[2]}/${m[1]}` : iso; }
+// dmy shows ISO dates the Vietnamese way; a partial birth date (yyyy-mm or
+// yyyy, day or month unknown) shows as mm/yyyy or yyyy.
+function dmy(iso) {
+  if (!iso) return "";
+  let m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
+  if (m) return `${m[3]}/${m[2]}/${m[1]}`;
+  m = /^(\d{4})-(\d{2})$/.exec(iso);
+  return m ? `${m[2]}/${m[1]}` : iso;
+}
 function age(seconds) {
   if (seconds < 3600) return Math.round(seconds / 60) + " " + t("minutes");
   if (seconds < 86400 * 2) return Math.round(seconds / 3600) + " " + t("hours");

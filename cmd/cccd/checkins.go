@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/cccd-agent/cccd/internal/clock"
@@ -77,12 +78,35 @@ func newCheckinsExportCmd() *cobra.Command {
 	var format, out string
 	var after uint64
 	c := &cobra.Command{
-		Use:   "export --format json|csv|xml4750 [--out FILE] [--after SEQ]",
-		Short: "Export check-ins in full for the HIS: JSON, CSV, or QĐ 4750 XML (XML0 check-in + XML1 reception fields)",
-		Args:  cobra.NoArgs,
+		Use:   "export --format json|csv|xml0|xml4750 [--out FILE|DIR] [--after SEQ]",
+		Short: "Export check-ins in full for the HIS: JSON, CSV, one QĐ 4750 XML0 file per check-in, or the XML0+XML1 hand-off file",
+		Long: `Export check-ins for the HIS.
+
+  json, csv  every field of each check-in
+  xml0       one bare QĐ 4750 XML0 file (CHI_TIEU_TRANG_THAI_KCB, STT 1) per check-in, the form BHXH's
+             check-in endpoint takes (CV 1245/BHXH-CNTT); --out names a directory; schema: docs/xml0-cv1245.xsd.
+             MA_LK, MA_BN, MA_LOAI_KCB and MA_DOITUONG_KCB are the HIS's (PATCH /api/v1/checkins/{seq}/episode)
+             and are empty until it sets them
+  xml4750    a GIAMDINHHS-shaped hand-off file with XML0 and the reception fields of XML1 per check-in:
+             NOT submittable to BHXH (GIAMDINHHS carries no XML0)`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var write func(io.Writer, []cache.Checkin) error
 			switch format {
+			case "xml0":
+				if out == "" {
+					return usagef("--format xml0 writes one file per check-in: give --out DIR")
+				}
+				db, err := openCache()
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				cs, err := db.ListCheckins(after, 0)
+				if err != nil {
+					return err
+				}
+				return exportXML0(cmd, cs, out)
 			case "json":
 				write = cache.WriteCheckinsJSON
 			case "csv":
@@ -100,7 +124,7 @@ func newCheckinsExportCmd() *cobra.Command {
 					return cache.WriteCheckinsXML4750(w, cs, facility, clock.Now())
 				}
 			default:
-				return usagef("--format must be json, csv or xml4750")
+				return usagef("--format must be json, csv, xml0 or xml4750")
 			}
 			db, err := openCache()
 			if err != nil {
@@ -130,8 +154,40 @@ func newCheckinsExportCmd() *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().StringVar(&format, "format", "json", "json, csv or xml4750")
-	c.Flags().StringVar(&out, "out", "", "write to FILE (mode 0600) instead of standard output")
+	c.Flags().StringVar(&format, "format", "json", "json, csv, xml0 (one file per check-in) or xml4750 (hand-off, not submittable)")
+	c.Flags().StringVar(&out, "out", "", "write to FILE (mode 0600) instead of standard output; for xml0 a directory")
 	c.Flags().Uint64Var(&after, "after", 0, "only check-ins with a sequence number above SEQ")
 	return c
+}
+
+// exportXML0 writes one XML0 file per check-in into dir (created 0700;
+// files 0600: they hold personal data) and says how many still lack the
+// HIS's episode (MA_LK empty: not ready for BHXH).
+func exportXML0(cmd *cobra.Command, cs []cache.Checkin, dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return usageError(fmt.Errorf("create export directory: %w", err))
+	}
+	noEpisode := 0
+	for _, c := range cs {
+		if c.EpisodeMissing() {
+			noEpisode++
+		}
+		path := filepath.Join(dir, cache.XML0FileName(c.Seq))
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return usageError(fmt.Errorf("create XML0 file: %w", err))
+		}
+		if err := cache.WriteCheckinXML0(f, c); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write XML0 file: %w", err)
+		}
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "exported %d XML0 files to %s\n", len(cs), dir)
+	if noEpisode > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "%d of them have no MA_LK yet: the HIS sets its episode with PATCH /api/v1/checkins/{seq}/episode before submitting\n", noEpisode)
+	}
+	return nil
 }

@@ -135,4 +135,29 @@ func TestCheckinsCLI(t *testing.T) {
 	if _, _, code := runCLI(t, data, "checkins", "export", "--format", "pdf"); code != exitUsage {
 		t.Errorf("bad format: exit %d", code)
 	}
+	if b, _ := os.ReadFile(file); !strings.Contains(string(b), "NOT SUBMITTABLE") {
+		t.Error("the xml4750 hand-off file is not labelled as not submittable")
+	}
+
+	// xml0: one bare CHI_TIEU_TRANG_THAI_KCB file per check-in (issue 15).
+	if _, _, code := runCLI(t, data, "checkins", "export", "--format", "xml0"); code != exitUsage {
+		t.Errorf("xml0 without --out: exit %d", code)
+	}
+	dir := filepath.Join(t.TempDir(), "xml0")
+	_, errOut, code := runCLI(t, data, "checkins", "export", "--format", "xml0", "--out", dir)
+	if code != 0 || !strings.Contains(errOut, "exported 2 XML0 files") || !strings.Contains(errOut, "2 of them have no MA_LK") {
+		t.Fatalf("export xml0: %d %q", code, errOut)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "XML0_*.xml"))
+	if len(files) != 2 {
+		t.Fatalf("xml0 files: %v", files)
+	}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		fi, _ := os.Stat(f)
+		if !strings.Contains(string(b), "<CHI_TIEU_TRANG_THAI_KCB>") || !strings.Contains(string(b), "<STT>1</STT>") ||
+			!strings.Contains(string(b), "<MA_LK></MA_LK>") || strings.Contains(string(b), "GIAMDINHHS") || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s (%v):\n%s", f, fi.Mode(), b)
+		}
+	}
 }

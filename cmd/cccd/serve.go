@@ -158,7 +158,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	}
 	var deliverer *delivery.Deliverer
 	if cfg.Webhook.URL != "" {
-		dcfg := delivery.Config{WebhookURL: cfg.Webhook.URL, Logger: log, Judge: checkin.RecheckJudge(eligCfg)}
+		dcfg := delivery.Config{WebhookURL: cfg.Webhook.URL, InsecureHTTP: cfg.Webhook.InsecureHTTP, Logger: log, Judge: checkin.RecheckJudge(eligCfg)}
 		if cfg.Webhook.AuthorizationFile != "" {
 			auth, err := os.ReadFile(cfg.Webhook.AuthorizationFile)
 			if err != nil {

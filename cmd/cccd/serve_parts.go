@@ -61,7 +61,7 @@ func newGateway(cfg config.Config, log *slog.Logger) (*gateway.Client, error) {
 	return gateway.New(gateway.Config{
 		URL: cfg.Gateway.URL, Username: cfg.Gateway.Username, Password: strings.TrimSpace(string(pw)),
 		StaffName: cfg.Gateway.StaffName, StaffID: cfg.Gateway.StaffID,
-		Timeout: time.Duration(cfg.Gateway.Timeout), Logger: log,
+		Timeout: time.Duration(cfg.Gateway.Timeout), Logger: log, InsecureHTTP: cfg.Gateway.InsecureHTTP,
 	})
 }
 

@@ -39,22 +39,27 @@ const (
 // is unknown); a date field holding words (e.g. "Không thời hạn") keeps them.
 // Absent and empty fields are "".
 type Personal struct {
-	IDNumber         string `json:"id_number"`
-	FullName         string `json:"full_name"`
-	DateOfBirth      string `json:"date_of_birth"`
-	Sex              string `json:"sex"`
-	Nationality      string `json:"nationality"`
-	Ethnicity        string `json:"ethnicity"`
-	Religion         string `json:"religion"`
-	PlaceOfOrigin    string `json:"place_of_origin"`
-	PlaceOfResidence string `json:"place_of_residence"`
-	IdentifyingMarks string `json:"identifying_marks"`
-	DateOfIssue      string `json:"date_of_issue"`
-	DateOfExpiry     string `json:"date_of_expiry"`
-	FatherName       string `json:"father_name"`
-	MotherName       string `json:"mother_name"`
-	SpouseName       string `json:"spouse_name"`
-	OldIDNumber      string `json:"old_id_number"`
+	IDNumber      string `json:"id_number"`
+	FullName      string `json:"full_name"`
+	DateOfBirth   string `json:"date_of_birth"`
+	Sex           string `json:"sex"`
+	Nationality   string `json:"nationality"`
+	Ethnicity     string `json:"ethnicity"`
+	Religion      string `json:"religion"`
+	PlaceOfOrigin string `json:"place_of_origin"`
+	// PlaceOfOriginLabel is how the card prints field 8: "Quê quán" on
+	// cards issued before 2024-07-01, "Nơi đăng ký khai sinh" on the Identity
+	// Law 2023 card issued from then on (by date_of_issue; "Quê quán" when
+	// the issue date is unknown; "" when field 8 is empty).
+	PlaceOfOriginLabel string `json:"place_of_origin_label"`
+	PlaceOfResidence   string `json:"place_of_residence"`
+	IdentifyingMarks   string `json:"identifying_marks"`
+	DateOfIssue        string `json:"date_of_issue"`
+	DateOfExpiry       string `json:"date_of_expiry"`
+	FatherName         string `json:"father_name"`
+	MotherName         string `json:"mother_name"`
+	SpouseName         string `json:"spouse_name"`
+	OldIDNumber        string `json:"old_id_number"`
 	// Other holds fields with numbers this package does not name (16 is an
 	// undocumented 16-character code), each as its strings joined by "\n".
 	Other map[int]string `json:"-"`
@@ -67,8 +72,10 @@ const maxDG13Field = 64
 // ParseDG13 decodes the Vietnamese DG13 (6D → SEQUENCE { INTEGER version,
 // OID, SET OF SEQUENCE { INTEGER n, value... } }) by field number, never by
 // position: fields may be missing, empty or in any order. Field 13 holds the
-// parents, each in its own SEQUENCE (father first); every string under it is
-// taken in order, so the single-SEQUENCE variant works too.
+// parents by slot, each in its own SEQUENCE (father first): an empty
+// SEQUENCE {} for an unknown father keeps the mother in the second slot.
+// The single-SEQUENCE variant (both names in one SEQUENCE) is read by
+// position within it. Field 14 (spouse) is read the same way.
 func ParseDG13(b []byte) (*Personal, error) {
 	outer, _, err := tlv.Parse(b)
 	if err != nil {
@@ -99,46 +106,101 @@ func ParseDG13(b []byte) (*Personal, error) {
 			fields = append(fields, c)
 		}
 	}
-	values := map[int][]string{}
+	values, slots := map[int][]string{}, map[int][]string{}
 	for _, f := range fields {
 		if f.Tag != 0x30 {
 			continue
 		}
-		n, strs, err := dg13Field(f.Value)
+		n, strs, slot, err := dg13Field(f.Value)
 		if err != nil {
 			return nil, err
 		}
 		if _, dup := values[n]; dup {
 			return nil, fmt.Errorf("%w: DG13 field %d appears twice", ErrMalformed, n)
 		}
-		values[n] = strs
+		values[n], slots[n] = strs, slot
 	}
 	if len(values) == 0 {
 		return nil, fmt.Errorf("%w: DG13 holds no fields", ErrMalformed)
 	}
-	return personalFrom(values), nil
+	return personalFrom(values, slots), nil
 }
 
-// dg13Field decodes SEQUENCE { INTEGER n, value... } into n and every string
-// under the value elements, in order.
-func dg13Field(b []byte) (int, []string, error) {
+// IdentityLaw2023 is the day the Identity Law 2023 card (Thẻ căn cước) began
+// to be issued; its field 8 is printed "Nơi đăng ký khai sinh".
+const IdentityLaw2023 = "2024-07-01"
+
+// Labels for DG13 field 8.
+const (
+	LabelPlaceOfOrigin      = "Quê quán"
+	LabelPlaceOfBirthRecord = "Nơi đăng ký khai sinh"
+)
+
+// OriginLabel is the printed label of field 8 for a card issued on
+// dateOfIssue (ISO 8601, possibly partial; "" or words when unknown).
+func OriginLabel(dateOfIssue string) string {
+	if len(dateOfIssue) >= 4 && allDigits(dateOfIssue[:4]) && dateOfIssue >= IdentityLaw2023 && len(dateOfIssue) == len(IdentityLaw2023) {
+		return LabelPlaceOfBirthRecord
+	}
+	if len(dateOfIssue) == 4 && allDigits(dateOfIssue) && dateOfIssue >= "2025" {
+		return LabelPlaceOfBirthRecord
+	}
+	if len(dateOfIssue) == 7 && allDigits(dateOfIssue[:4]) && dateOfIssue >= IdentityLaw2023[:7] {
+		return LabelPlaceOfBirthRecord
+	}
+	return LabelPlaceOfOrigin
+}
+
+// dg13Field decodes SEQUENCE { INTEGER n, value... } into n, every string
+// under the value elements in order, and the slots: one per value element
+// (its first string, "" for an empty SEQUENCE or a non-string), or, when
+// the only element is a SEQUENCE of several strings, one per string in it.
+func dg13Field(b []byte) (int, []string, []string, error) {
 	num, rest, err := tlv.Parse(b)
 	if err != nil || num.Tag != 0x02 || len(num.Value) == 0 || len(num.Value) > 2 || num.Value[0]&0x80 != 0 {
-		return 0, nil, fmt.Errorf("%w: DG13 field without a field number", ErrMalformed)
+		return 0, nil, nil, fmt.Errorf("%w: DG13 field without a field number", ErrMalformed)
 	}
 	n := 0
 	for _, c := range num.Value {
 		n = n<<8 | int(c)
 	}
 	if n < 1 || n > maxDG13Field {
-		return 0, nil, fmt.Errorf("%w: DG13 field number %d out of range", ErrMalformed, n)
+		return 0, nil, nil, fmt.Errorf("%w: DG13 field number %d out of range", ErrMalformed, n)
 	}
-	var out []string
+	var out, slots []string
 	if err := collectStrings(rest, 0, &out); err != nil {
-		return 0, nil, fmt.Errorf("DG13 field %d: %w", n, err)
+		return 0, nil, nil, fmt.Errorf("DG13 field %d: %w", n, err)
 	}
-	return n, out, nil
+	var elements int
+	for b := rest; len(b) > 0; elements++ {
+		el, next, err := tlv.Parse(b)
+		if err != nil {
+			return 0, nil, nil, fmt.Errorf("%w: DG13 field %d: %v", ErrMalformed, n, err)
+		}
+		b = next
+		var inner []string
+		if el.Constructed() {
+			if err := collectStrings(el.Value, 1, &inner); err != nil {
+				return 0, nil, nil, fmt.Errorf("DG13 field %d: %w", n, err)
+			}
+		} else if isStringTag(el.Tag) {
+			inner = []string{norm.NFC.String(strings.TrimSpace(string(el.Value)))}
+		}
+		if elements == 0 && len(next) == 0 && el.Constructed() && len(inner) > 1 {
+			// One SEQUENCE holding every name: its strings are the slots.
+			return n, out, inner, nil
+		}
+		slot := ""
+		if len(inner) > 0 {
+			slot = inner[0]
+		}
+		slots = append(slots, slot)
+	}
+	return n, out, slots, nil
 }
+
+// isStringTag: UTF8String, PrintableString, IA5String, VisibleString.
+func isStringTag(tag uint32) bool { return tag == 0x0C || tag == 0x13 || tag == 0x16 || tag == 0x1A }
 
 // collectStrings appends every string element under b (depth-first),
 // NFC-normalised. Non-string primitives are skipped.
@@ -157,8 +219,7 @@ func collectStrings(b []byte, depth int, out *[]string) error {
 			if err := collectStrings(el.Value, depth+1, out); err != nil {
 				return err
 			}
-		case el.Tag == 0x0C || el.Tag == 0x13 || el.Tag == 0x16 || el.Tag == 0x1A:
-			// UTF8String, PrintableString, IA5String, VisibleString.
+		case isStringTag(el.Tag):
 			if !utf8.Valid(el.Value) {
 				return fmt.Errorf("%w: text is not UTF-8", ErrMalformed)
 			}
@@ -168,15 +229,15 @@ func collectStrings(b []byte, depth int, out *[]string) error {
 	return nil
 }
 
-func personalFrom(v map[int][]string) *Personal {
+func personalFrom(v, slots map[int][]string) *Personal {
 	first := func(n int) string {
 		if s := v[n]; len(s) > 0 {
 			return s[0]
 		}
 		return ""
 	}
-	nth := func(n, i int) string {
-		if s := v[n]; len(s) > i {
+	slot := func(n, i int) string {
+		if s := slots[n]; len(s) > i {
 			return s[i]
 		}
 		return ""
@@ -194,10 +255,13 @@ func personalFrom(v map[int][]string) *Personal {
 		IdentifyingMarks: first(dg13IdentifyingMarks),
 		DateOfIssue:      isoDate(first(dg13DateOfIssue)),
 		DateOfExpiry:     isoDate(first(dg13DateOfExpiry)),
-		FatherName:       nth(dg13Parents, 0),
-		MotherName:       nth(dg13Parents, 1),
-		SpouseName:       first(dg13Spouse),
+		FatherName:       slot(dg13Parents, 0),
+		MotherName:       slot(dg13Parents, 1),
+		SpouseName:       slot(dg13Spouse, 0),
 		OldIDNumber:      first(dg13OldID),
+	}
+	if p.PlaceOfOrigin != "" {
+		p.PlaceOfOriginLabel = OriginLabel(p.DateOfIssue)
 	}
 	for n, s := range v {
 		if n > dg13OldID {

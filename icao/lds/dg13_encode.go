@@ -63,6 +63,10 @@ func EncodeDG13(p *Personal) ([]byte, error) {
 	if p.FatherName != "" || p.MotherName != "" {
 		parents := [][]byte{num(dg13Parents)}
 		for _, name := range []string{p.FatherName, p.MotherName} {
+			if name == "" {
+				parents = append(parents, tlv.Encode(0x30)) // an unknown parent keeps its slot
+				continue
+			}
 			v, _ := str(false, name)
 			parents = append(parents, tlv.Encode(0x30, v))
 		}

@@ -15,22 +15,24 @@ import (
 
 // syntheticPersonal is DG13_synthetic.bin as the testdata README decodes it.
 var syntheticPersonal = Personal{
-	IDNumber:         "001099012345",
-	FullName:         "Nguyễn Văn A",
-	DateOfBirth:      "1999-02-15",
-	Sex:              "Nam",
-	Nationality:      "Việt Nam",
-	Ethnicity:        "Kinh",
-	Religion:         "Không",
-	PlaceOfOrigin:    "Xã X, Huyện Y, Tỉnh Z",
-	PlaceOfResidence: "Số 1, Phố P, Phường Q, Quận R, Hà Nội",
-	IdentifyingMarks: "Nốt ruồi C:1cm dưới mép trái",
-	DateOfIssue:      "2021-07-01",
-	DateOfExpiry:     "2039-02-15",
-	FatherName:       "Nguyễn Văn B",
-	MotherName:       "Trần Thị C",
-	OldIDNumber:      "123456789",
-	Other:            map[int]string{16: "0123456789ABCDEF"},
+	IDNumber:      "001099012345",
+	FullName:      "Nguyễn Văn A",
+	DateOfBirth:   "1999-02-15",
+	Sex:           "Nam",
+	Nationality:   "Việt Nam",
+	Ethnicity:     "Kinh",
+	Religion:      "Không",
+	PlaceOfOrigin: "Xã X, Huyện Y, Tỉnh Z",
+	// Issued 2021-07-01, before the Identity Law 2023 card: "Quê quán".
+	PlaceOfOriginLabel: "Quê quán",
+	PlaceOfResidence:   "Số 1, Phố P, Phường Q, Quận R, Hà Nội",
+	IdentifyingMarks:   "Nốt ruồi C:1cm dưới mép trái",
+	DateOfIssue:        "2021-07-01",
+	DateOfExpiry:       "2039-02-15",
+	FatherName:         "Nguyễn Văn B",
+	MotherName:         "Trần Thị C",
+	OldIDNumber:        "123456789",
+	Other:              map[int]string{16: "0123456789ABCDEF"},
 }
 
 func TestParseDG13Synthetic(t *testing.T) {
@@ -65,7 +67,7 @@ func TestPersonalJSONNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"id_number", "full_name", "date_of_birth", "sex", "nationality", "ethnicity", "religion",
-		"place_of_origin", "place_of_residence", "identifying_marks", "date_of_issue", "date_of_expiry",
+		"place_of_origin", "place_of_origin_label", "place_of_residence", "identifying_marks", "date_of_issue", "date_of_expiry",
 		"father_name", "mother_name", "spouse_name", "old_id_number"}
 	if len(m) != len(want) {
 		t.Errorf("JSON has %d keys, want %d: %v", len(m), len(want), m)
@@ -120,6 +122,34 @@ func TestParseDG13Cases(t *testing.T) {
 		{"empty fields",
 			dg13(field(10), field(14), field(1, printables("079123456789"))),
 			Personal{IDNumber: "079123456789"}},
+		// Issue 15: an unknown father is an empty SEQUENCE {}; the mother
+		// stays in her slot (research/cccd-chip.md §2: one SEQUENCE per parent).
+		{"father unknown: empty first slot",
+			dg13(field(13, tlv.Encode(0x30), tlv.Encode(0x30, utf8s("Trần Thị C")))),
+			Personal{MotherName: "Trần Thị C"}},
+		{"father unknown: empty string in the first slot",
+			dg13(field(13, tlv.Encode(0x30, utf8s("")), tlv.Encode(0x30, utf8s("Trần Thị C")))),
+			Personal{MotherName: "Trần Thị C"}},
+		{"mother unknown",
+			dg13(field(13, tlv.Encode(0x30, utf8s("Nguyễn Văn B")), tlv.Encode(0x30))),
+			Personal{FatherName: "Nguyễn Văn B"}},
+		{"one SEQUENCE, father empty",
+			dg13(field(13, tlv.Encode(0x30, utf8s(""), utf8s("Mẹ")))),
+			Personal{MotherName: "Mẹ"}},
+		{"spouse slot empty, later slot ignored",
+			dg13(field(14, tlv.Encode(0x30), tlv.Encode(0x30, utf8s("x")))),
+			Personal{}},
+		// Field 8's printed label follows the issue date: the Identity Law
+		// 2023 card (issued from 2024-07-01) prints "Nơi đăng ký khai sinh".
+		{"label before 2024-07-01",
+			dg13(field(8, utf8s("Xã X")), field(11, printables("30/06/2024"))),
+			Personal{PlaceOfOrigin: "Xã X", PlaceOfOriginLabel: "Quê quán", DateOfIssue: "2024-06-30"}},
+		{"label from 2024-07-01",
+			dg13(field(8, utf8s("Xã X")), field(11, printables("01/07/2024"))),
+			Personal{PlaceOfOrigin: "Xã X", PlaceOfOriginLabel: "Nơi đăng ký khai sinh", DateOfIssue: "2024-07-01"}},
+		{"label without an issue date",
+			dg13(field(8, utf8s("Xã X"))),
+			Personal{PlaceOfOrigin: "Xã X", PlaceOfOriginLabel: "Quê quán"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -168,6 +198,18 @@ func assertNoPersonalData(t *testing.T, msg string) {
 	for _, v := range []string{p.IDNumber, p.FullName, "Nguyễn", "1999", "15/02", p.PlaceOfResidence, p.FatherName, p.OldIDNumber, "099012345"} {
 		if strings.Contains(msg, v) {
 			t.Errorf("error %q leaks %q", msg, v)
+		}
+	}
+}
+
+func TestOriginLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"2024-07-01": LabelPlaceOfBirthRecord, "2025-01-15": LabelPlaceOfBirthRecord, "2024-07": LabelPlaceOfBirthRecord,
+		"2025": LabelPlaceOfBirthRecord, "2024-06-30": LabelPlaceOfOrigin, "2024-06": LabelPlaceOfOrigin,
+		"2024": LabelPlaceOfOrigin, "2021-07-01": LabelPlaceOfOrigin, "": LabelPlaceOfOrigin, "Không rõ": LabelPlaceOfOrigin,
+	} {
+		if got := OriginLabel(in); got != want {
+			t.Errorf("OriginLabel(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

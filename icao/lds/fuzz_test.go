@@ -69,6 +69,8 @@ func FuzzDG2(f *testing.F) {
 func FuzzDG13(f *testing.F) {
 	seed(f, "dg/DG13_synthetic.bin")
 	f.Add(dg13(field(3, printables("00/00/1950")), field(13, tlv.Encode(0x30, utf8s("Cha"), utf8s("Mẹ")))))
+	f.Add(dg13(field(3, printables("00/02/1950")), field(13, tlv.Encode(0x30), tlv.Encode(0x30, utf8s("Mẹ"))), field(14, tlv.Encode(0x30))))
+	f.Add(dg13(field(8, utf8s("Xã X")), field(11, printables("01/07/2024")), field(13, utf8s("Cha"), []byte{0x05, 0x00})))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := ParseDG13(b)
 		checkErr(t, err)

@@ -50,6 +50,9 @@ func FuzzParseQR(f *testing.F) {
 	f.Add(qrSample)
 	f.Add("001099012345|123456789|Nguyễn Văn A|15/02/1999|Nữ|Hà Nội|01082024|x|y")
 	f.Add("001099012345|Nguyễn Văn A|15021999|Nam|Hà Nội|01082024|123456789")
+	f.Add("001050012345||Nguyễn Văn A|1950|Nam|Hà Nội|01072021")
+	f.Add("001050012345||Nguyễn Văn A|021950|Nam|Hà Nội|01072021")
+	f.Add("001050012345|Nguyễn Văn A|131950|Nam|Hà Nội|01072021|")
 	f.Fuzz(func(t *testing.T, s string) {
 		q, err := ParseQR(s)
 		if err != nil {
@@ -58,8 +61,11 @@ func FuzzParseQR(f *testing.F) {
 			}
 			return
 		}
-		if !ValidID(q.ID) || len(q.CAN()) != 6 || q.DateOfBirth.IsZero() {
+		if !ValidID(q.ID) || len(q.CAN()) != 6 || q.BirthDate == "" {
 			t.Fatalf("accepted QR is incomplete: %+v", q)
+		}
+		if full := len(q.BirthDate) == 10; full == q.DateOfBirth.IsZero() {
+			t.Fatalf("DateOfBirth %v does not match BirthDate %q", q.DateOfBirth, q.BirthDate)
 		}
 	})
 }

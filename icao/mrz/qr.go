@@ -15,10 +15,14 @@ type QR struct {
 	ID          string    // the 12-digit personal ID
 	OldID       string    // the old 9-digit CMND (or 12-digit number), "" if none
 	FullName    string    // NFC-normalised, with diacritics
-	DateOfBirth time.Time // UTC midnight
-	Sex         string    // as printed: "Nam" or "Nữ"
-	Address     string    // place of residence
-	IssueDate   time.Time // UTC midnight; zero if the field is empty
+	DateOfBirth time.Time // UTC midnight; zero when the QR gives only MMyyyy or yyyy
+	// BirthDate is the date of birth as ISO 8601: yyyy-mm-dd, or yyyy-mm /
+	// yyyy for people whose birth day or month is unknown (the QR then
+	// prints MMyyyy or yyyy).
+	BirthDate string
+	Sex       string    // as printed: "Nam" or "Nữ"
+	Address   string    // place of residence
+	IssueDate time.Time // UTC midnight; zero if the field is empty
 	// Extra holds any fields after the seven known ones, as printed.
 	Extra []string
 }
@@ -29,6 +33,10 @@ func (q *QR) CAN() string { return q.ID[6:] }
 // ParseQR parses the pipe-separated QR text:
 //
 //	2021: ID|old ID|full name|DOB ddmmyyyy|sex|residence|issue date ddmmyyyy
+//
+// The date of birth may also be MMyyyy or yyyy when the day or month is
+// unknown (elderly people's cards); HIS parsers in production accept the 4-,
+// 6- and 8-character forms.
 //
 // The 2024 card's exact layout is not public; readers
 // report the same seven leading fields. A variant that omits the old-ID
@@ -52,7 +60,7 @@ func ParseQR(text string) (*QR, error) {
 	switch {
 	case f[1] == "" || isDigits(f[1]):
 		q.OldID, name, dob, sex, addr, issued = f[1], f[2], f[3], f[4], f[5], f[6]
-	case looksLikeDate(f[2]):
+	case looksLikeDate(f[2]) || looksLikePartialDate(f[2]):
 		name, dob, sex, addr, issued, q.OldID = f[1], f[2], f[3], f[4], f[5], f[6]
 		if q.OldID != "" && !isDigits(q.OldID) {
 			return nil, fmt.Errorf("%w: old ID is not numeric", ErrQR)
@@ -64,8 +72,10 @@ func ParseQR(text string) (*QR, error) {
 		return nil, fmt.Errorf("%w: old ID must have 9 or 12 digits", ErrQR)
 	}
 	var err error
-	if q.DateOfBirth, err = parseQRDate(dob); err != nil {
-		return nil, fmt.Errorf("%w: date of birth is not ddmmyyyy", ErrQR)
+	if q.DateOfBirth, err = parseQRDate(dob); err == nil {
+		q.BirthDate = q.DateOfBirth.Format(time.DateOnly)
+	} else if q.BirthDate, err = parsePartialQRDate(dob); err != nil {
+		return nil, fmt.Errorf("%w: date of birth is not ddmmyyyy, MMyyyy or yyyy", ErrQR)
 	}
 	if issued != "" {
 		if q.IssueDate, err = parseQRDate(issued); err != nil {
@@ -85,6 +95,30 @@ func ParseQR(text string) (*QR, error) {
 }
 
 func looksLikeDate(s string) bool { _, err := parseQRDate(s); return err == nil }
+
+func looksLikePartialDate(s string) bool { _, err := parsePartialQRDate(s); return err == nil }
+
+// parsePartialQRDate accepts MMyyyy and yyyy (day, or day and month,
+// unknown) and returns yyyy-mm or yyyy. Years before 1800 are refused.
+func parsePartialQRDate(s string) (string, error) {
+	if !isDigits(s) {
+		return "", ErrQR
+	}
+	switch len(s) {
+	case 4:
+		if s < "1800" {
+			return "", ErrQR
+		}
+		return s, nil
+	case 6:
+		m, y := s[0:2], s[2:6]
+		if m < "01" || m > "12" || y < "1800" {
+			return "", ErrQR
+		}
+		return y + "-" + m, nil
+	}
+	return "", ErrQR
+}
 
 // parseQRDate accepts ddmmyyyy and dd/mm/yyyy (also with '-').
 func parseQRDate(s string) (time.Time, error) {

@@ -51,6 +51,39 @@ func TestParseQR(t *testing.T) {
 	}
 }
 
+// TestParseQRPartialBirthDate: people whose birth day or month is unknown
+// carry MMyyyy or yyyy in the QR's date field (issue 15; HIS production
+// parsers accept 4-, 6- and 8-character dates, research/bhyt.md §7 and the
+// QĐ 4750 NGAY_SINH note "không có thông tin ngày sinh, tháng sinh",
+// dh-hos/Mo-ta-he-thong XML130/QD4570/Table xml130.bang00checkin row 6).
+func TestParseQRPartialBirthDate(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"001050012345||Nguyễn Văn A|1950|Nam|Hà Nội|01072021", "1950"},
+		{"001050012345||Nguyễn Văn A|021950|Nam|Hà Nội|01072021", "1950-02"},
+		{"001050012345|Nguyễn Văn A|1950|Nam|Hà Nội|01082024|123456789", "1950"},
+		{"001050012345|Nguyễn Văn A|121950|Nam|Hà Nội|01082024|", "1950-12"},
+		{"001050012345||Nguyễn Văn A|17051950|Nam|Hà Nội|01072021", "1950-05-17"},
+	}
+	for _, tc := range cases {
+		q, err := ParseQR(tc.in)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.want, err)
+		}
+		if q.BirthDate != tc.want || q.FullName != "Nguyễn Văn A" {
+			t.Errorf("BirthDate = %q, want %q (%+v)", q.BirthDate, tc.want, q)
+		}
+		if full := len(tc.want) == 10; full == q.DateOfBirth.IsZero() {
+			t.Errorf("%s: DateOfBirth = %v", tc.want, q.DateOfBirth)
+		}
+	}
+	for _, bad := range []string{"131950", "001950", "0950", "19500", "1799", "02-1950"} {
+		_, err := ParseQR("001050012345||Nguyễn Văn A|" + bad + "|Nam|Hà Nội|01072021")
+		if !errors.Is(err, ErrQR) {
+			t.Errorf("date %q: err = %v, want ErrQR", bad, err)
+		}
+	}
+}
+
 func TestParseQRErrors(t *testing.T) {
 	cases := []string{
 		"",

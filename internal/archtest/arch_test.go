@@ -29,6 +29,7 @@ var allowed = map[string][]string{
 	"internal/logging":  {"internal/redact"},
 	"internal/testenv":  nil,
 	"internal/tlv":      nil,
+	"internal/safehttp": nil,
 	"internal/archtest": nil,
 
 	// pki: certificates, CMS, CRLs, keys; below every icao package.

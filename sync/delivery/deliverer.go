@@ -15,6 +15,7 @@ import (
 
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/internal/clock"
+	"github.com/cccd-agent/cccd/internal/safehttp"
 	"github.com/cccd-agent/cccd/sync/internal/backoff"
 )
 
@@ -43,10 +44,14 @@ var _ Store = (*cache.DB)(nil)
 
 // Config configures a Deliverer.
 type Config struct {
-	WebhookURL string      // where check-ins are POSTed
+	WebhookURL string      // where check-ins are POSTed; https unless InsecureHTTP
 	Header     http.Header // extra request headers (e.g. Authorization for the HIS)
-	Client     *http.Client
-	Timeout    time.Duration // per request; 0 means 10 s
+	// InsecureHTTP allows an http:// WebhookURL (tests, a lab).
+	InsecureHTTP bool
+	// Client's transport and timeouts are used; its redirect policy is
+	// replaced: same host only, no Referer.
+	Client  *http.Client
+	Timeout time.Duration // per request; 0 means 10 s
 	// Interval between passes when the outbox is idle; 0 means 5 s. Kick
 	// starts a pass at once.
 	Interval time.Duration
@@ -68,6 +73,8 @@ type Config struct {
 // Kick may be called from any goroutine.
 type Deliverer struct {
 	cfg   Config
+	url   *url.URL // the configured webhook: only its 2xx counts
+	http  *http.Client
 	store Store
 	log   *slog.Logger
 	kick  chan struct{}
@@ -77,12 +84,12 @@ type Deliverer struct {
 
 // New checks cfg and returns a Deliverer reading from store.
 func New(store Store, cfg Config) (*Deliverer, error) {
-	u, err := url.Parse(cfg.WebhookURL)
-	if cfg.WebhookURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w: set webhook.url to the HIS's http(s) endpoint", ErrNotConfigured)
+	if cfg.WebhookURL == "" {
+		return nil, fmt.Errorf("%w: set webhook.url to the HIS's https endpoint", ErrNotConfigured)
 	}
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
+	u, err := safehttp.CheckURL(cfg.WebhookURL, cfg.InsecureHTTP)
+	if err != nil {
+		return nil, fmt.Errorf("%w: webhook.url: %v", ErrNotConfigured, err)
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
@@ -108,7 +115,8 @@ func New(store Store, cfg Config) (*Deliverer, error) {
 	if cfg.Now == nil {
 		cfg.Now = clock.Now
 	}
-	return &Deliverer{cfg: cfg, store: store, log: cfg.Logger, kick: make(chan struct{}, 1)}, nil
+	return &Deliverer{cfg: cfg, url: u, http: safehttp.Client(cfg.Client, safehttp.SameHost), store: store,
+		log: cfg.Logger, kick: make(chan struct{}, 1)}, nil
 }
 
 // Kick asks for a pass now (after AppendCheckin); it never blocks.
@@ -213,7 +221,7 @@ func (d *Deliverer) send(ctx context.Context, c *cache.Checkin) error {
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("Idempotency-Key", IdempotencyKey(c))
-	resp, err := d.cfg.Client.Do(req)
+	resp, err := d.http.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -223,7 +231,14 @@ func (d *Deliverer) send(ctx context.Context, c *cache.Checkin) error {
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
+	if !safehttp.FromOrigin(resp, d.url) {
+		// Only the configured host's answer counts (redirects are followed
+		// within it only, so this is a second line of defence).
+		return fmt.Errorf("%w: the answer came from another host", ErrRejected)
+	}
 	switch s := resp.StatusCode; {
+	case s >= 300 && s < 400:
+		return fmt.Errorf("%w: %s", ErrRejected, safehttp.Describe(s))
 	case s >= 200 && s < 300, s == http.StatusConflict: // 409: the HIS already has this key
 		return nil
 	case s >= 500, s == http.StatusRequestTimeout, s == http.StatusTooManyRequests:

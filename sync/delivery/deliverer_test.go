@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,7 +29,7 @@ func TestDeliverInOrderOnce(t *testing.T) {
 		}
 		seqs = append(seqs, seq)
 	}
-	d, err := New(db, Config{WebhookURL: his.URL, Logger: quiet()})
+	d, err := New(db, Config{WebhookURL: his.URL, InsecureHTTP: true, Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func TestWebhookDownThenBack(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		db.AppendCheckin(checkin(i, "eligible", "gateway"))
 	}
-	d, _ := New(db, Config{WebhookURL: his.URL, Logger: quiet()})
+	d, _ := New(db, Config{WebhookURL: his.URL, InsecureHTTP: true, Logger: quiet()})
 	tests := []struct {
 		status int
 		want   error
@@ -106,7 +107,7 @@ func TestRejectedRecordDoesNotBlock(t *testing.T) {
 		db.AppendCheckin(checkin(i, "eligible", "gateway"))
 	}
 	clock := &fakeClock{t: fixtureNow}
-	d, _ := New(db, Config{WebhookURL: his.URL, Logger: quiet(), Now: clock.Now, MinBackoff: time.Minute})
+	d, _ := New(db, Config{WebhookURL: his.URL, InsecureHTTP: true, Logger: quiet(), Now: clock.Now, MinBackoff: time.Minute})
 	n, err := d.DeliverPending(ctx)
 	if n != 2 || !errors.Is(err, ErrRejected) {
 		t.Fatalf("first pass: %d, %v", n, err)
@@ -138,7 +139,7 @@ func TestRecheckProvisional(t *testing.T) {
 	}
 	gw.SetPatient(valid.MaThe, card(valid, "000"))
 	gw.SetPatient(expired.MaThe, card(expired, "010"))
-	gwc, err := gateway.New(gateway.Config{URL: gw.BaseURL(), Username: "01832_BV", Password: "password",
+	gwc, err := gateway.New(gateway.Config{URL: gw.BaseURL(), InsecureHTTP: true, Username: "01832_BV", Password: "password",
 		StaffName: "Nguyễn Văn Cán", StaffID: "030181000001", Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +152,7 @@ func TestRecheckProvisional(t *testing.T) {
 	}
 	his := newHIS(t)
 	now := fixtureNow
-	d, _ := New(db, Config{WebhookURL: his.URL, Gateway: gwc, Judge: testJudge, Logger: quiet(), Now: func() time.Time { return now }})
+	d, _ := New(db, Config{WebhookURL: his.URL, InsecureHTTP: true, Gateway: gwc, Judge: testJudge, Logger: quiet(), Now: func() time.Time { return now }})
 	if n, err := d.DeliverPending(ctx); n != 4 || err != nil {
 		t.Fatalf("DeliverPending = %d, %v", n, err)
 	}
@@ -232,7 +233,7 @@ func TestNoPersonalDataInErrorsOrLogs(t *testing.T) {
 	c := checkin(7, "eligible-provisional", "roster")
 	db.AppendCheckin(c)
 	var logs bytes.Buffer
-	d, _ := New(db, Config{WebhookURL: his.URL + "/hook?secret=hunter2", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	d, _ := New(db, Config{WebhookURL: his.URL + "/hook?secret=hunter2", InsecureHTTP: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	var errs []string
 	for _, status := range []int{503, 400} {
 		his.status.Store(int64(status))
@@ -275,7 +276,7 @@ func TestConfirmedDuringPost(t *testing.T) {
 			db.UpdateCheckin(seq, func(c *cache.Checkin) error { c.Confirmed = true; return nil })
 		}
 	}
-	d, err := New(db, Config{WebhookURL: his.URL, Logger: quiet()})
+	d, err := New(db, Config{WebhookURL: his.URL, InsecureHTTP: true, Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,5 +299,44 @@ func TestConfirmedDuringPost(t *testing.T) {
 	}
 	if pend, _ := db.PendingDeliveries(0); len(pend) != 0 {
 		t.Errorf("%d still pending", len(pend))
+	}
+}
+
+// TestRedirectedWebhookStaysPending: a webhook answering 307 to another port
+// does not get the check-in re-sent there, no Referer leaks, and the record
+// stays pending (a 3xx is not a delivery). Issue 15 item 7.
+func TestRedirectedWebhookStaysPending(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
+	other := newHIS(t)
+	var hits, referers int
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		if r.Header.Get("Referer") != "" {
+			referers++
+		}
+		http.Redirect(w, r, other.URL+"/hook", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(redirect.Close)
+	if _, err := db.AppendCheckin(checkin(0, "eligible", "gateway")); err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(db, Config{WebhookURL: redirect.URL + "/hook?token=s3cret", InsecureHTTP: true, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := d.DeliverPending(ctx)
+	if n != 0 || !errors.Is(err, ErrRejected) {
+		t.Fatalf("DeliverPending = %d, %v; want 0, ErrRejected", n, err)
+	}
+	if len(other.received) != 0 || hits != 1 || referers != 0 {
+		t.Errorf("other host got %d, redirector %d requests (%d with Referer)", len(other.received), hits, referers)
+	}
+	if pend, _ := db.PendingDeliveries(0); len(pend) != 1 {
+		t.Errorf("%d pending, want the check-in still pending", len(pend))
+	}
+	// https is the rule: an http webhook without InsecureHTTP is refused.
+	if _, err := New(db, Config{WebhookURL: other.URL, Logger: quiet()}); !errors.Is(err, ErrNotConfigured) {
+		t.Errorf("http webhook accepted without InsecureHTTP: %v", err)
 	}
 }

@@ -22,6 +22,8 @@ type Payload struct {
 	NgaySinh string `json:"ngaySinh"`
 	GioiTinh string `json:"gioiTinh"`
 	DiaChi   string `json:"diaChi"`
+	// DiaChiSource: "chip" (may carry pre-2025-merger place names).
+	DiaChiSource string `json:"diaChiSource,omitempty"`
 
 	MaThe      string `json:"maThe"`
 	MaDKBD     string `json:"maDKBD"`
@@ -49,7 +51,8 @@ func NewPayload(c *cache.Checkin) Payload {
 	return Payload{
 		Event: "checkin", Seq: c.Seq, Key: c.Key, Time: c.Time, Reader: c.Reader, Facility: c.Facility,
 		SoCCCD: c.SoCCCD, HoTen: c.HoTen, NgaySinh: c.NgaySinh, GioiTinh: c.GioiTinh, DiaChi: c.DiaChi,
-		MaThe: c.MaThe, MaDKBD: c.MaDKBD, GtTheTu: c.GtTheTu, GtTheDen: c.GtTheDen, MaKV: c.MaKV,
+		DiaChiSource: c.DiaChiSource,
+		MaThe:        c.MaThe, MaDKBD: c.MaDKBD, GtTheTu: c.GtTheTu, GtTheDen: c.GtTheDen, MaKV: c.MaKV,
 		NgayDu5Nam: c.NgayDu5Nam, Eligibility: c.Eligibility, Verification: c.Verification,
 		Confirmed: c.Confirmed, RecheckChanged: c.RecheckChanged,
 		Revision: c.Revision, PreviousEligibility: c.PreviousEligibility,

@@ -36,7 +36,7 @@ func recheckChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	d, err := New(frozenStore{db}, Config{WebhookURL: os.Getenv(envHook), Gateway: gwc, Judge: testJudge, Logger: quiet(),
+	d, err := New(frozenStore{db}, Config{WebhookURL: os.Getenv(envHook), InsecureHTTP: true, Gateway: gwc, Judge: testJudge, Logger: quiet(),
 		Interval: 20 * time.Millisecond})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -78,7 +78,7 @@ func TestRevisionSurvivesSIGKILL(t *testing.T) {
 	c := checkin(3, "eligible-provisional", "roster")
 	offline := c.Eligibility
 	db.AppendCheckin(c)
-	d, _ := New(db, Config{WebhookURL: his.URL, Logger: quiet()})
+	d, _ := New(db, Config{WebhookURL: his.URL, InsecureHTTP: true, Logger: quiet()})
 	if n, err := d.DeliverPending(ctx); n != 1 || err != nil {
 		t.Fatalf("offline delivery: %d, %v", n, err)
 	}
@@ -142,7 +142,7 @@ func TestRevisionSurvivesSIGKILL(t *testing.T) {
 
 	// The next run delivers it, gateway or not.
 	gw.Down.Store(true)
-	d, _ = New(db, Config{WebhookURL: his.URL, Logger: quiet()})
+	d, _ = New(db, Config{WebhookURL: his.URL, InsecureHTTP: true, Logger: quiet()})
 	if n, err := d.DeliverPending(ctx); n != 1 || err != nil {
 		t.Fatalf("delivery after restart: %d, %v", n, err)
 	}

@@ -34,7 +34,7 @@ func newFakeGW(t testing.TB) *fakegw.Server {
 
 // newGatewayClient returns a client of the fake gateway at baseURL.
 func newGatewayClient(baseURL string) (*gateway.Client, error) {
-	return gateway.New(gateway.Config{URL: baseURL, Username: gwUser, Password: gwPassword,
+	return gateway.New(gateway.Config{URL: baseURL, InsecureHTTP: true, Username: gwUser, Password: gwPassword,
 		StaffName: gwStaffName, StaffID: gwStaffID, Logger: quiet()})
 }
 
@@ -85,7 +85,7 @@ func TestRevisionReachesHIS(t *testing.T) {
 			his := newHIS(t)
 			now := fixtureNow
 			var logs bytes.Buffer
-			d, _ := New(db, Config{WebhookURL: his.URL, Gateway: gwc, Judge: testJudge, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+			d, _ := New(db, Config{WebhookURL: his.URL, InsecureHTTP: true, Gateway: gwc, Judge: testJudge, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 				Now: func() time.Time { return now }})
 			c := checkin(i, tc.before.Status, tc.before.Source)
 			c.Eligibility = tc.before
@@ -191,7 +191,7 @@ func TestRevisionSequence(t *testing.T) {
 	}
 	db := openDB(t, filepath.Join(t.TempDir(), "cccd.db"))
 	his := newHIS(t)
-	d, _ := New(db, Config{WebhookURL: his.URL, Gateway: gwc, Judge: testJudge, Logger: quiet(),
+	d, _ := New(db, Config{WebhookURL: his.URL, InsecureHTTP: true, Gateway: gwc, Judge: testJudge, Logger: quiet(),
 		Now: func() time.Time { return fixtureNow }})
 	c := checkin(1, "eligible-provisional", "roster")
 	db.AppendCheckin(c)

@@ -82,6 +82,8 @@ func FuzzDelta(f *testing.F) {
 	f.Add([]byte(`{"format":"cccd-roster-object/1","kind":"delta","base":4,"version":5,"count":2}` + "\n" +
 		`{"put":{"soCCCD":"001099012345","hoTen":"Trần Văn A"}}` + "\n" + `{"del":"001099012346"}` + "\n"))
 	f.Add([]byte(`{"format":"cccd-roster-object/1","kind":"snapshot","version":1,"count":1}` + "\n" + `{"soCCCD":"001099012345"}`))
+	f.Add(rawObject(`{"format":"cccd-roster-object/1","kind":"snapshot","version":1,"count":1}`,
+		`{"soCCCD":"001099012345","maThe":"GD4010100000001","hoTen":"X","gtTheTu":"01/01/2026","gtTheDen":"31/12/2026","mucHuong":"4"}`))
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
 	if err != nil {
 		f.Fatal(err)

@@ -216,6 +216,11 @@ func (o *ObjectReader) Next() (Entry, error) {
 	}
 	if !e.Delete {
 		e.ID = id
+		// The CSV import's field rules hold for feed records too (mucHuong a
+		// percentage, maThe's benefit digit 1–5, dates, ...).
+		if err := cache.ValidateRecord(&e.Record); err != nil {
+			return Entry{}, fmt.Errorf("%w: entry %d: %v", ErrMalformed, o.n, err)
+		}
 	}
 	o.prev = id
 	o.n++

@@ -103,8 +103,14 @@ func rawObject(lines ...string) []byte {
 }
 
 func TestObjectRejects(t *testing.T) {
-	const rec = `{"soCCCD":"001099012345","hoTen":"X"}`
-	const rec2 = `{"soCCCD":"001099012346"}`
+	const rec = `{"soCCCD":"001099012345","maThe":"GD4010100000001","hoTen":"X","gtTheTu":"01/01/2026","gtTheDen":"31/12/2026","mucHuong":"80"}`
+	const rec2 = `{"soCCCD":"001099012346","maThe":"GD4010100000002","hoTen":"Y","gtTheTu":"01/01/2026","gtTheDen":"31/12/2026"}`
+	// Feed records get the CSV import's field rules (issue 15): mucHuong is
+	// QĐ 4750's MUC_HUONG percentage, maThe's 3rd character the benefit
+	// digit 1–5 (research/bhyt.md §7; Phụ lục 03 of CV 1923/BHXH-CNTT p. 5, code 053).
+	withField := func(r, field, value string) string {
+		return strings.Replace(r, `"hoTen"`, `"`+field+`":"`+value+`","hoTen"`, 1)
+	}
 	snap := func(count string) string {
 		return `{"format":"cccd-roster-object/1","kind":"snapshot","version":5,"count":` + count + `}`
 	}
@@ -130,6 +136,12 @@ func TestObjectRejects(t *testing.T) {
 		{"entry not JSON", rawObject(snap("1"), `{"soCCCD":`)},
 		{"delta put and del", rawObject(delta, `{"put":`+rec+`,"del":"001099012345"}`)},
 		{"delta neither", rawObject(delta, `{}`)},
+		{"mucHuong is the benefit digit", rawObject(snap("1"), strings.Replace(rec, `"80"`, `"4"`, 1))},
+		{"mucHuong not a percentage", rawObject(snap("1"), strings.Replace(rec, `"80"`, `"120"`, 1))},
+		{"maThe benefit digit 0", rawObject(snap("1"), strings.Replace(rec, "GD401", "GD001", 1))},
+		{"delta put with a bad mucHuong", rawObject(delta, `{"put":`+strings.Replace(rec, `"80"`, `"5"`, 1)+`}`)},
+		{"record without maThe", rawObject(snap("1"), `{"soCCCD":"001099012345","hoTen":"X","gtTheTu":"01/01/2026","gtTheDen":"31/12/2026"}`)},
+		{"bad date", rawObject(snap("1"), withField(rec2, "ngayDu5Nam", "31/02/2020"))},
 		{"line too long", rawObject(snap("1"), `{"soCCCD":"001099012345","hoTen":"`+strings.Repeat("a", maxLine)+`"}`)},
 	}
 	for _, tc := range tests {
@@ -200,5 +212,16 @@ func TestSortRecordsErrorsDoNotLeakIDs(t *testing.T) {
 				t.Errorf("error %q leaks personal data", err)
 			}
 		}
+	}
+}
+
+// TestObjectAcceptsValidRecord: the rules do not refuse a good record, and
+// capNhat stays the source's free-form marker.
+func TestObjectAcceptsValidRecord(t *testing.T) {
+	snap := `{"format":"cccd-roster-object/1","kind":"snapshot","version":5,"count":1}`
+	rec := `{"soCCCD":"001099012345","maThe":"gd4010100000001","hoTen":"X","gtTheTu":"01/01/2026","gtTheDen":"31/12/2026","mucHuong":"95","capNhat":"v7"}`
+	_, entries, err := readAll(t, rawObject(snap, rec))
+	if err != nil || len(entries) != 1 || entries[0].Record.MaThe != "GD4010100000001" || entries[0].Record.MaSoBHXH != "0100000001" {
+		t.Fatalf("valid record: %+v, %v", entries, err)
 	}
 }

@@ -38,6 +38,32 @@ type Answer struct {
 	At      time.Time       `json:"-"` // when the gateway answered
 }
 
+// Minimal is the answer reduced to what the eligibility JSON needs (result
+// code, card, new-card block), as JSON DecodeAnswer reads: what may be kept
+// in the lookup cache. The name, birth date, sex, address, ghiChu (which
+// repeats them), the issuing office and the visit and lookup histories are
+// left out.
+func (a *Answer) Minimal() []byte {
+	m := struct {
+		MaKetQua    string `json:"maKetQua"`
+		MaThe       string `json:"maThe"`
+		MaDKBD      string `json:"maDKBD"`
+		GtTheTu     string `json:"gtTheTu"`
+		GtTheDen    string `json:"gtTheDen"`
+		MaKV        string `json:"maKV,omitempty"`
+		NgayDu5Nam  string `json:"ngayDu5Nam,omitempty"`
+		MaSoBHXH    string `json:"maSoBHXH,omitempty"`
+		MaTheMoi    string `json:"maTheMoi,omitempty"`
+		GtTheTuMoi  string `json:"gtTheTuMoi,omitempty"`
+		GtTheDenMoi string `json:"gtTheDenMoi,omitempty"`
+		MaDKBDMoi   string `json:"maDKBDMoi,omitempty"`
+		TenDKBDMoi  string `json:"tenDKBDMoi,omitempty"`
+	}{a.MaKetQua, a.MaThe, a.MaDKBD, a.GtTheTu, a.GtTheDen, a.MaKV, a.NgayDu5Nam, a.MaSoBHXH,
+		a.MaTheMoi, a.GtTheTuMoi, a.GtTheDenMoi, a.MaDKBDMoi, a.TenDKBDMoi}
+	b, _ := json.Marshal(m) // strings only: cannot fail
+	return b
+}
+
 // Card is the card the patient should be billed on, in the field names of
 // the eligibility JSON (docs/FORMATS.md).
 type Card struct {

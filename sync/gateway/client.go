@@ -12,11 +12,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/cccd-agent/cccd/internal/clock"
+	"github.com/cccd-agent/cccd/internal/safehttp"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -42,14 +44,16 @@ type Config struct {
 	Password  string // plain text; only its MD5 is ever sent
 	StaffName string // default hoTenCb: the staff member doing lookups
 	StaffID   string // default cccdCb: that staff member's 12-digit CCCD
-	// UppercaseMD5 sends the password hash in upper-case hex (one set of
-	// integration notes says the gateway wants that; the default is lower).
-	UppercaseMD5 bool
-	Client       *http.Client  // nil means http.DefaultClient
-	Timeout      time.Duration // per request; 0 means 10 s
-	TokenTTL     time.Duration // reuse a token this long at most; 0 means 50 min
-	Logger       *slog.Logger  // nil means slog.Default()
-	Now          func() time.Time
+	// InsecureHTTP allows an http:// URL (tests, a lab); otherwise https
+	// is required, since every call carries the password's MD5 and tokens.
+	InsecureHTTP bool
+	// Client's transport and timeouts are used; its redirect policy is
+	// replaced (same host only; the token call is never redirected).
+	Client   *http.Client  // nil means a client over http.DefaultTransport
+	Timeout  time.Duration // per request; 0 means 10 s
+	TokenTTL time.Duration // reuse a token this long at most; 0 means 50 min
+	Logger   *slog.Logger  // nil means slog.Default()
+	Now      func() time.Time
 }
 
 // Query is one card check. Staff fields default to the Config's; a
@@ -70,13 +74,20 @@ type Client struct {
 	md5pw string
 	log   *slog.Logger
 
+	lookupHTTP *http.Client // follows same-host redirects only
+	tokenHTTP  *http.Client // follows none
+
 	mu   sync.Mutex
 	tok  *token
 	form map[string]bool // endpoints that refused JSON and take form fields
+	// legacyToken: the token call worked only as JSON with a lower-case MD5
+	// (seen in the field), not as the CV 1245/3190 form with upper-case MD5.
+	legacyToken bool
 }
 
 type token struct {
 	access, id string
+	password   string // the MD5 form the token was taken with
 	expires    time.Time
 }
 
@@ -85,9 +96,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.URL == "" {
 		cfg.URL = DefaultURL
 	}
-	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w: gateway URL must be http(s)://host/", ErrConfig)
+	u, err := safehttp.CheckURL(cfg.URL, cfg.InsecureHTTP)
+	if err != nil {
+		return nil, fmt.Errorf("%w: gateway URL: %v", ErrConfig, err)
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -95,9 +106,6 @@ func New(cfg Config) (*Client, error) {
 	u.RawQuery, u.User = "", nil
 	if cfg.Username == "" || cfg.Password == "" {
 		return nil, fmt.Errorf("%w: set the gateway username and password", ErrConfig)
-	}
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
@@ -112,11 +120,11 @@ func New(cfg Config) (*Client, error) {
 		cfg.Now = clock.Now
 	}
 	sum := md5.Sum([]byte(cfg.Password))
-	pw := hex.EncodeToString(sum[:])
-	if cfg.UppercaseMD5 {
-		pw = strings.ToUpper(pw)
-	}
-	return &Client{cfg: cfg, base: u, md5pw: pw, log: cfg.Logger, form: map[string]bool{}}, nil
+	// CV 1245 §1 and CV 3190 §1: the password as MD5 in upper-case hex.
+	pw := strings.ToUpper(hex.EncodeToString(sum[:]))
+	return &Client{cfg: cfg, base: u, md5pw: pw, log: cfg.Logger, form: map[string]bool{},
+		lookupHTTP: safehttp.Client(cfg.Client, safehttp.SameHost),
+		tokenHTTP:  safehttp.Client(cfg.Client, safehttp.NoRedirect)}, nil
 }
 
 // Check looks a card up. A result about the patient (eligible, manual
@@ -152,7 +160,7 @@ func (c *Client) checkOnce(ctx context.Context, fields []field, fresh bool) (*An
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{"token": {tok.access}, "id_token": {tok.id}, "username": {c.cfg.Username}, "password": {c.md5pw}}
+	q := url.Values{"token": {tok.access}, "id_token": {tok.id}, "username": {c.cfg.Username}, "password": {tok.password}}
 	status, body, err := c.post(ctx, epLookup, pathLookup, q, fields)
 	if err != nil {
 		return nil, err
@@ -207,57 +215,131 @@ func (c *Client) lookupFields(q Query) ([]field, error) {
 }
 
 // NormalizeDOB turns the date forms met at reception into the gateway's
-// dd/MM/yyyy (or MM/yyyy, yyyy when only those are known).
+// dd/MM/yyyy, or MM/yyyy and yyyy when the birth day or month is unknown
+// (the read result's ISO yyyy-mm / yyyy, the QR's MMyyyy / yyyy, DG13's
+// 00/mm/yyyy and 00/00/yyyy).
 func NormalizeDOB(s string) (string, error) {
 	s = strings.TrimSpace(s)
+	if len(s) == 10 && (s[2] == '/' || s[2] == '-') && s[5] == s[2] && s[0:2] == "00" {
+		// DG13's unknown day (00/mm/yyyy) or day and month (00/00/yyyy).
+		if s[3:5] == "00" {
+			s = s[6:]
+		} else {
+			s = s[3:5] + "/" + s[6:]
+		}
+	}
 	for _, layout := range []struct{ in, out string }{
 		{"02/01/2006", "02/01/2006"}, {"02012006", "02/01/2006"}, {"2006-01-02", "02/01/2006"},
-		{"01/2006", "01/2006"}, {"2006", "2006"},
+		{"01/2006", "01/2006"}, {"2006-01", "01/2006"}, {"012006", "01/2006"}, {"2006", "2006"},
 	} {
-		if t, err := time.Parse(layout.in, s); err == nil {
+		if t, err := time.Parse(layout.in, s); err == nil && len(s) == len(layout.in) && t.Year() >= 1800 {
 			return t.Format(layout.out), nil
 		}
 	}
-	return "", fmt.Errorf("%w: ngaySinh must be dd/MM/yyyy, ddMMyyyy, yyyy-MM-dd, MM/yyyy or yyyy", ErrInvalidRequest)
+	return "", fmt.Errorf("%w: ngaySinh must be dd/MM/yyyy, ddMMyyyy, yyyy-MM-dd, MM/yyyy, yyyy-MM, MMyyyy or yyyy", ErrInvalidRequest)
 }
 
 // token returns a valid token, taking a new one when needed (or when fresh).
 func (c *Client) token(ctx context.Context, fresh bool) (*token, error) {
 	c.mu.Lock()
-	tok := c.tok
+	tok, legacy := c.tok, c.legacyToken
 	c.mu.Unlock()
 	if tok != nil && !fresh && c.cfg.Now().Before(tok.expires) {
 		return tok, nil
 	}
-	fields := []field{{"username", c.cfg.Username}, {"password", c.md5pw}}
-	status, body, err := c.post(ctx, epToken, pathToken, nil, fields)
+	// CV 1245 §1 / CV 3190 §1: form fields, MD5 in upper-case hex. Field
+	// clients also send JSON with a lower-case MD5; on an authentication
+	// failure the other form is tried once, and the one that worked is kept.
+	tok, err := c.takeToken(ctx, legacy)
+	if errors.Is(err, errTokenForm) {
+		tok, err = c.takeToken(ctx, !legacy)
+		if err == nil {
+			c.mu.Lock()
+			c.legacyToken = !legacy
+			c.mu.Unlock()
+			form := "form-urlencoded with upper-case MD5 (CV 1245)"
+			if !legacy {
+				form = "JSON with lower-case MD5 (not the CV 1245 form)"
+			}
+			c.log.Warn("gateway token: the first form was refused; this one worked", "form", form)
+		}
+	}
+	if errors.Is(err, errTokenForm) {
+		return nil, &ResultError{Endpoint: epToken, Code: "401", Class: ClassConfig, Meaning: "facility username or password refused"}
+	}
 	if err != nil {
 		return nil, err
 	}
-	if status == http.StatusUnauthorized || status == http.StatusForbidden {
-		return nil, &ResultError{Endpoint: epToken, Code: "401", Class: ClassConfig, Meaning: "HTTP " + http.StatusText(status)}
+	c.mu.Lock()
+	c.tok = tok
+	c.mu.Unlock()
+	return tok, nil
+}
+
+// errTokenForm: the token call failed authentication in one form (which
+// may be the form, not the credentials).
+var errTokenForm = errors.New("token form refused")
+
+// takeToken makes one api/token/take call: the spec's form (form fields,
+// upper-case MD5) or, if legacy, JSON with a lower-case MD5.
+func (c *Client) takeToken(ctx context.Context, legacy bool) (*token, error) {
+	pw := c.md5pw
+	if legacy {
+		pw = strings.ToLower(pw)
+	}
+	fields := []field{{"username", c.cfg.Username}, {"password", pw}}
+	status, body, err := c.send(ctx, c.tokenHTTP, epToken, pathToken, nil, fields, !legacy)
+	if err != nil {
+		return nil, err
+	}
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusBadRequest, http.StatusUnsupportedMediaType:
+		return nil, errTokenForm
 	}
 	tr, err := decodeToken(body)
 	if err != nil {
 		return nil, err
 	}
-	if tr.MaKetQua != "200" {
-		class, meaning := ClassServer, "token refused"
-		switch tr.MaKetQua {
-		case "401", "402", "403":
-			class, meaning = ClassConfig, "facility username or password refused"
+	switch tr.MaKetQua {
+	case "200":
+	case "401", "402", "403", "205":
+		return nil, errTokenForm
+	default:
+		return nil, &ResultError{Endpoint: epToken, Code: string(tr.MaKetQua), Class: ClassServer, Meaning: "token refused"}
+	}
+	now := c.cfg.Now()
+	expires := now.Add(c.cfg.TokenTTL)
+	if exp, ok := tokenExpiry(string(tr.APIKey.ExpiresIn), now); ok && exp.Sub(now) > 2*time.Minute {
+		// Renew a minute early: the two clocks differ.
+		expires = minTime(expires, exp.Add(-time.Minute))
+	}
+	return &token{access: tr.APIKey.AccessToken, id: tr.APIKey.IDToken, password: pw, expires: expires}, nil
+}
+
+// tokenExpiry reads APIKey.expires_in: a UTC datetime per CV 1245/3190
+// (e.g. "2024-05-03T10:00:00Z", also without the zone or with a space), or,
+// from gateways that answer like OAuth, a number of seconds from now.
+func tokenExpiry(s string, now time.Time) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "02/01/2006 15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t, true
 		}
-		return nil, &ResultError{Endpoint: epToken, Code: string(tr.MaKetQua), Class: class, Meaning: meaning}
 	}
-	ttl := c.cfg.TokenTTL
-	if secs, err := tr.APIKey.ExpiresIn.seconds(); err == nil && secs > 120 {
-		ttl = min(ttl, time.Duration(secs-60)*time.Second)
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && n < 366*24*3600 {
+		return now.Add(time.Duration(n) * time.Second), true
 	}
-	tok = &token{access: tr.APIKey.AccessToken, id: tr.APIKey.IDToken, expires: c.cfg.Now().Add(ttl)}
-	c.mu.Lock()
-	c.tok = tok
-	c.mu.Unlock()
-	return tok, nil
+	return time.Time{}, false
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // dropToken forgets tok if it is still the current one.
@@ -292,12 +374,6 @@ func decodeToken(body []byte) (*tokenResponse, error) {
 	return &tr, nil
 }
 
-func (f flexString) seconds() (int64, error) {
-	var n int64
-	_, err := fmt.Sscan(string(f), &n)
-	return n, err
-}
-
 // field is one request body field; order is kept for readability of traces.
 type field struct{ name, value string }
 
@@ -308,11 +384,11 @@ func (c *Client) post(ctx context.Context, ep, path string, query url.Values, fi
 	c.mu.Lock()
 	form := c.form[ep]
 	c.mu.Unlock()
-	status, body, err := c.send(ctx, ep, path, query, fields, form)
+	status, body, err := c.send(ctx, c.lookupHTTP, ep, path, query, fields, form)
 	if err != nil || form || !refusedJSON(status, body) {
 		return status, body, err
 	}
-	status2, body2, err := c.send(ctx, ep, path, query, fields, true)
+	status2, body2, err := c.send(ctx, c.lookupHTTP, ep, path, query, fields, true)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -336,7 +412,7 @@ func refusedJSON(status int, body []byte) bool {
 	return status == http.StatusOK && json.Unmarshal(body, &r) == nil && r.MaKetQua == "205"
 }
 
-func (c *Client) send(ctx context.Context, ep, path string, query url.Values, fields []field, form bool) (int, []byte, error) {
+func (c *Client) send(ctx context.Context, hc *http.Client, ep, path string, query url.Values, fields []field, form bool) (int, []byte, error) {
 	u := *c.base
 	u.Path += path
 	u.RawQuery = query.Encode()
@@ -363,7 +439,7 @@ func (c *Client) send(ctx context.Context, ep, path string, query url.Values, fi
 	}
 	req.Header.Set("Content-Type", ctype)
 	req.Header.Set("Accept", "application/json")
-	resp, err := c.cfg.Client.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		// *url.Error would print the URL, which carries the password and token.
 		return 0, nil, fmt.Errorf("%w: %s: %v", ErrUnavailable, ep, causeOf(err))
@@ -372,6 +448,9 @@ func (c *Client) send(ctx context.Context, ep, path string, query url.Values, fi
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		return 0, nil, fmt.Errorf("%w: %s: reading the answer: %v", ErrUnavailable, ep, causeOf(err))
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return 0, nil, fmt.Errorf("%w: %s: %s", ErrBadResponse, ep, safehttp.Describe(resp.StatusCode))
 	}
 	if resp.StatusCode >= 500 {
 		return 0, nil, fmt.Errorf("%w: %s answered HTTP %d", ErrUnavailable, ep, resp.StatusCode)

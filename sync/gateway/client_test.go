@@ -8,7 +8,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,7 +61,7 @@ func newFake(t *testing.T) *fakegw.Server {
 
 func newClient(t *testing.T, url string, log *bytes.Buffer) *gateway.Client {
 	t.Helper()
-	cfg := gateway.Config{URL: url, Username: username, Password: password, StaffName: staffName, StaffID: staffID}
+	cfg := gateway.Config{URL: url, InsecureHTTP: true, Username: username, Password: password, StaffName: staffName, StaffID: staffID}
 	var w io.Writer = io.Discard
 	if log != nil {
 		w = log
@@ -199,7 +202,7 @@ func TestFailures(t *testing.T) {
 	q := gateway.Query{MaThe: "GD4010000000000", HoTen: "Trần Văn A", NgaySinh: "05/03/1994"}
 
 	gw := newFake(t)
-	bad, _ := gateway.New(gateway.Config{URL: gw.BaseURL(), Username: username, Password: "wrong", StaffName: staffName, StaffID: staffID, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	bad, _ := gateway.New(gateway.Config{URL: gw.BaseURL(), InsecureHTTP: true, Username: username, Password: "wrong", StaffName: staffName, StaffID: staffID, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if _, err := bad.Check(ctx, q); !errors.Is(err, gateway.ErrAuth) {
 		t.Errorf("wrong password: %v, want ErrAuth", err)
 	}
@@ -225,6 +228,10 @@ func TestFailures(t *testing.T) {
 	}
 	if _, err := gateway.New(gateway.Config{URL: "ftp://x", Username: "u", Password: "p"}); !errors.Is(err, gateway.ErrConfig) {
 		t.Errorf("ftp URL accepted: %v", err)
+	}
+	// https is required unless insecure_http says otherwise.
+	if _, err := gateway.New(gateway.Config{URL: gw.BaseURL(), Username: "u", Password: "p"}); !errors.Is(err, gateway.ErrConfig) {
+		t.Errorf("http URL accepted without InsecureHTTP: %v", err)
 	}
 }
 
@@ -252,7 +259,7 @@ func TestNoSecretsOrPersonalDataLeak(t *testing.T) {
 	record(c.Check(ctx, patient))
 	gw.Down.Store(false)
 	bad := newClient(t, gw.BaseURL(), &logs)
-	bad2, _ := gateway.New(gateway.Config{URL: gw.BaseURL(), Username: username, Password: "wrong-" + password, StaffName: staffName, StaffID: staffID, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	bad2, _ := gateway.New(gateway.Config{URL: gw.BaseURL(), InsecureHTTP: true, Username: username, Password: "wrong-" + password, StaffName: staffName, StaffID: staffID, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	record(bad2.Check(ctx, patient))
 	gw.Close()
 	record(bad.Check(ctx, patient))
@@ -274,7 +281,8 @@ func TestNoSecretsOrPersonalDataLeak(t *testing.T) {
 func TestTokenTTL(t *testing.T) {
 	gw := newFake(t)
 	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
-	c, err := gateway.New(gateway.Config{URL: gw.BaseURL(), Username: username, Password: password,
+	gw.Now = func() time.Time { return now } // both sides on the test's clock
+	c, err := gateway.New(gateway.Config{URL: gw.BaseURL(), InsecureHTTP: true, Username: username, Password: password,
 		StaffName: staffName, StaffID: staffID, TokenTTL: 10 * time.Minute,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
 	if err != nil {
@@ -296,5 +304,183 @@ func TestTokenTTL(t *testing.T) {
 	}
 	if gw.Unauthorized.Load() != 0 {
 		t.Errorf("%d lookups refused", gw.Unauthorized.Load())
+	}
+}
+
+// TestNormalizeDOB: the gateway takes dd/MM/yyyy, or MM/yyyy and yyyy when
+// the day or month is unknown (Phụ lục 03 of CV 1923/BHXH-CNTT, input row 3
+// "ngaySinh", dh-hos/Mo-ta-he-thong XML130/File-ho-tro/Ham API tra cuu TT.pdf
+// p. 2; the partial forms per research/bhyt.md §1.4 and §7).
+func TestNormalizeDOB(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"05/03/1994", "05/03/1994"}, {"05031994", "05/03/1994"}, {"1994-03-05", "05/03/1994"},
+		{"02/1950", "02/1950"}, {"1950-02", "02/1950"}, {"021950", "02/1950"}, {"00/02/1950", "02/1950"},
+		{"1950", "1950"}, {"00/00/1950", "1950"}, {" 1950 ", "1950"},
+	}
+	for _, tc := range cases {
+		got, err := gateway.NormalizeDOB(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("NormalizeDOB(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "13/1950", "1950-13", "31/02/1950", "00/13/1950", "195", "1799", "1950-2", "x"} {
+		if got, err := gateway.NormalizeDOB(bad); !errors.Is(err, gateway.ErrInvalidRequest) {
+			t.Errorf("NormalizeDOB(%q) = %q, %v; want ErrInvalidRequest", bad, got, err)
+		}
+	}
+}
+
+// TestPartialBirthDateReachesGateway: a person known by year (or month and
+// year) is looked up with ngaySinh "1950" / "02/1950", not refused locally.
+func TestPartialBirthDateReachesGateway(t *testing.T) {
+	gw := newFake(t)
+	gw.SetPatient("GD4010000001950", fakegw.Patient{Card: card("GD4010000001950", "Nguyễn Văn A", "1950")})
+	gw.SetPatient("GD4010000021950", fakegw.Patient{Card: card("GD4010000021950", "Nguyễn Văn A", "02/1950")})
+	c := newClient(t, gw.BaseURL(), nil)
+	for _, tc := range []struct{ card, dob, sent string }{
+		{"GD4010000001950", "1950", "1950"},
+		{"GD4010000021950", "1950-02", "02/1950"},
+	} {
+		a, err := c.Check(context.Background(), gateway.Query{MaThe: tc.card, HoTen: "Nguyễn Văn A", NgaySinh: tc.dob})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.dob, err)
+		}
+		if a.MaKetQua != "000" || gw.LastDOB() != tc.sent {
+			t.Errorf("%s: code %s, sent ngaySinh %q, want %q", tc.dob, a.MaKetQua, gw.LastDOB(), tc.sent)
+		}
+	}
+}
+
+// TestTokenAsSpecified: the fake gateway takes the token call only as CV 1245
+// §1 / CV 3190 §1 write it (dh-hos/Mo-ta-he-thong
+// XML130/QD4570/1245-BHXH-CNTT_...4750_QĐ_BYT_fn.pdf p. 2 and
+// XML130/3190_BHXH_CNTT_031023...pdf p. 2; research/bhyt.md §7): form
+// fields, MD5 in upper-case hex, APIKey.expires_in a UTC datetime. The client
+// gets a token on the first try and does not log a fallback.
+func TestTokenAsSpecified(t *testing.T) {
+	var logs bytes.Buffer
+	gw := newFake(t)
+	c := newClient(t, gw.BaseURL(), &logs)
+	q := gateway.Query{MaThe: "GD4010000000000", HoTen: "Trần Văn A", NgaySinh: "05/03/1994"}
+	for i := 0; i < 2; i++ {
+		if a, err := c.Check(context.Background(), q); err != nil || a.MaKetQua != "000" {
+			t.Fatalf("check %d: %+v, %v", i, a, err)
+		}
+	}
+	if gw.TokenCalls.Load() != 1 || gw.TokenRefused.Load() != 0 {
+		t.Errorf("%d token calls, %d refused; want 1, 0", gw.TokenCalls.Load(), gw.TokenRefused.Load())
+	}
+	if strings.Contains(logs.String(), "gateway token") {
+		t.Errorf("fallback logged against a spec gateway:\n%s", logs.String())
+	}
+}
+
+// TestTokenLegacyFallback: a gateway that takes only JSON with a lower-case
+// MD5 (as field clients send) refuses the spec's form once; the client falls
+// back once, logs which form worked (no secret), and keeps using it.
+func TestTokenLegacyFallback(t *testing.T) {
+	var logs bytes.Buffer
+	gw := newFake(t)
+	gw.LegacyToken = true
+	c := newClient(t, gw.BaseURL(), &logs)
+	q := gateway.Query{MaThe: "GD4010000000000", HoTen: "Trần Văn A", NgaySinh: "05/03/1994"}
+	if a, err := c.Check(context.Background(), q); err != nil || a.MaKetQua != "000" {
+		t.Fatalf("first check: %+v, %v", a, err)
+	}
+	if gw.TokenCalls.Load() != 2 || gw.TokenRefused.Load() != 1 {
+		t.Errorf("%d token calls, %d refused; want 2, 1", gw.TokenCalls.Load(), gw.TokenRefused.Load())
+	}
+	if n := strings.Count(logs.String(), "lower-case MD5"); n != 1 {
+		t.Errorf("fallback logged %d times, want once:\n%s", n, logs.String())
+	}
+	gw.ExpireTokens()
+	if a, err := c.Check(context.Background(), q); err != nil || a.MaKetQua != "000" {
+		t.Fatalf("after expiry: %+v, %v", a, err)
+	}
+	// The new token is taken in the form that worked: no second refusal.
+	if gw.TokenCalls.Load() != 3 || gw.TokenRefused.Load() != 1 {
+		t.Errorf("%d token calls, %d refused; want 3, 1", gw.TokenCalls.Load(), gw.TokenRefused.Load())
+	}
+	for _, secret := range []string{md5hex(password), strings.ToUpper(md5hex(password)), password} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("log carries a secret")
+		}
+	}
+	// Wrong credentials: one try per form, then ErrAuth.
+	gw2 := newFake(t)
+	bad, _ := gateway.New(gateway.Config{URL: gw2.BaseURL(), InsecureHTTP: true, Username: username, Password: "nope",
+		StaffName: staffName, StaffID: staffID, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if _, err := bad.Check(context.Background(), q); !errors.Is(err, gateway.ErrAuth) || gw2.TokenCalls.Load() != 2 {
+		t.Errorf("wrong password: %v after %d token calls; want ErrAuth after 2", err, gw2.TokenCalls.Load())
+	}
+}
+
+// TestRedirectNotFollowed: a gateway that answers 307 to another port
+// (token call and lookup) gets nothing there: no credentials, no patient.
+func TestRedirectNotFollowed(t *testing.T) {
+	var stolen atomic.Int64
+	thief := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { stolen.Add(1) }))
+	t.Cleanup(thief.Close)
+	gw := newFake(t)
+	redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/token/take" {
+			// Tokens come from the real fake; lookups are redirected.
+			req, _ := http.NewRequest(r.Method, gw.URL+r.URL.RequestURI(), r.Body)
+			req.Header = r.Header.Clone()
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			defer resp.Body.Close()
+			w.WriteHeader(resp.StatusCode)
+			io.Copy(w, resp.Body)
+			return
+		}
+		http.Redirect(w, r, thief.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(redirecting.Close)
+	c := newClient(t, redirecting.URL+"/", nil)
+	q := gateway.Query{MaThe: "GD4010000000000", HoTen: "Trần Văn A", NgaySinh: "05/03/1994"}
+	if _, err := c.Check(context.Background(), q); err == nil {
+		t.Fatal("a redirected lookup succeeded")
+	}
+	// The token call itself is never redirected, even to the same host.
+	tokRedirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, thief.URL+"/api/token/take", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(tokRedirect.Close)
+	if _, err := newClient(t, tokRedirect.URL+"/", nil).Check(context.Background(), q); err == nil {
+		t.Fatal("a redirected token call succeeded")
+	}
+	if stolen.Load() != 0 {
+		t.Errorf("the other host received %d requests", stolen.Load())
+	}
+}
+
+// TestTokenExpiryDatetime: expires_in is read as the UTC datetime CV 1245
+// gives ("2024-05-03T10:00:00Z" is a time, not 2024 seconds).
+func TestTokenExpiryDatetime(t *testing.T) {
+	gw := newFake(t)
+	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	gw.Now = func() time.Time { return now }
+	gw.TokenTTL = 30 * time.Minute
+	c, err := gateway.New(gateway.Config{URL: gw.BaseURL(), InsecureHTTP: true, Username: username, Password: password,
+		StaffName: staffName, StaffID: staffID, TokenTTL: 20 * time.Hour,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := gateway.Query{MaThe: "GD4010000000000", HoTen: "Trần Văn A", NgaySinh: "05/03/1994"}
+	for i, adv := range []time.Duration{0, 28 * time.Minute, 2 * time.Minute} {
+		now = now.Add(adv)
+		if _, err := c.Check(context.Background(), q); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	// 0: new token; +28 min: within expiry minus a minute → reused; +30 min:
+	// renewed before the gateway refuses it.
+	if gw.TokenCalls.Load() != 2 || gw.Unauthorized.Load() != 0 {
+		t.Errorf("%d token calls, %d refused lookups; want 2, 0", gw.TokenCalls.Load(), gw.Unauthorized.Load())
 	}
 }

@@ -1,6 +1,8 @@
 // Package fakegw is a fake BHXH card-check gateway for tests: an httptest
 // server that follows the official request and response tables of Phụ lục 03
-// of CV 1923/BHXH-CNTT (api/token/take, api/egw/KQNhanLichSuKCB2024) and
+// of CV 1923/BHXH-CNTT (api/egw/KQNhanLichSuKCB2024) and of CV 1245 §1 /
+// CV 3190 §1 (api/token/take: form fields, MD5 in upper-case hex, APIKey with
+// expires_in a UTC datetime), and
 // answers every result code it lists from a table keyed by card number. It
 // validates requests as the real gateway does: token and credentials in the
 // query string, the five body fields (JSON or form), the staff member's
@@ -41,7 +43,7 @@ type Server struct {
 	*httptest.Server
 
 	Username    string             // facility account
-	PasswordMD5 string             // lowercase hex MD5 of its password (case-insensitive compare)
+	PasswordMD5 string             // hex MD5 of its password, either case; the token call wants it upper-case
 	Staff       map[string]string  // registered staff: cccdCb → hoTenCb
 	patients    map[string]Patient // by card number; SetPatient adds
 	TokenTTL    time.Duration      // 0 means 1 hour
@@ -50,12 +52,21 @@ type Server struct {
 	RejectJSON bool
 	// HTTP401 makes an invalid token an HTTP 401 instead of result 401.
 	HTTP401 bool
+	// LegacyToken makes api/token/take take only what some field gateways
+	// take: a JSON body with the MD5 in lower-case hex. By default it takes
+	// only the CV 1245 form (form fields, upper-case MD5).
+	LegacyToken bool
+	// Now is the gateway's clock for token expiry; nil means clock.Now.
+	Now func() time.Time
 
 	Down         atomic.Bool  // answer HTTP 503 to everything
 	TokenCalls   atomic.Int64 // api/token/take requests
 	LookupCalls  atomic.Int64 // lookup requests
 	FormLookups  atomic.Int64 // lookups sent form-encoded
 	Unauthorized atomic.Int64 // lookups refused for their token
+	TokenRefused atomic.Int64 // token requests refused (wrong form or credentials)
+
+	lastDOB atomic.Value // the ngaySinh of the last lookup, as sent
 
 	mu     sync.Mutex
 	tokens map[string]tokenInfo // access_token → info
@@ -87,6 +98,12 @@ func New() *Server {
 // URL is the base URL to configure the client with.
 func (s *Server) BaseURL() string { return s.Server.URL + "/" }
 
+// LastDOB is the ngaySinh field of the last lookup, exactly as sent.
+func (s *Server) LastDOB() string {
+	v, _ := s.lastDOB.Load().(string)
+	return v
+}
+
 // ExpireTokens invalidates every token issued so far.
 func (s *Server) ExpireTokens() {
 	s.mu.Lock()
@@ -99,12 +116,15 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.TokenCalls.Add(1)
-	body, _, ok := readFields(r)
-	if !ok {
-		writeJSON(w, map[string]any{"maKetQua": "205"})
-		return
+	body, isForm, ok := readFields(r)
+	wantPW := strings.ToUpper(s.PasswordMD5)
+	if s.LegacyToken {
+		wantPW = strings.ToLower(s.PasswordMD5)
 	}
-	if body.Get("username") != s.Username || !strings.EqualFold(body.Get("password"), s.PasswordMD5) || s.Username == "" {
+	// A body in the other form is unreadable to this gateway: the
+	// credentials are missing, which it answers as an authentication failure.
+	if !ok || isForm == s.LegacyToken || s.Username == "" || body.Get("username") != s.Username || body.Get("password") != wantPW {
+		s.TokenRefused.Add(1)
 		writeJSON(w, map[string]any{"maKetQua": "401"})
 		return
 	}
@@ -113,13 +133,21 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		ttl = time.Hour
 	}
 	access, id := randomHex(), randomHex()
+	expires := s.now().Add(ttl)
 	s.mu.Lock()
-	s.tokens[access] = tokenInfo{id: id, expires: clock.Now().Add(ttl)}
+	s.tokens[access] = tokenInfo{id: id, expires: expires}
 	s.mu.Unlock()
 	writeJSON(w, map[string]any{"maKetQua": "200", "APIKey": map[string]any{
 		"access_token": access, "id_token": id, "token_type": "Bearer",
-		"username": s.Username, "expires_in": int(ttl.Seconds()),
+		"username": s.Username, "expires_in": expires.UTC().Format(time.RFC3339),
 	}})
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return clock.Now()
 }
 
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
@@ -131,7 +159,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	tok, known := s.tokens[q.Get("token")]
 	s.mu.Unlock()
-	if !known || tok.id != q.Get("id_token") || clock.Now().After(tok.expires) ||
+	if !known || tok.id != q.Get("id_token") || s.now().After(tok.expires) ||
 		q.Get("username") != s.Username || !strings.EqualFold(q.Get("password"), s.PasswordMD5) {
 		s.Unauthorized.Add(1)
 		if s.HTTP401 {
@@ -155,6 +183,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	s.lastDOB.Store(f.Get("ngaySinh"))
 	if !validDOB(f.Get("ngaySinh")) {
 		writeJSON(w, result("205", "Sai định dạng ngày sinh"))
 		return
@@ -270,9 +299,16 @@ func validDOB(s string) bool {
 	return false
 }
 
-// sameDOB compares a dd/MM/yyyy record date with a request date that may
+// sameDOB compares a record date (dd/MM/yyyy, or MM/yyyy / yyyy for a
+// person whose birth day or month is unknown) with a request date that may
 // carry only the month and year, or the year.
 func sameDOB(record, req string) bool {
+	for _, l := range []string{"01/2006", "2006"} {
+		if _, err := time.Parse(l, record); err == nil {
+			// A partial record matches only the same partial request.
+			return record == req
+		}
+	}
 	rec, err := time.Parse("02/01/2006", record)
 	if err != nil {
 		return false
