@@ -10,6 +10,10 @@ import (
 type Config struct {
 	// Listen is the address the server binds, e.g. "127.0.0.1:7400".
 	Listen string
+	// Remote admits callers that are not on loopback (api.remote, served
+	// with TLS): they may use bearer tokens only, never browser sessions.
+	// Without it a request from any other peer address is refused.
+	Remote bool
 	// HISOrigins are the browser origins of the hospital system allowed to use
 	// the API, exact ("https://his.example.vn"); no wildcards.
 	HISOrigins []string

@@ -16,6 +16,7 @@ const (
 	codeUnauthorized    = "unauthorized"
 	codeForbiddenOrigin = "forbidden-origin"
 	codeForbiddenHost   = "forbidden-host"
+	codeForbiddenPeer   = "forbidden-peer"
 	codeTooLarge        = "request-too-large"
 	codeBadRequest      = "bad-request"
 	codeNotFound        = "not-found"

@@ -33,6 +33,7 @@ func FuzzRequest(f *testing.F) {
 		if err != nil {
 			return
 		}
+		req.RemoteAddr = "127.0.0.1:40000"
 		if origin != "" {
 			req.Header.Set("Origin", origin)
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 )
 
@@ -103,4 +104,15 @@ func preflight(w http.ResponseWriter, r *http.Request) {
 		h.Set("Access-Control-Allow-Private-Network", "true")
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// peerLoopback reports whether the TCP peer of r is a loopback address
+// (IPv4 in IPv6 form judged as IPv4). An address that does not parse is not
+// loopback.
+func peerLoopback(r *http.Request) bool {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	return ap.Addr().Unmap().IsLoopback()
 }

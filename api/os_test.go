@@ -1,8 +1,13 @@
 package api
 
-import "os"
+import (
+	"encoding/json"
+	"os"
+)
 
 var (
 	osStat  = os.Stat
 	osChmod = os.Chmod
 )
+
+var jsonUnmarshal = json.Unmarshal

@@ -41,10 +41,19 @@ func New(cfg Config, token string, backend Backend, console fs.FS) *Server {
 	return s
 }
 
-// Handler returns the root handler: every request passes the Host check first.
+// Handler returns the root handler: every request passes the peer check and
+// the Host check first.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.guard.hostAllowed(r) {
+		loopback := peerLoopback(r)
+		if !loopback && !s.cfg.Remote {
+			writeError(w, http.StatusForbidden, codeForbiddenPeer, "this agent answers only to programs on this computer")
+			return
+		}
+		// From the network (api.remote) only bearer tokens count, and no
+		// browser session can exist, so the DNS-rebinding Host check guards
+		// nothing there; on loopback it stays.
+		if loopback && !s.guard.hostAllowed(r) {
 			writeError(w, http.StatusForbidden, codeForbiddenHost, "this agent answers only to localhost; open it as http://127.0.0.1")
 			return
 		}
@@ -138,7 +147,8 @@ func (s *Server) protect(next http.Handler) http.Handler {
 		isSessionCall := r.Method == http.MethodPost && r.URL.Path == "/api/v1/session"
 		if !isSessionCall && !s.guard.bearerOK(r) {
 			stateChanging := r.Method != http.MethodGet && r.Method != http.MethodHead
-			if !s.guard.sessions.check(r, stateChanging) {
+			// Browser sessions are for this computer's console and HIS pages only.
+			if !peerLoopback(r) || !s.guard.sessions.check(r, stateChanging) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="cccd"`)
 				writeError(w, http.StatusUnauthorized, codeUnauthorized, "missing or invalid credentials: send the bearer token from the data directory's api-token file")
 				return
@@ -171,6 +181,10 @@ func (s *Server) handlePreflight(w http.ResponseWriter, r *http.Request) {
 // handleSession gives a browser page from an allowed origin a session cookie
 // and the CSRF token it must echo on state-changing calls.
 func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
+	if !peerLoopback(r) {
+		writeError(w, http.StatusForbidden, codeForbiddenPeer, "browser sessions are open to this computer only; programs on the network use a bearer token")
+		return
+	}
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		writeError(w, http.StatusForbidden, codeForbiddenOrigin, "sessions are for browser pages; programs use the bearer token")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -195,12 +196,26 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	})
 
 	srv := api.New(api.Config{
-		Listen: cfg.Listen, HISOrigins: cfg.API.HISOrigins, MaxBodyBytes: cfg.API.MaxBodyBytes,
+		Listen: cfg.Listen, Remote: cfg.API.Remote, HISOrigins: cfg.API.HISOrigins, MaxBodyBytes: cfg.API.MaxBodyBytes,
 		RatePerSecond: cfg.API.RatePerSecond, Metrics: m.Handler(),
 	}, token, agent, api.Console())
-	ln, err := net.Listen("tcp", cfg.Listen)
+	addr, err := config.ParseListen(cfg.Listen, cfg.API.Remote)
+	if err != nil {
+		return usageError(err)
+	}
+	ln, err := net.Listen("tcp", addr.String())
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another agent running? change listen in the config)", cfg.Listen, err)
+	}
+	scheme := "http"
+	if cfg.API.Remote {
+		cert, err := tls.LoadX509KeyPair(cfg.API.TLSCert, cfg.API.TLSKey)
+		if err != nil {
+			ln.Close()
+			return usageError(fmt.Errorf("api.tls_cert/api.tls_key: %w", err))
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
 	}
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
 
@@ -225,7 +240,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	}
 	go updateGauges(runCtx, db, m)
 
-	url := "http://" + ln.Addr().String() + "/"
+	url := scheme + "://" + ln.Addr().String() + "/"
 	log.Info("agent ready", "console", url, "data", dir, "readers", len(backends))
 	if extras.onListening != nil {
 		extras.onListening(url)
