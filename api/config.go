@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 	"time"
+
+	"github.com/cccd-agent/cccd/internal/clock"
 )
 
 // Config holds the API's settings. The zero value of every field but Listen
@@ -19,9 +21,26 @@ type Config struct {
 	HISOrigins []string
 	// MaxBodyBytes caps request bodies (default 64 KiB).
 	MaxBodyBytes int64
-	// RatePerSecond and RateBurst limit calls to /api/v1 (default 2000/s, burst 4000).
+	// RatePerSecond and RateBurst limit calls to /api/v1 by each
+	// authenticated caller: each named token has its own bucket, browser
+	// sessions share one (default 2000/s, burst 4000).
 	RatePerSecond float64
 	RateBurst     int
+	// AnonRatePerSecond and AnonRateBurst limit unauthenticated calls (a
+	// missing or wrong credential) in one bucket of their own, so that a
+	// tokenless flood never takes the token holders' share (default 50/s,
+	// burst 100). Sign-in attempts have a bucket of the same size apart.
+	AnonRatePerSecond float64
+	AnonRateBurst     int
+	// ReadHeaderTimeout, ReadTimeout and IdleTimeout bound a connection
+	// that sends its request slowly or idles (default 5 s, 15 s, 2 min).
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	IdleTimeout       time.Duration
+	// MaxSubscribers caps concurrent WebSocket event subscribers (default 32).
+	MaxSubscribers int
+	// Now is the clock (default clock.Now); tests inject one.
+	Now func() time.Time
 	// MaxSessions and SessionTTL bound browser sessions (default 256, 12 h).
 	MaxSessions int
 	SessionTTL  time.Duration
@@ -38,6 +57,27 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RateBurst <= 0 {
 		c.RateBurst = 4000
+	}
+	if c.AnonRatePerSecond <= 0 {
+		c.AnonRatePerSecond = 50
+	}
+	if c.AnonRateBurst <= 0 {
+		c.AnonRateBurst = 100
+	}
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = 5 * time.Second
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = 15 * time.Second
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 2 * time.Minute
+	}
+	if c.MaxSubscribers <= 0 {
+		c.MaxSubscribers = 32
+	}
+	if c.Now == nil {
+		c.Now = clock.Now
 	}
 	return c
 }

@@ -16,6 +16,13 @@ import (
 // as soon as its Dial returns (submits a key, say) must see every event that
 // follows, card-present included.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
+	if n := s.subs.Add(1); int(n) > s.cfg.MaxSubscribers {
+		s.subs.Add(-1)
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, codeUnavailable, "too many event subscribers; close another one and retry")
+		return
+	}
+	defer s.subs.Add(-1)
 	events, cancel := s.backend.Subscribe()
 	defer cancel()
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})

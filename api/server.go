@@ -7,8 +7,11 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/cccd-agent/cccd/internal/errtext"
 
@@ -20,9 +23,11 @@ type Server struct {
 	cfg     Config
 	backend Backend
 	guard   *guard
-	limiter *rateLimiter
+	limits  *limiters
 	console fs.FS
 	mux     *http.ServeMux
+	apiMux  *http.ServeMux // /api/ routes alone: tells 404 from 405
+	subs    atomic.Int32   // WebSocket subscribers now
 }
 
 // New builds the server. token is the bearer token programs use; console is
@@ -33,12 +38,26 @@ func New(cfg Config, token string, backend Backend, console fs.FS) *Server {
 		cfg:     cfg,
 		backend: backend,
 		guard:   newGuard(cfg, token),
-		limiter: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst),
+		limits:  newLimiters(cfg),
 		console: console,
 		mux:     http.NewServeMux(),
+		apiMux:  http.NewServeMux(),
 	}
 	s.routes()
 	return s
+}
+
+// HTTPServer returns an http.Server for Handler with the connection time
+// limits set: a client that sends its headers or body slowly, or idles, is
+// cut off instead of holding a connection.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    32 << 10,
+	}
 }
 
 // Handler returns the root handler: every request passes the peer check and
@@ -70,7 +89,7 @@ func (s *Server) routes() {
 		s.mux.Handle("GET /metrics", s.programOnly(s.cfg.Metrics))
 	}
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request)) {
-		s.mux.Handle(pattern, s.protect(http.HandlerFunc(h)))
+		s.apiMux.Handle(pattern, s.protect(http.HandlerFunc(h)))
 	}
 	api("POST /api/v1/session", s.handleSession)
 	api("GET /api/v1/status", func(w http.ResponseWriter, r *http.Request) {
@@ -102,15 +121,34 @@ func (s *Server) routes() {
 			})
 		})
 	}
-	s.mux.Handle("OPTIONS /api/v1/", http.HandlerFunc(s.handlePreflight))
-	s.mux.Handle("/api/", s.protect(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	s.apiMux.Handle("OPTIONS /api/v1/", http.HandlerFunc(s.handlePreflight))
+	notFound := s.protect(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such API endpoint; see docs/API.md")
-	})))
+	}))
+	s.mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := s.apiMux.Handler(r); pattern != "" {
+			s.apiMux.ServeHTTP(w, r)
+			return
+		}
+		if allow := s.allowedMethods(r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeError(w, http.StatusMethodNotAllowed, codeMethod, r.Method+" is not allowed here; use "+strings.Join(allow, " or "))
+			return
+		}
+		notFound.ServeHTTP(w, r)
+	}))
 	if s.console != nil {
 		files := http.FileServerFS(s.console)
 		s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				w.Header().Set("Allow", "GET, HEAD")
 				writeError(w, http.StatusMethodNotAllowed, codeMethod, "the console only answers GET")
+				return
+			}
+			// The file server answers a path that is not a valid file name
+			// (invalid UTF-8 such as /%ff) with 500; it is the caller's error.
+			if name := strings.TrimPrefix(path.Clean(r.URL.Path), "/"); !utf8.ValidString(r.URL.Path) || (name != "" && !fs.ValidPath(name)) {
+				writeError(w, http.StatusBadRequest, codeBadRequest, "malformed path")
 				return
 			}
 			w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'")
@@ -118,6 +156,19 @@ func (s *Server) routes() {
 			files.ServeHTTP(w, r)
 		}))
 	}
+}
+
+// allowedMethods lists the methods an /api/ path answers to, for a 405.
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.apiMux.Handler(probe); pattern != "" && pattern != "OPTIONS /api/v1/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // protect applies the browser and program rules to an /api/v1 handler:
@@ -134,7 +185,8 @@ func (s *Server) protect(next http.Handler) http.Handler {
 			return
 		}
 		setCORS(w, r)
-		if !s.limiter.allow() {
+		class := s.callerClass(r)
+		if !s.limits.allow(class) {
 			w.Header().Set("Retry-After", "1")
 			writeError(w, http.StatusTooManyRequests, codeRateLimited, "too many requests; slow down")
 			return
@@ -144,18 +196,31 @@ func (s *Server) protect(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-		isSessionCall := r.Method == http.MethodPost && r.URL.Path == "/api/v1/session"
-		if !isSessionCall && !s.guard.bearerOK(r) {
-			stateChanging := r.Method != http.MethodGet && r.Method != http.MethodHead
-			// Browser sessions are for this computer's console and HIS pages only.
-			if !peerLoopback(r) || !s.guard.sessions.check(r, stateChanging) {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="cccd"`)
-				writeError(w, http.StatusUnauthorized, codeUnauthorized, "missing or invalid credentials: send the bearer token from the data directory's api-token file")
-				return
-			}
+		if class == classAnon {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="cccd"`)
+			writeError(w, http.StatusUnauthorized, codeUnauthorized, "missing or invalid credentials: send the bearer token from the data directory's api-token file")
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// callerClass authenticates r and names the rate-limit bucket it draws from:
+// the token's, the browser sessions', the sign-in attempts' or, without a
+// valid credential, the anonymous one.
+func (s *Server) callerClass(r *http.Request) string {
+	if s.guard.bearerOK(r) {
+		return "token:default"
+	}
+	if r.Method == http.MethodPost && r.URL.Path == "/api/v1/session" {
+		return classSignIn
+	}
+	stateChanging := r.Method != http.MethodGet && r.Method != http.MethodHead
+	// Browser sessions are for this computer's console and HIS pages only.
+	if peerLoopback(r) && s.guard.sessions.check(r, stateChanging) {
+		return classSession
+	}
+	return classAnon
 }
 
 // programOnly admits only callers holding the bearer token (e.g. Prometheus).

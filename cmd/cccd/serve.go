@@ -217,7 +217,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		scheme = "https"
 	}
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
+	httpSrv := srv.HTTPServer()
 
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
