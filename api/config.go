@@ -1,9 +1,11 @@
 package api
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/internal/clock"
 )
 
@@ -41,9 +43,28 @@ type Config struct {
 	MaxSubscribers int
 	// Now is the clock (default clock.Now); tests inject one.
 	Now func() time.Time
-	// MaxSessions and SessionTTL bound browser sessions (default 256, 12 h).
-	MaxSessions int
-	SessionTTL  time.Duration
+	// Staff holds the staff accounts a browser session signs in with; nil
+	// refuses every sign-in.
+	Staff StaffStore
+	// Audit receives the audit trail; nil keeps none.
+	Audit Auditor
+	// Log receives what the operator should know (never secrets or personal
+	// data); default slog.Default().
+	Log *slog.Logger
+	// MaxSessions bounds signed-in browser sessions in all (default 256) and
+	// MaxSessionsPerOrigin per page origin (default 16). A live session is
+	// never evicted: beyond the cap a new sign-in is refused.
+	MaxSessions          int
+	MaxSessionsPerOrigin int
+	// IdleLock ends a session after this long without a call (default 15
+	// min); ShiftLimit ends it this long after sign-in whatever (default 12 h).
+	IdleLock   time.Duration
+	ShiftLimit time.Duration
+	// SignInFailures wrong PINs in a row for one account, or from one client,
+	// refuse further attempts for SignInLockout, doubling with every further
+	// failure (default 5, 1 min).
+	SignInFailures int
+	SignInLockout  time.Duration
 	// Metrics serves /metrics (a Prometheus handler); nil leaves it out.
 	Metrics http.Handler
 }
@@ -79,5 +100,36 @@ func (c Config) withDefaults() Config {
 	if c.Now == nil {
 		c.Now = clock.Now
 	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.MaxSessions <= 0 {
+		c.MaxSessions = 256
+	}
+	if c.MaxSessionsPerOrigin <= 0 {
+		c.MaxSessionsPerOrigin = 16
+	}
+	if c.IdleLock <= 0 {
+		c.IdleLock = 15 * time.Minute
+	}
+	if c.ShiftLimit <= 0 {
+		c.ShiftLimit = 12 * time.Hour
+	}
+	if c.SignInFailures <= 0 {
+		c.SignInFailures = 5
+	}
+	if c.SignInLockout <= 0 {
+		c.SignInLockout = time.Minute
+	}
 	return c
+}
+
+// StaffStore looks staff accounts up by name (cache.DB implements it).
+type StaffStore interface {
+	StaffByName(name string) (cache.Staff, error)
+}
+
+// Auditor appends to the audit trail (cache.DB implements it).
+type Auditor interface {
+	AppendAudit(cache.AuditRecord) error
 }

@@ -21,6 +21,8 @@ const (
 	codeBadRequest      = "bad-request"
 	codeNotFound        = "not-found"
 	codeRateLimited     = "rate-limited"
+	codeThrottled       = "throttled"
+	codeTooManySessions = "too-many-sessions"
 	codeMethod          = "method-not-allowed"
 	codeConflict        = "conflict"
 	codeUnavailable     = "unavailable"

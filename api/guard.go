@@ -22,7 +22,7 @@ func newGuard(cfg Config, token string) *guard {
 		token:    token,
 		hosts:    map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true},
 		origins:  map[string]bool{},
-		sessions: newSessionStore(cfg.MaxSessions, cfg.SessionTTL),
+		sessions: newSessionStore(cfg),
 	}
 	host, port, err := net.SplitHostPort(cfg.Listen)
 	if err == nil {
@@ -61,14 +61,18 @@ func (g *guard) hostAllowed(r *http.Request) bool {
 // originAllowed reports whether a browser origin may use the API.
 func (g *guard) originAllowed(origin string) bool { return g.origins[origin] }
 
-// bearerOK checks the Authorization header in constant time.
-func (g *guard) bearerOK(r *http.Request) bool {
+// bearer checks the Authorization header in constant time and names the
+// token it carries.
+func (g *guard) bearer(r *http.Request) (string, bool) {
 	h := r.Header.Get("Authorization")
 	const prefix = "Bearer "
 	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
-		return false
+		return "", false
 	}
-	return subtle.ConstantTimeCompare([]byte(h[len(prefix):]), []byte(g.token)) == 1
+	if subtle.ConstantTimeCompare([]byte(h[len(prefix):]), []byte(g.token)) == 1 {
+		return DefaultTokenName, true
+	}
+	return "", false
 }
 
 // crossSite reports a browser request that came from another site than the

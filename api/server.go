@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,9 +14,9 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
-	"github.com/cccd-agent/cccd/internal/errtext"
-
+	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/checkin"
+	"github.com/cccd-agent/cccd/internal/errtext"
 )
 
 // Server is the local HTTP API. Create it with New and serve Handler().
@@ -28,6 +29,9 @@ type Server struct {
 	mux     *http.ServeMux
 	apiMux  *http.ServeMux // /api/ routes alone: tells 404 from 405
 	subs    atomic.Int32   // WebSocket subscribers now
+	// throttle counts wrong PINs per account and per client.
+	throttle *throttle
+	oneTime  oneTimeCodes
 }
 
 // New builds the server. token is the bearer token programs use; console is
@@ -43,6 +47,7 @@ func New(cfg Config, token string, backend Backend, console fs.FS) *Server {
 		mux:     http.NewServeMux(),
 		apiMux:  http.NewServeMux(),
 	}
+	s.throttle = newThrottle(cfg.SignInFailures, cfg.SignInLockout, cfg.Now)
 	s.routes()
 	return s
 }
@@ -91,7 +96,9 @@ func (s *Server) routes() {
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request)) {
 		s.apiMux.Handle(pattern, s.protect(http.HandlerFunc(h)))
 	}
-	api("POST /api/v1/session", s.handleSession)
+	api("POST /api/v1/session", s.handleSignIn)
+	api("GET /api/v1/session", s.handleWhoAmI)
+	api("DELETE /api/v1/session", s.handleSignOut)
 	api("GET /api/v1/status", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.backend.Status(r.Context()))
 	})
@@ -185,7 +192,7 @@ func (s *Server) protect(next http.Handler) http.Handler {
 			return
 		}
 		setCORS(w, r)
-		class := s.callerClass(r)
+		class, caller, sc := s.identify(r)
 		if !s.limits.allow(class) {
 			w.Header().Set("Retry-After", "1")
 			writeError(w, http.StatusTooManyRequests, codeRateLimited, "too many requests; slow down")
@@ -196,37 +203,57 @@ func (s *Server) protect(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-		if class == classAnon {
+		if sc.ended != "" {
+			s.auditAs(r, Caller{Staff: sc.sess.staff, Origin: sc.sess.origin}, cache.AuditRecord{Event: sc.ended, Result: "ok"})
+		}
+		if class == classAnon && !isPublic(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="cccd"`)
-			writeError(w, http.StatusUnauthorized, codeUnauthorized, "missing or invalid credentials: send the bearer token from the data directory's api-token file")
+			msg := "missing or invalid credentials: send the bearer token from the data directory's api-token file, or sign in"
+			switch sc.ended {
+			case "idle-locked":
+				msg = "the session locked after " + s.cfg.IdleLock.String() + " without use; sign in again"
+			case "shift-ended":
+				msg = "the shift limit of " + s.cfg.ShiftLimit.String() + " is over; sign in again"
+			}
+			writeError(w, http.StatusUnauthorized, codeUnauthorized, msg)
 			return
 		}
-		next.ServeHTTP(w, r)
+		ctx := context.WithValue(r.Context(), callerKey{}, caller)
+		if sc.ok {
+			ctx = context.WithValue(ctx, sessionStartKey{}, sc.sess.started)
+			ctx = context.WithValue(ctx, sessionCookieKey{}, sc.cookie)
+			ctx = context.WithValue(ctx, sessionCSRFKey{}, sc.sess.csrf)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-// callerClass authenticates r and names the rate-limit bucket it draws from:
+// identify authenticates r and names the rate-limit bucket it draws from:
 // the token's, the browser sessions', the sign-in attempts' or, without a
 // valid credential, the anonymous one.
-func (s *Server) callerClass(r *http.Request) string {
-	if s.guard.bearerOK(r) {
-		return "token:default"
+func (s *Server) identify(r *http.Request) (string, Caller, sessionCheck) {
+	if name, ok := s.guard.bearer(r); ok {
+		return "token:" + name, Caller{Token: name}, sessionCheck{}
 	}
 	if r.Method == http.MethodPost && r.URL.Path == "/api/v1/session" {
-		return classSignIn
+		return classSignIn, Caller{}, sessionCheck{}
 	}
 	stateChanging := r.Method != http.MethodGet && r.Method != http.MethodHead
 	// Browser sessions are for this computer's console and HIS pages only.
-	if peerLoopback(r) && s.guard.sessions.check(r, stateChanging) {
-		return classSession
+	if !peerLoopback(r) {
+		return classAnon, Caller{}, sessionCheck{}
 	}
-	return classAnon
+	sc := s.guard.sessions.check(r, stateChanging)
+	if sc.ok {
+		return classSession, Caller{Staff: sc.sess.staff, Origin: sc.sess.origin}, sc
+	}
+	return classAnon, Caller{}, sc
 }
 
 // programOnly admits only callers holding the bearer token (e.g. Prometheus).
 func (s *Server) programOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.guard.bearerOK(r) {
+		if _, ok := s.guard.bearer(r); !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="cccd"`)
 			writeError(w, http.StatusUnauthorized, codeUnauthorized, "missing or invalid bearer token")
 			return
@@ -241,26 +268,6 @@ func (s *Server) handlePreflight(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	preflight(w, r)
-}
-
-// handleSession gives a browser page from an allowed origin a session cookie
-// and the CSRF token it must echo on state-changing calls.
-func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
-	if !peerLoopback(r) {
-		writeError(w, http.StatusForbidden, codeForbiddenPeer, "browser sessions are open to this computer only; programs on the network use a bearer token")
-		return
-	}
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		writeError(w, http.StatusForbidden, codeForbiddenOrigin, "sessions are for browser pages; programs use the bearer token")
-		return
-	}
-	id, csrf := s.guard.sessions.create(origin)
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: id, Path: "/api/", HttpOnly: true,
-		SameSite: sameSiteFor(origin, s.guard), MaxAge: int(s.guard.sessions.ttl.Seconds()),
-	})
-	writeJSON(w, http.StatusOK, map[string]string{"csrf_token": csrf})
 }
 
 // sameSiteFor keeps the cookie Strict for the console's own origin; a HIS page

@@ -15,6 +15,9 @@ import (
 // TokenFile is the name of the bearer-token file in the data directory.
 const TokenFile = "api-token"
 
+// DefaultTokenName is the name api-token's token goes by in the audit trail.
+const DefaultTokenName = "default"
+
 // LoadOrCreateToken returns the bearer token stored in dir/api-token,
 // creating it (32 random bytes, hex, mode 0600) on first start. On Unix an
 // existing file with looser permissions is refused rather than silently

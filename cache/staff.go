@@ -35,8 +35,19 @@ type Staff struct {
 // case, so "Lan" and "lan " are one account.
 func StaffKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
-// ValidateStaff checks the fields of s (not the hash's secret).
+// ValidateStaff checks the fields of s and that its hash parses.
 func ValidateStaff(s Staff) error {
+	if err := ValidateStaffFields(s); err != nil {
+		return err
+	}
+	if _, err := passhash.Parse(s.Hash); err != nil {
+		return fmt.Errorf("staff PIN hash: %w", ErrInvalid)
+	}
+	return nil
+}
+
+// ValidateStaffFields checks name, CCCD and gateway username.
+func ValidateStaffFields(s Staff) error {
 	name := strings.TrimSpace(s.Name)
 	if name == "" || utf8.RuneCountInString(name) > 64 || !utf8.ValidString(name) || strings.IndexFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
 		return fmt.Errorf("staff name must be 1 to 64 printable characters: %w", ErrInvalid)
@@ -46,9 +57,6 @@ func ValidateStaff(s Staff) error {
 	}
 	if len(s.GatewayUser) > 64 || strings.IndexFunc(s.GatewayUser, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
 		return fmt.Errorf("gateway username must be up to 64 printable ASCII characters without spaces: %w", ErrInvalid)
-	}
-	if _, err := passhash.Parse(s.Hash); err != nil {
-		return fmt.Errorf("staff PIN hash: %w", ErrInvalid)
 	}
 	return nil
 }

@@ -76,6 +76,10 @@ type API struct {
 	Remote  bool   `json:"remote"`
 	TLSCert string `json:"tls_cert"` // PEM certificate chain file (with remote)
 	TLSKey  string `json:"tls_key"`  // PEM private key file (with remote)
+	// IdleLock signs a console out after this long without use; ShiftLimit
+	// after this long whatever.
+	IdleLock   Duration `json:"idle_lock"`
+	ShiftLimit Duration `json:"shift_limit"`
 }
 
 // Readers selects the reader backends.
@@ -154,8 +158,9 @@ type Log struct {
 // Default returns the configuration used when no file is given.
 func Default() Config {
 	return Config{
-		Listen:  "127.0.0.1:7400",
-		API:     API{HISOrigins: []string{}, MaxBodyBytes: 64 << 10, RatePerSecond: 2000},
+		Listen: "127.0.0.1:7400",
+		API: API{HISOrigins: []string{}, MaxBodyBytes: 64 << 10, RatePerSecond: 2000,
+			IdleLock: Duration(15 * time.Minute), ShiftLimit: Duration(12 * time.Hour)},
 		Readers: Readers{PCSC: true, PN532: []string{}, QR: []QR{}},
 		Trust:   Trust{Paths: []string{}},
 		Roster:  Roster{SyncInterval: Duration(6 * time.Hour), Freshness: Duration(7 * 24 * time.Hour)},
@@ -227,6 +232,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Log.Format != "json" && c.Log.Format != "text" {
 		return fmt.Errorf("%w: log.format %q must be json or text", ErrInvalid, c.Log.Format)
+	}
+	if c.API.IdleLock <= 0 || c.API.ShiftLimit <= 0 || c.API.IdleLock > c.API.ShiftLimit {
+		return fmt.Errorf("%w: api.idle_lock and api.shift_limit must be positive, the idle lock no longer than the shift", ErrInvalid)
 	}
 	if c.Read.KeyTimeout <= 0 {
 		return fmt.Errorf("%w: read.key_timeout must be positive", ErrInvalid)

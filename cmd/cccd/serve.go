@@ -110,6 +110,7 @@ type agentExtras struct {
 	trust       *verify.TrustStore // extra anchors (the demo's test CSCA)
 	slots       []*sim.Slot        // simulated readers
 	onListening func(url string)   // called once the API is up
+	signInStaff string             // the console URL signs this staff member in once (demo)
 }
 
 // runAgent runs the agent until ctx ends, then shuts down in order: stop
@@ -198,6 +199,8 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	srv := api.New(api.Config{
 		Listen: cfg.Listen, Remote: cfg.API.Remote, HISOrigins: cfg.API.HISOrigins, MaxBodyBytes: cfg.API.MaxBodyBytes,
 		RatePerSecond: cfg.API.RatePerSecond, Metrics: m.Handler(),
+		Staff: db, Audit: db, Log: log,
+		IdleLock: time.Duration(cfg.API.IdleLock), ShiftLimit: time.Duration(cfg.API.ShiftLimit),
 	}, token, agent, api.Console())
 	addr, err := config.ParseListen(cfg.Listen, cfg.API.Remote)
 	if err != nil {
@@ -243,7 +246,13 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	url := scheme + "://" + ln.Addr().String() + "/"
 	log.Info("agent ready", "console", url, "data", dir, "readers", len(backends))
 	if extras.onListening != nil {
-		extras.onListening(url)
+		if extras.signInStaff != "" {
+			// The fragment never reaches a server or a log: the console
+			// reads it, signs in once with it and removes it.
+			extras.onListening(url + "#signin=" + srv.OneTimeSignIn(extras.signInStaff))
+		} else {
+			extras.onListening(url)
+		}
 	}
 	notifySystemd(runCtx, log)
 
