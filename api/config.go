@@ -43,6 +43,9 @@ type Config struct {
 	MaxSubscribers int
 	// Now is the clock (default clock.Now); tests inject one.
 	Now func() time.Time
+	// Tokens holds the named tokens besides the default one (NewTokenSet);
+	// nil: the default token only.
+	Tokens TokenSource
 	// Staff holds the staff accounts a browser session signs in with; nil
 	// refuses every sign-in.
 	Staff StaffStore
@@ -132,4 +135,9 @@ type StaffStore interface {
 // Auditor appends to the audit trail (cache.DB implements it).
 type Auditor interface {
 	AppendAudit(cache.AuditRecord) error
+}
+
+// TokenSource names the token a program presented (TokenSet implements it).
+type TokenSource interface {
+	Match(presented string) (name string, ok bool)
 }

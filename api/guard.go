@@ -12,6 +12,7 @@ import (
 // and is safe for concurrent use.
 type guard struct {
 	token    string
+	tokens   TokenSource     // named tokens; nil = none
 	hosts    map[string]bool // allowed Host header host names (lower case, no port)
 	origins  map[string]bool // allowed browser origins, exact
 	sessions *sessionStore
@@ -20,6 +21,7 @@ type guard struct {
 func newGuard(cfg Config, token string) *guard {
 	g := &guard{
 		token:    token,
+		tokens:   cfg.Tokens,
 		hosts:    map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true},
 		origins:  map[string]bool{},
 		sessions: newSessionStore(cfg),
@@ -69,8 +71,12 @@ func (g *guard) bearer(r *http.Request) (string, bool) {
 	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
 		return "", false
 	}
-	if subtle.ConstantTimeCompare([]byte(h[len(prefix):]), []byte(g.token)) == 1 {
+	presented := h[len(prefix):]
+	if subtle.ConstantTimeCompare([]byte(presented), []byte(g.token)) == 1 {
 		return DefaultTokenName, true
+	}
+	if g.tokens != nil {
+		return g.tokens.Match(presented)
 	}
 	return "", false
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"os"
+	"time"
 )
 
 var (
@@ -11,3 +12,5 @@ var (
 )
 
 var jsonUnmarshal = json.Unmarshal
+
+func testNow() time.Time { return time.Now().Add(time.Hour) }

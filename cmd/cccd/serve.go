@@ -199,7 +199,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	srv := api.New(api.Config{
 		Listen: cfg.Listen, Remote: cfg.API.Remote, HISOrigins: cfg.API.HISOrigins, MaxBodyBytes: cfg.API.MaxBodyBytes,
 		RatePerSecond: cfg.API.RatePerSecond, Metrics: m.Handler(),
-		Staff: db, Audit: db, Log: log,
+		Staff: db, Audit: db, Log: log, Tokens: api.NewTokenSet(dir),
 		IdleLock: time.Duration(cfg.API.IdleLock), ShiftLimit: time.Duration(cfg.API.ShiftLimit),
 	}, token, agent, api.Console())
 	addr, err := config.ParseListen(cfg.Listen, cfg.API.Remote)
