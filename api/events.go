@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/cccd-agent/cccd/cache"
 )
 
 // handleEvents upgrades to a WebSocket and streams the backend's events.
@@ -23,6 +25,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.subs.Add(-1)
+	s.audit(r, cache.AuditRecord{Event: "events-subscribed", Result: "ok"})
 	events, cancel := s.backend.Subscribe()
 	defer cancel()
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})

@@ -11,7 +11,9 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/cccd-agent/cccd/cache"
@@ -32,6 +34,7 @@ type Server struct {
 	// throttle counts wrong PINs per account and per client.
 	throttle *throttle
 	oneTime  oneTimeCodes
+	tokenUse tokenUse
 }
 
 // New builds the server. token is the bearer token programs use; console is
@@ -110,7 +113,17 @@ func (s *Server) routes() {
 	api("GET /api/v1/checkins/{seq}", s.handleCheckin)
 	api("POST /api/v1/checkins/{seq}/confirm", s.handleConfirm)
 	api("GET /api/v1/roster/{id}", func(w http.ResponseWriter, r *http.Request) {
-		s.reply(w, r, func() (any, error) { return s.backend.Lookup(r.Context(), r.PathValue("id")) })
+		// The ID number looked up is personal data: only the answer's status is recorded.
+		status := ""
+		code := s.replyCode(w, r, func() (any, error) {
+			e, err := s.backend.Lookup(r.Context(), r.PathValue("id"))
+			status = string(e.Status)
+			return e, err
+		})
+		if code == "ok" {
+			code = status
+		}
+		s.audit(r, cache.AuditRecord{Event: "roster-lookup", Result: code})
 	})
 	api("POST /api/v1/sync", func(w http.ResponseWriter, r *http.Request) {
 		s.reply(w, r, func() (any, error) { return s.backend.SyncNow(r.Context()) })
@@ -219,6 +232,9 @@ func (s *Server) protect(next http.Handler) http.Handler {
 			return
 		}
 		ctx := context.WithValue(r.Context(), callerKey{}, caller)
+		if caller.Token != "" && s.tokenUse.due(caller.Token, s.cfg.Now()) {
+			s.auditAs(r, caller, cache.AuditRecord{Event: "token-used", Result: "ok"})
+		}
 		if sc.ok {
 			ctx = context.WithValue(ctx, sessionStartKey{}, sc.sess.started)
 			ctx = context.WithValue(ctx, sessionCookieKey{}, sc.cookie)
@@ -290,12 +306,14 @@ func (s *Server) handleSubmitKey(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, `field "key" is required: the 6-digit CAN, the 12-digit ID number, the MRZ or the QR text`)
 		return
 	}
-	s.reply(w, r, func() (any, error) {
+	code := s.replyCode(w, r, func() (any, error) {
 		if err := s.backend.SubmitKey(r.Context(), r.PathValue("reader"), body.Key); err != nil {
 			return nil, err
 		}
 		return map[string]string{"status": "accepted"}, nil
 	})
+	// The key (a CAN, an ID number, the QR text) is never recorded.
+	s.audit(r, cache.AuditRecord{Event: "key-submitted", Reader: r.PathValue("reader"), Result: code})
 }
 
 func (s *Server) handleCheckins(w http.ResponseWriter, r *http.Request) {
@@ -308,7 +326,14 @@ func (s *Server) handleCheckins(w http.ResponseWriter, r *http.Request) {
 	if limit == 0 || limit > 500 {
 		limit = 500
 	}
-	s.reply(w, r, func() (any, error) { return s.backend.Checkins(r.Context(), after, int(limit)) })
+	var n int
+	code := s.replyCode(w, r, func() (any, error) {
+		list, err := s.backend.Checkins(r.Context(), after, int(limit))
+		n = len(list)
+		return list, err
+	})
+	// The list holds each person's data: who saw which range is recorded.
+	s.audit(r, cache.AuditRecord{Event: "checkins-listed", Checkin: after, Result: code + ":" + strconv.Itoa(n)})
 }
 
 func (s *Server) handleCheckin(w http.ResponseWriter, r *http.Request) {
@@ -317,7 +342,8 @@ func (s *Server) handleCheckin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "check-in number must be a positive integer")
 		return
 	}
-	s.reply(w, r, func() (any, error) { return s.backend.Checkin(r.Context(), seq) })
+	code := s.replyCode(w, r, func() (any, error) { return s.backend.Checkin(r.Context(), seq) })
+	s.audit(r, cache.AuditRecord{Event: "checkin-viewed", Checkin: seq, Result: code})
 }
 
 func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
@@ -326,28 +352,40 @@ func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "check-in number must be a positive integer")
 		return
 	}
-	s.reply(w, r, func() (any, error) { return s.backend.ConfirmCheckin(r.Context(), seq) })
+	code := s.replyCode(w, r, func() (any, error) { return s.backend.ConfirmCheckin(r.Context(), seq) })
+	s.audit(r, cache.AuditRecord{Event: "checkin-confirmed", Checkin: seq, Result: code})
 }
 
 // reply runs a backend call and maps its error onto a status and code.
 func (s *Server) reply(w http.ResponseWriter, r *http.Request, call func() (any, error)) {
+	s.replyCode(w, r, call)
+}
+
+// replyCode is reply, returning the code answered ("ok" on success) for the
+// audit trail.
+func (s *Server) replyCode(w http.ResponseWriter, r *http.Request, call func() (any, error)) string {
 	v, err := call()
+	status, code := http.StatusOK, "ok"
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusOK, v)
+		return code
 	case errors.Is(err, checkin.ErrNotFound):
-		writeError(w, http.StatusNotFound, codeNotFound, errtext.OneLine(err))
+		status, code = http.StatusNotFound, codeNotFound
 	case errors.Is(err, checkin.ErrBadInput):
-		writeError(w, http.StatusBadRequest, codeBadRequest, errtext.OneLine(err))
+		status, code = http.StatusBadRequest, codeBadRequest
 	case errors.Is(err, checkin.ErrConflict):
-		writeError(w, http.StatusConflict, codeConflict, errtext.OneLine(err))
+		status, code = http.StatusConflict, codeConflict
 	case errors.Is(err, checkin.ErrUnavailable):
-		writeError(w, http.StatusServiceUnavailable, codeUnavailable, errtext.OneLine(err))
+		status, code = http.StatusServiceUnavailable, codeUnavailable
 	case r.Context().Err() != nil:
 		writeError(w, http.StatusServiceUnavailable, codeUnavailable, "request cancelled")
+		return codeUnavailable
 	default:
-		writeError(w, http.StatusInternalServerError, codeInternal, errtext.OneLine(err))
+		status, code = http.StatusInternalServerError, codeInternal
 	}
+	writeError(w, status, code, errtext.OneLine(err))
+	return code
 }
 
 // decodeJSON reads exactly one JSON object with known fields, answering 413
@@ -383,4 +421,28 @@ func queryUint(r *http.Request, name string, def uint64) (uint64, error) {
 		return 0, fmt.Errorf("query parameter %s must be a non-negative integer", name)
 	}
 	return n, nil
+}
+
+// tokenUse remembers when each token's use was last recorded: a program
+// polling twice a second would otherwise fill the audit trail; the calls
+// that touch a person's data are recorded each time anyway.
+type tokenUse struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// tokenUseEvery is how often a token's use is recorded at most.
+const tokenUseEvery = time.Hour
+
+func (u *tokenUse) due(name string, now time.Time) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.last == nil {
+		u.last = map[string]time.Time{}
+	}
+	if t, ok := u.last[name]; ok && now.Sub(t) < tokenUseEvery && !now.Before(t) {
+		return false
+	}
+	u.last[name] = now
+	return true
 }

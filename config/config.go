@@ -56,7 +56,15 @@ type Config struct {
 	Gateway  Gateway  `json:"gateway"`
 	Webhook  Webhook  `json:"webhook"`
 	Read     Read     `json:"read"`
+	Audit    Audit    `json:"audit"`
 	Log      Log      `json:"log"`
+}
+
+// Audit configures the audit trail kept in the database.
+type Audit struct {
+	// Retention is how long records are kept; older ones are deleted at
+	// start and daily.
+	Retention Duration `json:"retention"`
 }
 
 // Facility identifies the clinic: its code decides "registered here".
@@ -166,6 +174,7 @@ func Default() Config {
 		Roster:  Roster{SyncInterval: Duration(6 * time.Hour), Freshness: Duration(7 * 24 * time.Hour)},
 		Gateway: Gateway{Timeout: Duration(10 * time.Second)},
 		Read:    Read{KeyTimeout: Duration(2 * time.Minute)},
+		Audit:   Audit{Retention: Duration(365 * 24 * time.Hour)},
 		Log:     Log{Level: "info", Format: "json"},
 	}
 }
@@ -235,6 +244,9 @@ func (c *Config) Validate() error {
 	}
 	if c.API.IdleLock <= 0 || c.API.ShiftLimit <= 0 || c.API.IdleLock > c.API.ShiftLimit {
 		return fmt.Errorf("%w: api.idle_lock and api.shift_limit must be positive, the idle lock no longer than the shift", ErrInvalid)
+	}
+	if time.Duration(c.Audit.Retention) < 24*time.Hour {
+		return fmt.Errorf("%w: audit.retention must be at least a day (\"24h\")", ErrInvalid)
 	}
 	if c.Read.KeyTimeout <= 0 {
 		return fmt.Errorf("%w: read.key_timeout must be positive", ErrInvalid)

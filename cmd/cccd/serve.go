@@ -242,6 +242,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		go deliverer.Run(runCtx)
 	}
 	go updateGauges(runCtx, db, m)
+	go pruneAudit(runCtx, db, time.Duration(cfg.Audit.Retention), log)
 
 	url := scheme + "://" + ln.Addr().String() + "/"
 	log.Info("agent ready", "console", url, "data", dir, "readers", len(backends))
