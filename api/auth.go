@@ -33,14 +33,15 @@ func CallerFrom(ctx context.Context) (Caller, bool) {
 }
 
 // dummyHash is checked when the account does not exist or is disabled, so
-// that a wrong name costs as long as a wrong PIN.
-var dummyHash = func() string {
+// that a wrong name costs as long as a wrong PIN. Made on first use: every
+// CLI command links this package.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := passhash.Hash("no such account", passhash.Default)
 	if err != nil {
 		panic(err) // only fails on bad constant parameters
 	}
 	return h
-}()
+})
 
 // hashSlots bounds concurrent argon2id checks: each takes its memory cost.
 var hashSlots = make(chan struct{}, 2)
@@ -151,7 +152,7 @@ func (s *Server) refuseThrottled(w http.ResponseWriter, r *http.Request, staff s
 // when it exists (also when the PIN is wrong).
 func (s *Server) checkPIN(ctx context.Context, name, pin string) (cache.Staff, bool) {
 	if s.cfg.Staff == nil {
-		_, _ = passhash.Verify(pin, dummyHash)
+		_, _ = passhash.Verify(pin, dummyHash())
 		return cache.Staff{}, false
 	}
 	select {
@@ -163,7 +164,7 @@ func (s *Server) checkPIN(ctx context.Context, name, pin string) (cache.Staff, b
 	st, err := s.cfg.Staff.StaffByName(name)
 	hash := st.Hash
 	if err != nil || st.Disabled {
-		hash = dummyHash
+		hash = dummyHash()
 	}
 	ok, verr := passhash.Verify(pin, hash)
 	if err != nil {
