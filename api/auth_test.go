@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/checkin"
@@ -366,5 +369,51 @@ func TestSessionCapNeverEvicts(t *testing.T) {
 	a.advance(16 * time.Minute)
 	if hdr, r := a.signIn(console, staffMinh, pinMinh); hdr == nil {
 		t.Fatalf("sign-in after the others locked: %d", r.status)
+	}
+}
+
+// TestEventStreamEndsWithSession: a console's WebSocket is closed once its
+// session is signed out, so a signed-out desk receives no more taps.
+func TestEventStreamEndsWithSession(t *testing.T) {
+	old := sessionRecheck
+	sessionRecheck = 20 * time.Millisecond
+	t.Cleanup(func() { sessionRecheck = old })
+	b := &recordingBackend{hub: checkin.NewHub(), keys: map[string]string{}}
+	ts := httptest.NewUnstartedServer(nil)
+	origin := "http://" + ts.Listener.Addr().String()
+	srv := New(Config{Listen: ts.Listener.Addr().String(), Staff: testStaff(t)}, testToken, b, nil)
+	ts.Config = srv.HTTPServer()
+	ts.Start()
+	defer ts.Close()
+	req, _ := http.NewRequest("POST", ts.URL+"/api/v1/session", strings.NewReader(`{"staff":"`+staffLan+`","pin":"`+pinLan+`"}`))
+	req.Header.Set("Origin", origin)
+	resp, err := ts.Client().Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("sign-in: %v %v", resp, err)
+	}
+	var body struct {
+		CSRF string `json:"csrf_token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	cookie := resp.Cookies()[0].Name + "=" + resp.Cookies()[0].Value
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/api/v1/events",
+		&websocket.DialOptions{HTTPHeader: http.Header{"Origin": {origin}, "Cookie": {cookie}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	out, _ := http.NewRequest("DELETE", ts.URL+"/api/v1/session", nil)
+	out.Header.Set("Origin", origin)
+	out.Header.Set("Cookie", cookie)
+	out.Header.Set("X-CSRF-Token", body.CSRF)
+	if resp, err := ts.Client().Do(out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("sign-out: %v %v", resp, err)
+	}
+	_, _, err = conn.Read(ctx)
+	if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+		t.Fatalf("stream after sign-out: %v, want closed with policy violation", err)
 	}
 }

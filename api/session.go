@@ -135,3 +135,12 @@ func (s *sessionStore) remove(cookie string) {
 	defer s.mu.Unlock()
 	delete(s.byID, sessionKey(cookie))
 }
+
+// alive reports whether the session of cookie still stands, without counting
+// as use: an open event stream must not keep a desk from locking.
+func (s *sessionStore) alive(cookie string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.byID[sessionKey(cookie)]
+	return ok && s.expired(sess, s.now()) == ""
+}
