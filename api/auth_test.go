@@ -320,6 +320,19 @@ func TestIdleLockAndShiftLimit(t *testing.T) {
 	if r.status != 401 || !strings.Contains(r.err.Message, "shift") {
 		t.Fatalf("after 12 hours: %d %q, want 401 shift over", r.status, r.err.Message)
 	}
+	// The page's own polling does not keep the desk open.
+	hdr, _ = a.signIn(console, staffLan, pinLan)
+	bg := map[string]string{"Origin": hdr["Origin"], "Cookie": hdr["Cookie"], backgroundHeader: "1"}
+	for range 14 {
+		a.advance(time.Minute)
+		if r := a.call("GET", "/api/v1/status", "", bg); r.status != 200 {
+			t.Fatalf("background poll: %d", r.status)
+		}
+	}
+	a.advance(time.Minute)
+	if r := a.call("GET", "/api/v1/status", "", bg); r.status != 401 {
+		t.Fatalf("15 minutes of background polls only: %d, want 401 locked", r.status)
+	}
 	got := strings.Join(a.audit.events(), " ")
 	if !strings.Contains(got, "idle-locked/"+staffLan) || !strings.Contains(got, "shift-ended/"+staffLan) {
 		t.Fatalf("audit %q lacks the lock and the shift end", got)

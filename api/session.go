@@ -14,6 +14,10 @@ import (
 // sessionCookie is the HttpOnly cookie that identifies a browser session.
 const sessionCookie = "cccd_session"
 
+// backgroundHeader marks a call a page makes by itself (a poll, a refresh
+// after an event); it does not reset the idle lock.
+const backgroundHeader = "X-CCCD-Background"
+
 // errTooManySessions: the origin has its full share of signed-in sessions.
 var errTooManySessions = errors.New("too many sessions")
 
@@ -125,7 +129,11 @@ func (s *sessionStore) check(r *http.Request, needCSRF bool) sessionCheck {
 	if needCSRF && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(sess.csrf)) != 1 {
 		return sessionCheck{}
 	}
-	sess.lastSeen = now
+	// A page's own polling (marked by backgroundHeader) is not use: only
+	// what the receptionist does keeps the desk from locking.
+	if r.Header.Get(backgroundHeader) != "1" {
+		sess.lastSeen = now
+	}
 	return sessionCheck{ok: true, sess: *sess, cookie: c.Value}
 }
 

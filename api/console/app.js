@@ -86,6 +86,8 @@ function applyLang() {
 async function api(method, path, body) {
   const opts = { method, credentials: "same-origin", headers: {} };
   if (method !== "GET") opts.headers["X-CSRF-Token"] = csrf;
+  // Reads are the page's own refreshes: they do not keep the desk from locking.
+  else opts.headers["X-CCCD-Background"] = "1";
   if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
   const resp = await fetch(path, opts);
   const data = await resp.json().catch(() => ({}));
