@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/cccd-agent/cccd/cache"
 )
 
 // handleEvents upgrades to a WebSocket and streams the backend's events.
@@ -15,7 +17,19 @@ import (
 // The subscription starts before the upgrade is answered: a client that acts
 // as soon as its Dial returns (submits a key, say) must see every event that
 // follows, card-present included.
+// sessionRecheck is how often an event stream opened by a browser session
+// checks that the session still stands.
+var sessionRecheck = 2 * time.Second
+
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
+	if n := s.subs.Add(1); int(n) > s.cfg.MaxSubscribers {
+		s.subs.Add(-1)
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, codeUnavailable, "too many event subscribers; close another one and retry")
+		return
+	}
+	defer s.subs.Add(-1)
+	s.audit(r, cache.AuditRecord{Event: "events-subscribed", Result: "ok"})
 	events, cancel := s.backend.Subscribe()
 	defer cancel()
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
@@ -26,10 +40,20 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	ctx := conn.CloseRead(r.Context())
 	ping := time.NewTicker(30 * time.Second)
 	defer ping.Stop()
+	// A browser session's stream ends with the session (sign-out, lock,
+	// shift limit): events carry patients' data.
+	cookie, _ := r.Context().Value(sessionCookieKey{}).(string)
+	recheck := time.NewTicker(sessionRecheck)
+	defer recheck.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-recheck.C:
+			if cookie != "" && !s.guard.sessions.alive(cookie) {
+				conn.Close(websocket.StatusPolicyViolation, "signed out")
+				return
+			}
 		case ev, ok := <-events:
 			if !ok {
 				conn.Close(websocket.StatusGoingAway, "agent shutting down")

@@ -20,6 +20,14 @@ func FuzzRequest(f *testing.F) {
 	f.Add("OPTIONS", "/api/v1/status", "", "https://his.example.vn", false)
 	f.Add("POST", "/api/v1/session", "", "https://his.example.vn", false)
 	f.Add("GET", "/../../etc/passwd", "", "", false)
+	f.Add("POST", "/api/v1/session", `{"staff":"`+staffLan+`","pin":"`+pinLan+`"}`, "http://127.0.0.1:7400", false)
+	f.Add("POST", "/api/v1/session", `{"staff":"`+staffLan+`","pin":"0"}`, "http://127.0.0.1:7400", false)
+	f.Add("POST", "/api/v1/session", `{"code":"00"}`, "http://127.0.0.1:7400", false)
+	f.Add("POST", "/api/v1/session", `{"staff":1}`, "http://127.0.0.1:7400", false)
+	f.Add("GET", "/api/v1/session", "", "", false)
+	f.Add("DELETE", "/api/v1/session", "", "http://127.0.0.1:7400", false)
+	f.Add("GET", "/%ff", "", "", false)
+	staff := testStaff(f)
 	f.Fuzz(func(t *testing.T, method, path, body, origin string, auth bool) {
 		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " \r\n\t#") || strings.ContainsAny(method, " \r\n\t:/") || method == "" {
 			return
@@ -28,11 +36,12 @@ func FuzzRequest(f *testing.F) {
 			return // the WebSocket upgrade needs a hijackable connection
 		}
 		b := &recordingBackend{hub: checkin.NewHub(), keys: map[string]string{}}
-		srv := New(Config{Listen: "127.0.0.1:7400", HISOrigins: []string{"https://his.example.vn"}, MaxBodyBytes: 1024}, testToken, b, nil)
+		srv := New(Config{Listen: "127.0.0.1:7400", HISOrigins: []string{"https://his.example.vn"}, MaxBodyBytes: 1024, Staff: staff}, testToken, b, nil)
 		req, err := http.NewRequest(method, "http://127.0.0.1:7400"+path, strings.NewReader(body))
 		if err != nil {
 			return
 		}
+		req.RemoteAddr = "127.0.0.1:40000"
 		if origin != "" {
 			req.Header.Set("Origin", origin)
 		}

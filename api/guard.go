@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 )
 
@@ -11,6 +12,7 @@ import (
 // and is safe for concurrent use.
 type guard struct {
 	token    string
+	tokens   TokenSource     // named tokens; nil = none
 	hosts    map[string]bool // allowed Host header host names (lower case, no port)
 	origins  map[string]bool // allowed browser origins, exact
 	sessions *sessionStore
@@ -19,9 +21,10 @@ type guard struct {
 func newGuard(cfg Config, token string) *guard {
 	g := &guard{
 		token:    token,
+		tokens:   cfg.Tokens,
 		hosts:    map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true},
 		origins:  map[string]bool{},
-		sessions: newSessionStore(cfg.MaxSessions, cfg.SessionTTL),
+		sessions: newSessionStore(cfg),
 	}
 	host, port, err := net.SplitHostPort(cfg.Listen)
 	if err == nil {
@@ -60,14 +63,22 @@ func (g *guard) hostAllowed(r *http.Request) bool {
 // originAllowed reports whether a browser origin may use the API.
 func (g *guard) originAllowed(origin string) bool { return g.origins[origin] }
 
-// bearerOK checks the Authorization header in constant time.
-func (g *guard) bearerOK(r *http.Request) bool {
+// bearer checks the Authorization header in constant time and names the
+// token it carries.
+func (g *guard) bearer(r *http.Request) (string, bool) {
 	h := r.Header.Get("Authorization")
 	const prefix = "Bearer "
 	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
-		return false
+		return "", false
 	}
-	return subtle.ConstantTimeCompare([]byte(h[len(prefix):]), []byte(g.token)) == 1
+	presented := h[len(prefix):]
+	if subtle.ConstantTimeCompare([]byte(presented), []byte(g.token)) == 1 {
+		return DefaultTokenName, true
+	}
+	if g.tokens != nil {
+		return g.tokens.Match(presented)
+	}
+	return "", false
 }
 
 // crossSite reports a browser request that came from another site than the
@@ -96,11 +107,22 @@ func setCORS(w http.ResponseWriter, r *http.Request) {
 func preflight(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	setCORS(w, r)
-	h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS")
-	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-CSRF-Token")
+	h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-CSRF-Token, "+backgroundHeader)
 	h.Set("Access-Control-Max-Age", "600")
 	if r.Header.Get("Access-Control-Request-Private-Network") == "true" {
 		h.Set("Access-Control-Allow-Private-Network", "true")
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// peerLoopback reports whether the TCP peer of r is a loopback address
+// (IPv4 in IPv6 form judged as IPv4). An address that does not parse is not
+// loopback.
+func peerLoopback(r *http.Request) bool {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	return ap.Addr().Unmap().IsLoopback()
 }

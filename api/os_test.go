@@ -1,8 +1,16 @@
 package api
 
-import "os"
+import (
+	"encoding/json"
+	"os"
+	"time"
+)
 
 var (
 	osStat  = os.Stat
 	osChmod = os.Chmod
 )
+
+var jsonUnmarshal = json.Unmarshal
+
+func testNow() time.Time { return time.Now().Add(time.Hour) }

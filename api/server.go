@@ -1,19 +1,24 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
-
-	"github.com/cccd-agent/cccd/internal/errtext"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
 
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/checkin"
+	"github.com/cccd-agent/cccd/internal/errtext"
 )
 
 // Server is the local HTTP API. Create it with New and serve Handler().
@@ -21,9 +26,15 @@ type Server struct {
 	cfg     Config
 	backend Backend
 	guard   *guard
-	limiter *rateLimiter
+	limits  *limiters
 	console fs.FS
 	mux     *http.ServeMux
+	apiMux  *http.ServeMux // /api/ routes alone: tells 404 from 405
+	subs    atomic.Int32   // WebSocket subscribers now
+	// throttle counts wrong PINs per account and per client.
+	throttle *throttle
+	oneTime  oneTimeCodes
+	tokenUse tokenUse
 }
 
 // New builds the server. token is the bearer token programs use; console is
@@ -34,18 +45,42 @@ func New(cfg Config, token string, backend Backend, console fs.FS) *Server {
 		cfg:     cfg,
 		backend: backend,
 		guard:   newGuard(cfg, token),
-		limiter: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst),
+		limits:  newLimiters(cfg),
 		console: console,
 		mux:     http.NewServeMux(),
+		apiMux:  http.NewServeMux(),
 	}
+	s.throttle = newThrottle(cfg.SignInFailures, cfg.SignInLockout, cfg.Now)
 	s.routes()
 	return s
 }
 
-// Handler returns the root handler: every request passes the Host check first.
+// HTTPServer returns an http.Server for Handler with the connection time
+// limits set: a client that sends its headers or body slowly, or idles, is
+// cut off instead of holding a connection.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    32 << 10,
+	}
+}
+
+// Handler returns the root handler: every request passes the peer check and
+// the Host check first.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.guard.hostAllowed(r) {
+		loopback := peerLoopback(r)
+		if !loopback && !s.cfg.Remote {
+			writeError(w, http.StatusForbidden, codeForbiddenPeer, "this agent answers only to programs on this computer")
+			return
+		}
+		// From the network (api.remote) only bearer tokens count, and no
+		// browser session can exist, so the DNS-rebinding Host check guards
+		// nothing there; on loopback it stays.
+		if loopback && !s.guard.hostAllowed(r) {
 			writeError(w, http.StatusForbidden, codeForbiddenHost, "this agent answers only to localhost; open it as http://127.0.0.1")
 			return
 		}
@@ -62,9 +97,11 @@ func (s *Server) routes() {
 		s.mux.Handle("GET /metrics", s.programOnly(s.cfg.Metrics))
 	}
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request)) {
-		s.mux.Handle(pattern, s.protect(http.HandlerFunc(h)))
+		s.apiMux.Handle(pattern, s.protect(http.HandlerFunc(h)))
 	}
-	api("POST /api/v1/session", s.handleSession)
+	api("POST /api/v1/session", s.handleSignIn)
+	api("GET /api/v1/session", s.handleWhoAmI)
+	api("DELETE /api/v1/session", s.handleSignOut)
 	api("GET /api/v1/status", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.backend.Status(r.Context()))
 	})
@@ -77,7 +114,17 @@ func (s *Server) routes() {
 	api("POST /api/v1/checkins/{seq}/confirm", s.handleConfirm)
 	api("PATCH /api/v1/checkins/{seq}/episode", s.handleEpisode)
 	api("GET /api/v1/roster/{id}", func(w http.ResponseWriter, r *http.Request) {
-		s.reply(w, r, func() (any, error) { return s.backend.Lookup(r.Context(), r.PathValue("id")) })
+		// The ID number looked up is personal data: only the answer's status is recorded.
+		status := ""
+		code := s.replyCode(w, r, func() (any, error) {
+			e, err := s.backend.Lookup(r.Context(), r.PathValue("id"))
+			status = string(e.Status)
+			return e, err
+		})
+		if code == "ok" {
+			code = status
+		}
+		s.audit(r, cache.AuditRecord{Event: "roster-lookup", Result: code})
 	})
 	api("POST /api/v1/sync", func(w http.ResponseWriter, r *http.Request) {
 		s.reply(w, r, func() (any, error) { return s.backend.SyncNow(r.Context()) })
@@ -95,15 +142,34 @@ func (s *Server) routes() {
 			})
 		})
 	}
-	s.mux.Handle("OPTIONS /api/v1/", http.HandlerFunc(s.handlePreflight))
-	s.mux.Handle("/api/", s.protect(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	s.apiMux.Handle("OPTIONS /api/v1/", http.HandlerFunc(s.handlePreflight))
+	notFound := s.protect(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such API endpoint; see docs/API.md")
-	})))
+	}))
+	s.mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := s.apiMux.Handler(r); pattern != "" {
+			s.apiMux.ServeHTTP(w, r)
+			return
+		}
+		if allow := s.allowedMethods(r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeError(w, http.StatusMethodNotAllowed, codeMethod, r.Method+" is not allowed here; use "+strings.Join(allow, " or "))
+			return
+		}
+		notFound.ServeHTTP(w, r)
+	}))
 	if s.console != nil {
 		files := http.FileServerFS(s.console)
 		s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				w.Header().Set("Allow", "GET, HEAD")
 				writeError(w, http.StatusMethodNotAllowed, codeMethod, "the console only answers GET")
+				return
+			}
+			// The file server answers a path that is not a valid file name
+			// (invalid UTF-8 such as /%ff) with 500; it is the caller's error.
+			if name := strings.TrimPrefix(path.Clean(r.URL.Path), "/"); !utf8.ValidString(r.URL.Path) || (name != "" && !fs.ValidPath(name)) {
+				writeError(w, http.StatusBadRequest, codeBadRequest, "malformed path")
 				return
 			}
 			w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'")
@@ -111,6 +177,19 @@ func (s *Server) routes() {
 			files.ServeHTTP(w, r)
 		}))
 	}
+}
+
+// allowedMethods lists the methods an /api/ path answers to, for a 405.
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.apiMux.Handler(probe); pattern != "" && pattern != "OPTIONS /api/v1/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // protect applies the browser and program rules to an /api/v1 handler:
@@ -127,7 +206,8 @@ func (s *Server) protect(next http.Handler) http.Handler {
 			return
 		}
 		setCORS(w, r)
-		if !s.limiter.allow() {
+		class, caller, sc := s.identify(r)
+		if !s.limits.allow(class) {
 			w.Header().Set("Retry-After", "1")
 			writeError(w, http.StatusTooManyRequests, codeRateLimited, "too many requests; slow down")
 			return
@@ -137,23 +217,60 @@ func (s *Server) protect(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-		isSessionCall := r.Method == http.MethodPost && r.URL.Path == "/api/v1/session"
-		if !isSessionCall && !s.guard.bearerOK(r) {
-			stateChanging := r.Method != http.MethodGet && r.Method != http.MethodHead
-			if !s.guard.sessions.check(r, stateChanging) {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="cccd"`)
-				writeError(w, http.StatusUnauthorized, codeUnauthorized, "missing or invalid credentials: send the bearer token from the data directory's api-token file")
-				return
-			}
+		if sc.ended != "" {
+			s.auditAs(r, Caller{Staff: sc.sess.staff, Origin: sc.sess.origin}, cache.AuditRecord{Event: sc.ended, Result: "ok"})
 		}
-		next.ServeHTTP(w, r)
+		if class == classAnon && !isPublic(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="cccd"`)
+			msg := "missing or invalid credentials: send the bearer token from the data directory's api-token file, or sign in"
+			switch sc.ended {
+			case "idle-locked":
+				msg = "the session locked after " + s.cfg.IdleLock.String() + " without use; sign in again"
+			case "shift-ended":
+				msg = "the shift limit of " + s.cfg.ShiftLimit.String() + " is over; sign in again"
+			}
+			writeError(w, http.StatusUnauthorized, codeUnauthorized, msg)
+			return
+		}
+		ctx := context.WithValue(r.Context(), callerKey{}, caller)
+		if caller.Token != "" && s.tokenUse.due(caller.Token, s.cfg.Now()) {
+			s.auditAs(r, caller, cache.AuditRecord{Event: "token-used", Result: "ok"})
+		}
+		if sc.ok {
+			ctx = context.WithValue(ctx, sessionStartKey{}, sc.sess.started)
+			ctx = context.WithValue(ctx, sessionCookieKey{}, sc.cookie)
+			ctx = context.WithValue(ctx, sessionCSRFKey{}, sc.sess.csrf)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// identify authenticates r and names the rate-limit bucket it draws from:
+// the token's, the browser sessions', the sign-in attempts' or, without a
+// valid credential, the anonymous one.
+func (s *Server) identify(r *http.Request) (string, Caller, sessionCheck) {
+	if name, ok := s.guard.bearer(r); ok {
+		return "token:" + name, Caller{Token: name}, sessionCheck{}
+	}
+	if r.Method == http.MethodPost && r.URL.Path == "/api/v1/session" {
+		return classSignIn, Caller{}, sessionCheck{}
+	}
+	stateChanging := r.Method != http.MethodGet && r.Method != http.MethodHead
+	// Browser sessions are for this computer's console and HIS pages only.
+	if !peerLoopback(r) {
+		return classAnon, Caller{}, sessionCheck{}
+	}
+	sc := s.guard.sessions.check(r, stateChanging)
+	if sc.ok {
+		return classSession, Caller{Staff: sc.sess.staff, Origin: sc.sess.origin}, sc
+	}
+	return classAnon, Caller{}, sc
 }
 
 // programOnly admits only callers holding the bearer token (e.g. Prometheus).
 func (s *Server) programOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.guard.bearerOK(r) {
+		if _, ok := s.guard.bearer(r); !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="cccd"`)
 			writeError(w, http.StatusUnauthorized, codeUnauthorized, "missing or invalid bearer token")
 			return
@@ -168,22 +285,6 @@ func (s *Server) handlePreflight(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	preflight(w, r)
-}
-
-// handleSession gives a browser page from an allowed origin a session cookie
-// and the CSRF token it must echo on state-changing calls.
-func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		writeError(w, http.StatusForbidden, codeForbiddenOrigin, "sessions are for browser pages; programs use the bearer token")
-		return
-	}
-	id, csrf := s.guard.sessions.create(origin)
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: id, Path: "/api/", HttpOnly: true,
-		SameSite: sameSiteFor(origin, s.guard), MaxAge: int(s.guard.sessions.ttl.Seconds()),
-	})
-	writeJSON(w, http.StatusOK, map[string]string{"csrf_token": csrf})
 }
 
 // sameSiteFor keeps the cookie Strict for the console's own origin; a HIS page
@@ -206,12 +307,14 @@ func (s *Server) handleSubmitKey(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, `field "key" is required: the 6-digit CAN, the 12-digit ID number, the MRZ or the QR text`)
 		return
 	}
-	s.reply(w, r, func() (any, error) {
+	code := s.replyCode(w, r, func() (any, error) {
 		if err := s.backend.SubmitKey(r.Context(), r.PathValue("reader"), body.Key); err != nil {
 			return nil, err
 		}
 		return map[string]string{"status": "accepted"}, nil
 	})
+	// The key (a CAN, an ID number, the QR text) is never recorded.
+	s.audit(r, cache.AuditRecord{Event: "key-submitted", Reader: r.PathValue("reader"), Result: code})
 }
 
 func (s *Server) handleCheckins(w http.ResponseWriter, r *http.Request) {
@@ -224,7 +327,14 @@ func (s *Server) handleCheckins(w http.ResponseWriter, r *http.Request) {
 	if limit == 0 || limit > 500 {
 		limit = 500
 	}
-	s.reply(w, r, func() (any, error) { return s.backend.Checkins(r.Context(), after, int(limit)) })
+	var n int
+	code := s.replyCode(w, r, func() (any, error) {
+		list, err := s.backend.Checkins(r.Context(), after, int(limit))
+		n = len(list)
+		return list, err
+	})
+	// The list holds each person's data: who saw which range is recorded.
+	s.audit(r, cache.AuditRecord{Event: "checkins-listed", Checkin: after, Result: code + ":" + strconv.Itoa(n)})
 }
 
 func (s *Server) handleCheckin(w http.ResponseWriter, r *http.Request) {
@@ -233,7 +343,8 @@ func (s *Server) handleCheckin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "check-in number must be a positive integer")
 		return
 	}
-	s.reply(w, r, func() (any, error) { return s.backend.Checkin(r.Context(), seq) })
+	code := s.replyCode(w, r, func() (any, error) { return s.backend.Checkin(r.Context(), seq) })
+	s.audit(r, cache.AuditRecord{Event: "checkin-viewed", Checkin: seq, Result: code})
 }
 
 func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
@@ -242,7 +353,8 @@ func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "check-in number must be a positive integer")
 		return
 	}
-	s.reply(w, r, func() (any, error) { return s.backend.ConfirmCheckin(r.Context(), seq) })
+	code := s.replyCode(w, r, func() (any, error) { return s.backend.ConfirmCheckin(r.Context(), seq) })
+	s.audit(r, cache.AuditRecord{Event: "checkin-confirmed", Checkin: seq, Result: code})
 }
 
 // handleEpisode lets the HIS set the episode fields it owns on a check-in.
@@ -261,23 +373,34 @@ func (s *Server) handleEpisode(w http.ResponseWriter, r *http.Request) {
 
 // reply runs a backend call and maps its error onto a status and code.
 func (s *Server) reply(w http.ResponseWriter, r *http.Request, call func() (any, error)) {
+	s.replyCode(w, r, call)
+}
+
+// replyCode is reply, returning the code answered ("ok" on success) for the
+// audit trail.
+func (s *Server) replyCode(w http.ResponseWriter, r *http.Request, call func() (any, error)) string {
 	v, err := call()
+	status, code := http.StatusOK, "ok"
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusOK, v)
+		return code
 	case errors.Is(err, checkin.ErrNotFound):
-		writeError(w, http.StatusNotFound, codeNotFound, errtext.OneLine(err))
+		status, code = http.StatusNotFound, codeNotFound
 	case errors.Is(err, checkin.ErrBadInput):
-		writeError(w, http.StatusBadRequest, codeBadRequest, errtext.OneLine(err))
+		status, code = http.StatusBadRequest, codeBadRequest
 	case errors.Is(err, checkin.ErrConflict):
-		writeError(w, http.StatusConflict, codeConflict, errtext.OneLine(err))
+		status, code = http.StatusConflict, codeConflict
 	case errors.Is(err, checkin.ErrUnavailable):
-		writeError(w, http.StatusServiceUnavailable, codeUnavailable, errtext.OneLine(err))
+		status, code = http.StatusServiceUnavailable, codeUnavailable
 	case r.Context().Err() != nil:
 		writeError(w, http.StatusServiceUnavailable, codeUnavailable, "request cancelled")
+		return codeUnavailable
 	default:
-		writeError(w, http.StatusInternalServerError, codeInternal, errtext.OneLine(err))
+		status, code = http.StatusInternalServerError, codeInternal
 	}
+	writeError(w, status, code, errtext.OneLine(err))
+	return code
 }
 
 // decodeJSON reads exactly one JSON object with known fields, answering 413
@@ -313,4 +436,28 @@ func queryUint(r *http.Request, name string, def uint64) (uint64, error) {
 		return 0, fmt.Errorf("query parameter %s must be a non-negative integer", name)
 	}
 	return n, nil
+}
+
+// tokenUse remembers when each token's use was last recorded: a program
+// polling twice a second would otherwise fill the audit trail; the calls
+// that touch a person's data are recorded each time anyway.
+type tokenUse struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// tokenUseEvery is how often a token's use is recorded at most.
+const tokenUseEvery = time.Hour
+
+func (u *tokenUse) due(name string, now time.Time) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.last == nil {
+		u.last = map[string]time.Time{}
+	}
+	if t, ok := u.last[name]; ok && now.Sub(t) < tokenUseEvery && !now.Before(t) {
+		return false
+	}
+	u.last[name] = now
+	return true
 }

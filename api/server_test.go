@@ -72,7 +72,7 @@ func newTestServer(t *testing.T) (*httptest.Server, *recordingBackend) {
 	t.Helper()
 	b := &recordingBackend{hub: checkin.NewHub(), keys: map[string]string{}}
 	ts := httptest.NewUnstartedServer(nil)
-	cfg := Config{Listen: ts.Listener.Addr().String(), HISOrigins: []string{"https://his.example.vn"}, MaxBodyBytes: 1024}
+	cfg := Config{Listen: ts.Listener.Addr().String(), HISOrigins: []string{"https://his.example.vn"}, MaxBodyBytes: 1024, Staff: testStaff(t)}
 	ts.Config.Handler = New(cfg, testToken, b, fstest.MapFS{"index.html": {Data: []byte("<html>console</html>")}}).Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
@@ -182,7 +182,7 @@ func TestBrowserSession(t *testing.T) {
 		t.Fatalf("foreign preflight: %d", resp.StatusCode)
 	}
 
-	req, _ := http.NewRequest("POST", ts.URL+"/api/v1/session", nil)
+	req, _ := http.NewRequest("POST", ts.URL+"/api/v1/session", strings.NewReader(`{"staff":"`+staffLan+`","pin":"`+pinLan+`"}`))
 	req.Header.Set("Origin", his)
 	sresp, err := ts.Client().Do(req)
 	if err != nil {

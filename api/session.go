@@ -2,8 +2,10 @@ package api
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -12,31 +14,38 @@ import (
 // sessionCookie is the HttpOnly cookie that identifies a browser session.
 const sessionCookie = "cccd_session"
 
-// browserSession is what the server remembers of one browser page.
+// backgroundHeader marks a call a page makes by itself (a poll, a refresh
+// after an event); it does not reset the idle lock.
+const backgroundHeader = "X-CCCD-Background"
+
+// errTooManySessions: the origin has its full share of signed-in sessions.
+var errTooManySessions = errors.New("too many sessions")
+
+// browserSession is what the server remembers of one signed-in browser page.
 type browserSession struct {
-	csrf    string
-	origin  string
-	expires time.Time
+	csrf     string
+	origin   string
+	staff    string
+	started  time.Time // sign-in: the shift limit counts from here
+	lastSeen time.Time // last authenticated call: the idle lock counts from here
 }
 
-// sessionStore keeps browser sessions in memory: a restart of the agent asks
-// pages to open a new one, which the console does by itself.
+// sessionStore keeps signed-in browser sessions in memory: a restart of the
+// agent signs everyone out. Sessions are keyed by the SHA-256 of the cookie,
+// so a lookup's timing says nothing about a valid cookie.
 type sessionStore struct {
-	mu   sync.Mutex
-	max  int
-	ttl  time.Duration
-	byID map[string]*browserSession
-	now  func() time.Time
+	mu        sync.Mutex
+	max       int // all origins together
+	perOrigin int
+	idle      time.Duration
+	shift     time.Duration
+	byID      map[[32]byte]*browserSession
+	now       func() time.Time
 }
 
-func newSessionStore(max int, ttl time.Duration) *sessionStore {
-	if max <= 0 {
-		max = 256
-	}
-	if ttl <= 0 {
-		ttl = 12 * time.Hour
-	}
-	return &sessionStore{max: max, ttl: ttl, byID: map[string]*browserSession{}, now: time.Now}
+func newSessionStore(cfg Config) *sessionStore {
+	return &sessionStore{max: cfg.MaxSessions, perOrigin: cfg.MaxSessionsPerOrigin, idle: cfg.IdleLock,
+		shift: cfg.ShiftLimit, byID: map[[32]byte]*browserSession{}, now: cfg.Now}
 }
 
 func randomHex(n int) string {
@@ -45,57 +54,101 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// create opens a session for origin and returns its id and CSRF token. When
-// the store is full, expired sessions go first, then the oldest.
-func (s *sessionStore) create(origin string) (id, csrf string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	if len(s.byID) >= s.max {
-		var oldestID string
-		var oldest time.Time
-		for k, v := range s.byID {
-			if now.After(v.expires) {
-				delete(s.byID, k)
-				continue
-			}
-			if oldestID == "" || v.expires.Before(oldest) {
-				oldestID, oldest = k, v.expires
-			}
-		}
-		if len(s.byID) >= s.max {
-			delete(s.byID, oldestID)
-		}
+func sessionKey(cookie string) [32]byte { return sha256.Sum256([]byte(cookie)) }
+
+// expired says why sess may no longer be used at now ("" = it may).
+func (s *sessionStore) expired(sess *browserSession, now time.Time) string {
+	switch {
+	case now.Sub(sess.started) >= s.shift:
+		return "shift-ended"
+	case now.Sub(sess.lastSeen) >= s.idle:
+		return "idle-locked"
 	}
-	id, csrf = randomHex(32), randomHex(32)
-	s.byID[id] = &browserSession{csrf: csrf, origin: origin, expires: now.Add(s.ttl)}
-	return id, csrf
+	return ""
 }
 
-// check validates the session cookie of r. State-changing requests must also
-// carry the session's CSRF token. A valid session slides its expiry.
-func (s *sessionStore) check(r *http.Request, needCSRF bool) bool {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return false
-	}
+// create opens a session for staff signed in at origin. Sessions that have
+// ended are dropped first; a live one is never evicted: when origin has its
+// share (or the store is full) the new one is refused.
+func (s *sessionStore) create(origin, staff string) (id, csrf string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess, ok := s.byID[c.Value]
+	now := s.now()
+	n := 0
+	for k, v := range s.byID {
+		if s.expired(v, now) != "" {
+			delete(s.byID, k)
+			continue
+		}
+		if v.origin == origin {
+			n++
+		}
+	}
+	if n >= s.perOrigin || len(s.byID) >= s.max {
+		return "", "", errTooManySessions
+	}
+	id, csrf = randomHex(32), randomHex(32)
+	s.byID[sessionKey(id)] = &browserSession{csrf: csrf, origin: origin, staff: staff, started: now, lastSeen: now}
+	return id, csrf, nil
+}
+
+// sessionCheck is the outcome of check.
+type sessionCheck struct {
+	ok     bool
+	sess   browserSession // a copy, when ok or ended
+	cookie string
+	ended  string // "idle-locked" or "shift-ended" when the session ended just now
+}
+
+// check validates the session cookie of r: the session exists, has not ended,
+// is used from the origin that opened it, and (for state-changing requests)
+// carries its CSRF token. A valid call resets the idle lock.
+func (s *sessionStore) check(r *http.Request, needCSRF bool) sessionCheck {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return sessionCheck{}
+	}
+	k := sessionKey(c.Value)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.byID[k]
 	if !ok {
-		return false
+		return sessionCheck{}
 	}
 	now := s.now()
-	if now.After(sess.expires) {
-		delete(s.byID, c.Value)
-		return false
+	if why := s.expired(sess, now); why != "" {
+		delete(s.byID, k)
+		return sessionCheck{sess: *sess, ended: why}
 	}
+	// Bound to the origin that signed in. (Browsers leave Origin out of
+	// same-origin GETs, so its absence is allowed; the cookie is the secret,
+	// and only a correct sign-in makes one.)
 	if origin := r.Header.Get("Origin"); origin != "" && origin != sess.origin {
-		return false
+		return sessionCheck{}
 	}
 	if needCSRF && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(sess.csrf)) != 1 {
-		return false
+		return sessionCheck{}
 	}
-	sess.expires = now.Add(s.ttl)
-	return true
+	// A page's own polling (marked by backgroundHeader) is not use: only
+	// what the receptionist does keeps the desk from locking.
+	if r.Header.Get(backgroundHeader) != "1" {
+		sess.lastSeen = now
+	}
+	return sessionCheck{ok: true, sess: *sess, cookie: c.Value}
+}
+
+// remove ends the session of cookie.
+func (s *sessionStore) remove(cookie string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.byID, sessionKey(cookie))
+}
+
+// alive reports whether the session of cookie still stands, without counting
+// as use: an open event stream must not keep a desk from locking.
+func (s *sessionStore) alive(cookie string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.byID[sessionKey(cookie)]
+	return ok && s.expired(sess, s.now()) == ""
 }

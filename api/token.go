@@ -2,6 +2,7 @@ package api
 
 import (
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -10,10 +11,15 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"time"
 )
 
 // TokenFile is the name of the bearer-token file in the data directory.
 const TokenFile = "api-token"
+
+// DefaultTokenName is the name api-token's token goes by in the audit trail.
+const DefaultTokenName = "default"
 
 // LoadOrCreateToken returns the bearer token stored in dir/api-token,
 // creating it (32 random bytes, hex, mode 0600) on first start. On Unix an
@@ -63,4 +69,167 @@ func LoadOrCreateToken(dir string) (string, error) {
 	default:
 		return "", fmt.Errorf("api: read token file: %w", err)
 	}
+}
+
+// TokenDir is the directory of named tokens in the data directory: one file
+// per token, named after it, mode 0600.
+const TokenDir = "tokens"
+
+// ErrTokenName marks a token name that is not allowed.
+var ErrTokenName = errors.New("api: bad token name")
+
+// ValidTokenName checks a token name: 1 to 32 of a-z, 0-9, '.', '_', '-',
+// starting with a letter or digit, and not "default" (api-token's name). It
+// is a file name, so nothing else may pass.
+func ValidTokenName(name string) error {
+	if name == DefaultTokenName {
+		return fmt.Errorf("%w: %q is the name of api-token", ErrTokenName, name)
+	}
+	if len(name) == 0 || len(name) > 32 {
+		return fmt.Errorf("%w: use 1 to 32 characters", ErrTokenName)
+	}
+	for i, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || i > 0 && (r == '.' || r == '_' || r == '-')
+		if !ok {
+			return fmt.Errorf("%w: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit", ErrTokenName)
+		}
+	}
+	return nil
+}
+
+// CreateToken makes a new named token in dir/tokens and returns it. An
+// existing name is refused (revoke it first).
+func CreateToken(dir, name string) (string, error) {
+	if err := ValidTokenName(name); err != nil {
+		return "", err
+	}
+	tdir := filepath.Join(dir, TokenDir)
+	if err := os.MkdirAll(tdir, 0o700); err != nil {
+		return "", fmt.Errorf("api: token directory: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	tok := hex.EncodeToString(raw)
+	f, err := os.OpenFile(filepath.Join(tdir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("%w: a token named %q exists; revoke it first", ErrTokenName, name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("api: create token file: %w", err)
+	}
+	if _, err := f.WriteString(tok + "\n"); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return "", err
+	}
+	return tok, f.Close()
+}
+
+// RevokeToken deletes the named token; a running agent stops accepting it at
+// its next request.
+func RevokeToken(dir, name string) error {
+	if err := ValidTokenName(name); err != nil {
+		return err
+	}
+	err := os.Remove(filepath.Join(dir, TokenDir, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: no token named %q", ErrTokenName, name)
+	}
+	return err
+}
+
+// TokenInfo describes a token for `cccd token list` (never the token itself).
+type TokenInfo struct {
+	Name    string    `json:"name"`
+	Created time.Time `json:"created"`
+}
+
+// ListTokens lists api-token as "default" and the named tokens.
+func ListTokens(dir string) ([]TokenInfo, error) {
+	var out []TokenInfo
+	if st, err := os.Stat(filepath.Join(dir, TokenFile)); err == nil {
+		out = append(out, TokenInfo{Name: DefaultTokenName, Created: st.ModTime()})
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, TokenDir))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	for _, e := range entries {
+		if ValidTokenName(e.Name()) != nil || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		out = append(out, TokenInfo{Name: e.Name(), Created: info.ModTime()})
+	}
+	return out, nil
+}
+
+// TokenSet holds the named tokens of a data directory. It re-reads the
+// directory when its modification time changes, so that `cccd token create`
+// and `revoke` take effect in a running agent without a restart.
+type TokenSet struct {
+	dir    string
+	mu     sync.Mutex
+	mtime  time.Time
+	tokens map[string][]byte // name → token
+}
+
+// NewTokenSet reads dir/tokens (missing = none yet).
+func NewTokenSet(dir string) *TokenSet {
+	ts := &TokenSet{dir: filepath.Join(dir, TokenDir)}
+	ts.reload()
+	return ts
+}
+
+func (ts *TokenSet) reload() {
+	st, err := os.Stat(ts.dir)
+	if err != nil {
+		ts.tokens, ts.mtime = nil, time.Time{}
+		return
+	}
+	if ts.tokens != nil && st.ModTime().Equal(ts.mtime) {
+		return
+	}
+	tokens := map[string][]byte{}
+	entries, _ := os.ReadDir(ts.dir)
+	for _, e := range entries {
+		if ValidTokenName(e.Name()) != nil || !e.Type().IsRegular() {
+			continue
+		}
+		p := filepath.Join(ts.dir, e.Name())
+		info, err := os.Stat(p)
+		// A token file others may read is not trusted (as api-token).
+		if err != nil || runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
+			continue
+		}
+		b, err := os.ReadFile(p)
+		if tok := strings.TrimSpace(string(b)); err == nil && len(tok) >= 32 {
+			tokens[e.Name()] = []byte(tok)
+		}
+	}
+	ts.tokens, ts.mtime = tokens, st.ModTime()
+}
+
+// Match names the token presented, comparing with every token in constant
+// time.
+func (ts *TokenSet) Match(presented string) (string, bool) {
+	ts.mu.Lock()
+	ts.reload()
+	tokens := ts.tokens
+	ts.mu.Unlock()
+	name, found := "", false
+	for n, tok := range tokens {
+		if subtle.ConstantTimeCompare([]byte(presented), tok) == 1 {
+			name, found = n, true
+		}
+	}
+	return name, found
 }

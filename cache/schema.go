@@ -13,8 +13,9 @@ import (
 //  1. everything in one file;
 //  2. the roster in a side file per generation ("<file>.roster-N"), on
 //     development machines only, for a few minutes of 2026-11-29;
-//  3. everything in one file again (the layout of 1).
-const SchemaVersion = 3
+//  3. everything in one file again (the layout of 1);
+//  4. adds the staff accounts ("staff") and the audit trail ("audit").
+const SchemaVersion = 4
 
 // Top-level buckets. The roster and its two indexes are swapped as a whole by
 // ReplaceRoster, which builds their replacements under bucketStaging.
@@ -29,6 +30,8 @@ var (
 	bucketOutbox      = []byte("outbox")      // seq of undelivered check-ins → empty
 	bucketTrust       = []byte("trust")       // SHA-256(der) → encoded TrustEntry
 	bucketStaging     = []byte("staging")     // a roster being built; absent when idle
+	bucketStaff       = []byte("staff")       // lower-cased staff name → JSON Staff (argon2id hash, never the PIN)
+	bucketAudit       = []byte("audit")       // seq (8 bytes BE) → JSON AuditRecord; append-only, pruned by age only
 	keySchema         = []byte("schema")
 	keyRosterMeta     = []byte("roster")
 	rosterBucketNames = [][]byte{bucketRoster, bucketRosterCard, bucketRosterBHXH}
@@ -39,6 +42,17 @@ var migrations = []func(tx *bolt.Tx) error{
 	migrateCreate,
 	func(*bolt.Tx) error { return nil }, // 1→2 only moved the roster out; 2→3 undoes it
 	migrateRosterBack,
+	migrateStaffAudit,
+}
+
+// migrateStaffAudit adds the buckets of schema 4 (empty: no staff yet).
+func migrateStaffAudit(tx *bolt.Tx) error {
+	for _, name := range [][]byte{bucketStaff, bucketAudit} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // migrateRosterBack turns a schema-2 file back into the one-file layout:

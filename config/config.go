@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -54,7 +56,15 @@ type Config struct {
 	Gateway  Gateway  `json:"gateway"`
 	Webhook  Webhook  `json:"webhook"`
 	Read     Read     `json:"read"`
+	Audit    Audit    `json:"audit"`
 	Log      Log      `json:"log"`
+}
+
+// Audit configures the audit trail kept in the database.
+type Audit struct {
+	// Retention is how long records are kept; older ones are deleted at
+	// start and daily.
+	Retention Duration `json:"retention"`
 }
 
 // Facility identifies the clinic: its code decides "registered here".
@@ -68,6 +78,16 @@ type API struct {
 	HISOrigins    []string `json:"his_origins"` // exact browser origins of the HIS, no wildcards
 	MaxBodyBytes  int64    `json:"max_body_bytes"`
 	RatePerSecond float64  `json:"rate_per_second"`
+	// Remote allows a listen address that is not loopback. It needs TLSCert
+	// and TLSKey; callers from the network may then use tokens only, never
+	// browser sessions.
+	Remote  bool   `json:"remote"`
+	TLSCert string `json:"tls_cert"` // PEM certificate chain file (with remote)
+	TLSKey  string `json:"tls_key"`  // PEM private key file (with remote)
+	// IdleLock signs a console out after this long without use; ShiftLimit
+	// after this long whatever.
+	IdleLock   Duration `json:"idle_lock"`
+	ShiftLimit Duration `json:"shift_limit"`
 }
 
 // Readers selects the reader backends.
@@ -151,13 +171,15 @@ type Log struct {
 // Default returns the configuration used when no file is given.
 func Default() Config {
 	return Config{
-		Listen:  "127.0.0.1:7400",
-		API:     API{HISOrigins: []string{}, MaxBodyBytes: 64 << 10, RatePerSecond: 2000},
+		Listen: "127.0.0.1:7400",
+		API: API{HISOrigins: []string{}, MaxBodyBytes: 64 << 10, RatePerSecond: 2000,
+			IdleLock: Duration(15 * time.Minute), ShiftLimit: Duration(12 * time.Hour)},
 		Readers: Readers{PCSC: true, PN532: []string{}, QR: []QR{}},
 		Trust:   Trust{Paths: []string{}},
 		Roster:  Roster{SyncInterval: Duration(6 * time.Hour), Freshness: Duration(7 * 24 * time.Hour)},
 		Gateway: Gateway{Timeout: Duration(10 * time.Second)},
 		Read:    Read{KeyTimeout: Duration(2 * time.Minute)},
+		Audit:   Audit{Retention: Duration(365 * 24 * time.Hour)},
 		Log:     Log{Level: "info", Format: "json"},
 	}
 }
@@ -190,12 +212,11 @@ func Decode(b []byte, cfg *Config) error {
 
 // Validate checks the values that would otherwise fail later and obscurely.
 func (c *Config) Validate() error {
-	host, _, err := net.SplitHostPort(c.Listen)
-	if err != nil {
-		return fmt.Errorf("%w: listen %q must be host:port, e.g. 127.0.0.1:7400", ErrInvalid, c.Listen)
+	if _, err := ParseListen(c.Listen, c.API.Remote); err != nil {
+		return err
 	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		return fmt.Errorf("%w: listen %q would expose the API to the network; bind 127.0.0.1", ErrInvalid, c.Listen)
+	if c.API.Remote && (c.API.TLSCert == "" || c.API.TLSKey == "") {
+		return fmt.Errorf("%w: api.remote needs api.tls_cert and api.tls_key: the API is not served to the network without TLS", ErrInvalid)
 	}
 	for _, o := range c.API.HISOrigins {
 		u, err := url.Parse(o)
@@ -238,10 +259,40 @@ func (c *Config) Validate() error {
 	if c.Log.Format != "json" && c.Log.Format != "text" {
 		return fmt.Errorf("%w: log.format %q must be json or text", ErrInvalid, c.Log.Format)
 	}
+	if c.API.IdleLock <= 0 || c.API.ShiftLimit <= 0 || c.API.IdleLock > c.API.ShiftLimit {
+		return fmt.Errorf("%w: api.idle_lock and api.shift_limit must be positive, the idle lock no longer than the shift", ErrInvalid)
+	}
+	if time.Duration(c.Audit.Retention) < 24*time.Hour {
+		return fmt.Errorf("%w: audit.retention must be at least a day (\"24h\")", ErrInvalid)
+	}
 	if c.Read.KeyTimeout <= 0 {
 		return fmt.Errorf("%w: read.key_timeout must be positive", ErrInvalid)
 	}
 	return nil
+}
+
+// ParseListen parses a listen address "IP:port". Host names are refused (a
+// name may resolve to any interface), and so is every address that is not
+// loopback ("0", "[::0]", "[::ffff:0.0.0.0]", a LAN address) unless remote is
+// set. An IPv4 address written in IPv6 form is judged as the IPv4 address.
+func ParseListen(s string, remote bool) (netip.AddrPort, error) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("%w: listen %q must be IP:port, e.g. 127.0.0.1:7400", ErrInvalid, s)
+	}
+	p, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("%w: listen %q: the port must be a number from 0 to 65535", ErrInvalid, s)
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil || addr.Zone() != "" {
+		return netip.AddrPort{}, fmt.Errorf("%w: listen %q: give an IP address such as 127.0.0.1 or [::1], not a host name", ErrInvalid, s)
+	}
+	addr = addr.Unmap()
+	if !addr.IsLoopback() && !remote {
+		return netip.AddrPort{}, fmt.Errorf("%w: listen %q is not a loopback address and would expose the API to the network; bind 127.0.0.1 (or set api.remote with TLS)", ErrInvalid, s)
+	}
+	return netip.AddrPortFrom(addr, uint16(p)), nil
 }
 
 // Print writes cfg as indented JSON, the form Load reads.

@@ -85,3 +85,92 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestParseListen(t *testing.T) {
+	tests := []struct {
+		listen     string
+		loopbackOK bool   // accepted without api.remote
+		remoteOK   bool   // accepted with api.remote
+		want       string // the parsed address when accepted
+	}{
+		{"[::0]:7400", false, true, "[::]:7400"},
+		{"[::ffff:0.0.0.0]:7400", false, true, "0.0.0.0:7400"},
+		{"0:7400", false, false, ""},
+		{"192.168.1.10:7400", false, true, "192.168.1.10:7400"},
+		{"localhost:7400", false, false, ""},
+		{"example.org:7400", false, false, ""},
+		{"127.0.0.1:7400", true, true, "127.0.0.1:7400"},
+		{"[::1]:7400", true, true, "[::1]:7400"},
+		{"[::ffff:127.0.0.1]:7400", true, true, "127.0.0.1:7400"},
+		{"0.0.0.0:7400", false, true, "0.0.0.0:7400"},
+		{":7400", false, false, ""},
+		{"127.0.0.1:http", false, false, ""},
+		{"127.0.0.1:70000", false, false, ""},
+		{"[fe80::1%eth0]:7400", false, false, ""},
+		{"127.0.0.1", false, false, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.listen, func(t *testing.T) {
+			for _, remote := range []bool{false, true} {
+				ok := tc.loopbackOK
+				if remote {
+					ok = tc.remoteOK
+				}
+				ap, err := ParseListen(tc.listen, remote)
+				if ok != (err == nil) {
+					t.Fatalf("remote=%v: err = %v, want accepted=%v", remote, err, ok)
+				}
+				if err != nil {
+					if !errors.Is(err, ErrInvalid) || strings.Contains(err.Error(), "\n") {
+						t.Fatalf("remote=%v: error %q is not a one-line ErrInvalid", remote, err)
+					}
+					continue
+				}
+				if ap.String() != tc.want {
+					t.Fatalf("remote=%v: parsed %s, want %s", remote, ap, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestRemoteNeedsTLS(t *testing.T) {
+	for _, tc := range []struct {
+		json string
+		ok   bool
+	}{
+		{`{"listen":"192.168.1.10:7400"}`, false},
+		{`{"listen":"192.168.1.10:7400","api":{"remote":true}}`, false},
+		{`{"listen":"192.168.1.10:7400","api":{"remote":true,"tls_cert":"c.pem"}}`, false},
+		{`{"listen":"[::0]:7400","api":{"remote":true,"tls_cert":"c.pem","tls_key":"k.pem"}}`, true},
+		{`{"listen":"example.org:7400","api":{"remote":true,"tls_cert":"c.pem","tls_key":"k.pem"}}`, false},
+	} {
+		cfg := Default()
+		err := Decode([]byte(tc.json), &cfg)
+		if tc.ok != (err == nil) {
+			t.Errorf("%s: err = %v, want accepted=%v", tc.json, err, tc.ok)
+		}
+	}
+}
+
+func FuzzParseListen(f *testing.F) {
+	for _, s := range []string{"[::0]:7400", "[::ffff:0.0.0.0]:7400", "0:7400", "192.168.1.10:7400", "localhost:7400",
+		"example.org:7400", "127.0.0.1:7400", "[::1]:7400", "[fe80::1%eth0]:1", ":0", "[::ffff:127.0.0.1]:1"} {
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, s string, remote bool) {
+		ap, err := ParseListen(s, remote)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("multi-line error %q", err)
+			}
+			return
+		}
+		if !remote && !ap.Addr().IsLoopback() {
+			t.Fatalf("%q accepted as %s without remote, not loopback", s, ap)
+		}
+		if ap.Addr().Is4In6() {
+			t.Fatalf("%q: mapped address %s not unmapped", s, ap)
+		}
+	})
+}

@@ -1,7 +1,8 @@
 // Reception console: one page, no build step, no external resources.
-// It opens a browser session (cookie + CSRF token; it never sees the API
-// token), follows /api/v1/events, and lets a receptionist work without a mouse:
-// type or scan the key, Enter, lay the card, Alt+C to confirm.
+// A receptionist signs in with name and PIN (the agent's session: cookie +
+// CSRF token; the page never sees the API token), and the page follows
+// /api/v1/events and lets them work without a mouse: type or scan the key,
+// Enter, lay the card, Alt+C to confirm, Ctrl+L to lock the desk.
 "use strict";
 
 const T = {
@@ -24,6 +25,8 @@ const T = {
     offline: "Mất kết nối: đang dùng danh sách BHYT lưu tại máy", stale: "Danh sách BHYT đã cũ",
     confirmed: "Đã xác nhận", pending: "Chờ xác nhận", confirmedMsg: "Đã xác nhận tiếp đón.",
     minutes: "phút", hours: "giờ", days: "ngày",
+    signInTitle: "Đăng nhập", staffLabel: "Tên nhân viên", pinLabel: "Mã PIN", signIn: "Đăng nhập", signOut: "Đăng xuất",
+    signedInAs: "Đang làm việc:", signInFailed: "Sai tên hoặc mã PIN", locked: "Đã khoá màn hình. Nhập mã PIN để tiếp tục.",
     reasons: {
       "dg-hash-mismatch": "dữ liệu trên chip đã bị sửa", "dg-not-in-sod": "có dữ liệu lạ chèn vào chip",
       "sod-signature-invalid": "chữ ký số không hợp lệ", "ds-expired-at-signing": "chứng thư ký đã hết hạn khi ký",
@@ -51,6 +54,8 @@ const T = {
     offline: "Offline: using the insurance roster stored on this PC", stale: "Insurance roster is out of date",
     confirmed: "Confirmed", pending: "Pending", confirmedMsg: "Check-in confirmed.",
     minutes: "min", hours: "h", days: "days",
+    signInTitle: "Sign in", staffLabel: "Staff name", pinLabel: "PIN", signIn: "Sign in", signOut: "Sign out",
+    signedInAs: "Signed in:", signInFailed: "Wrong name or PIN", locked: "Screen locked. Type your PIN to go on.",
     reasons: {
       "dg-hash-mismatch": "chip data was altered", "dg-not-in-sod": "foreign data injected into the chip",
       "sod-signature-invalid": "invalid digital signature", "ds-expired-at-signing": "signing certificate expired at signing",
@@ -63,6 +68,8 @@ const T = {
 
 let lang = localStorage.getItem("cccd-lang") || "vi";
 let csrf = "";
+let me = "";          // the signed-in staff member, "" when signed out
+let ws = null;
 let lastResult = null;
 let readers = [];
 const $ = (id) => document.getElementById(id);
@@ -79,18 +86,56 @@ function applyLang() {
 async function api(method, path, body) {
   const opts = { method, credentials: "same-origin", headers: {} };
   if (method !== "GET") opts.headers["X-CSRF-Token"] = csrf;
+  // Reads are the page's own refreshes: they do not keep the desk from locking.
+  else opts.headers["X-CCCD-Background"] = "1";
   if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-  let resp = await fetch(path, opts);
-  if (resp.status === 401 && path !== "/api/v1/session") { await openSession(); return api(method, path, body); }
+  const resp = await fetch(path, opts);
   const data = await resp.json().catch(() => ({}));
+  // The session ended (idle lock, shift limit, restart): back to sign-in.
+  if (resp.status === 401 && me && path !== "/api/v1/session") { showSignIn(data.message || t("locked")); }
   if (!resp.ok) throw new Error(data.message || resp.statusText);
   return data;
 }
 
-async function openSession() {
-  const resp = await fetch("/api/v1/session", { method: "POST", credentials: "same-origin" });
-  const data = await resp.json();
-  csrf = data.csrf_token;
+// showSignIn hides the desk (nothing of a patient stays on screen) and asks
+// for the PIN; the last staff name is kept to save typing.
+function showSignIn(message) {
+  me = ""; csrf = "";
+  if (ws) { ws.onclose = null; ws.close(); ws = null; }
+  lastResult = null;
+  $("result").classList.add("hidden"); $("checkins").textContent = ""; $("photo").removeAttribute("src");
+  $("desk").classList.add("hidden"); $("who").classList.add("hidden");
+  $("signin").classList.remove("hidden");
+  $("staff").value = localStorage.getItem("cccd-staff") || "";
+  $("pin").value = "";
+  $("signin-message").textContent = message || "";
+  ($("staff").value ? $("pin") : $("staff")).focus();
+}
+
+async function signedIn(info) {
+  me = info.staff; csrf = info.csrf_token || "";
+  localStorage.setItem("cccd-staff", me);
+  $("who-name").textContent = t("signedInAs") + " " + me;
+  $("signin").classList.add("hidden");
+  $("who").classList.remove("hidden"); $("desk").classList.remove("hidden");
+  await Promise.all([refreshStatus(), refreshReaders(), refreshCheckins()]);
+  connectEvents();
+  $("key").focus();
+}
+
+async function postSession(body) {
+  const resp = await fetch("/api/v1/session", { method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const data = await resp.json().catch(() => ({}));
+  if (!resp.ok) throw new Error(data.message || t("signInFailed"));
+  return data;
+}
+
+async function signOut(reason) {
+  const staff = me;
+  try { await api("DELETE", "/api/v1/session" + (reason ? "?reason=" + reason : "")); } catch (e) { /* ended already */ }
+  showSignIn(reason === "lock" ? t("locked") : "");
+  if (reason === "lock" && staff) $("staff").value = staff;
 }
 
 function maskID(id) { return id && id.length >= 8 ? id.slice(0, 4) + "*".repeat(id.length - 6) + id.slice(-2) : (id || ""); }
@@ -212,7 +257,7 @@ async function refreshCheckins() {
 }
 
 function connectEvents() {
-  const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/v1/events");
+  ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/v1/events");
   ws.onmessage = (m) => {
     const ev = JSON.parse(m.data);
     switch (ev.type) {
@@ -227,7 +272,7 @@ function connectEvents() {
       case "status": refreshStatus(); break;
     }
   };
-  ws.onclose = () => setTimeout(async () => { await openSession().catch(() => {}); connectEvents(); refreshStatus(); refreshReaders(); }, 1000);
+  ws.onclose = () => setTimeout(() => { if (me) { connectEvents(); refreshStatus(); refreshReaders(); } }, 1000);
 }
 
 $("key-form").addEventListener("submit", async (e) => {
@@ -245,10 +290,29 @@ $("confirm").addEventListener("click", async () => {
 });
 $("lang").addEventListener("click", () => { lang = lang === "vi" ? "en" : "vi"; localStorage.setItem("cccd-lang", lang); applyLang(); });
 
+$("signin-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const staff = $("staff").value.trim(), pin = $("pin").value;
+  if (!staff || !pin) return;
+  $("pin").value = "";
+  try { await signedIn(await postSession({ staff, pin })); }
+  catch (err) { $("signin-message").textContent = err.message; $("pin").focus(); }
+});
+$("signout").addEventListener("click", () => signOut(""));
+document.addEventListener("keydown", (e) => {
+  if (e.ctrlKey && !e.altKey && !e.shiftKey && (e.key === "l" || e.key === "L") && me) { e.preventDefault(); signOut("lock"); }
+});
+
 (async () => {
   applyLang();
-  await openSession();
-  await Promise.all([refreshStatus(), refreshReaders(), refreshCheckins()]);
-  connectEvents();
-  setInterval(refreshStatus, 30000);
+  // cccd demo prints a link whose fragment (never sent to a server) signs in once.
+  const m = /^#signin=([0-9a-f]+)$/.exec(location.hash);
+  if (m) history.replaceState(null, "", location.pathname);
+  try {
+    const who = await (await fetch("/api/v1/session", { credentials: "same-origin" })).json();
+    if (who.signed_in) { await signedIn(who); }
+    else if (m) { await signedIn(await postSession({ code: m[1] })); }
+    else showSignIn("");
+  } catch (err) { showSignIn(err.message); }
+  setInterval(() => { if (me) refreshStatus(); }, 30000);
 })();

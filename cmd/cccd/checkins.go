@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"text/tabwriter"
 
 	"github.com/cccd-agent/cccd/internal/clock"
@@ -133,6 +134,12 @@ func newCheckinsExportCmd() *cobra.Command {
 			defer db.Close()
 			cs, err := db.ListCheckins(after, 0)
 			if err != nil {
+				return err
+			}
+			// Who exported what (the range and the count, never the data) goes
+			// into the audit trail before anything is written.
+			if err := db.AppendAudit(cache.AuditRecord{Time: clock.Now(), Event: "checkins-exported", Checkin: after,
+				Result: format + ":" + strconv.Itoa(len(cs)), Client: "cli"}); err != nil {
 				return err
 			}
 			if out == "" {

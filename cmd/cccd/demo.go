@@ -1,7 +1,10 @@
 package main
 
 import (
+	"crypto/rand"
+	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/config"
+	"github.com/cccd-agent/cccd/internal/passhash"
 	"github.com/cccd-agent/cccd/reader/sim"
 	"github.com/cccd-agent/cccd/verify"
 )
@@ -72,6 +76,10 @@ sees offline (the insurance answer becomes provisional).`,
 			if err := seedDemoRoster(dir); err != nil {
 				return err
 			}
+			pin, err := seedDemoStaff(dir)
+			if err != nil {
+				return err
+			}
 			trust, err := demoTrust()
 			if err != nil {
 				return err
@@ -89,8 +97,9 @@ sees offline (the insurance answer becomes provisional).`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			out := cmd.OutOrStdout()
-			return runAgent(ctx, cfg, dir, agentExtras{trust: trust, slots: []*sim.Slot{slot}, onListening: func(url string) {
+			return runAgent(ctx, cfg, dir, agentExtras{trust: trust, slots: []*sim.Slot{slot}, signInStaff: demoStaff, onListening: func(url string) {
 				fmt.Fprintf(out, "cccd demo: console at %s\n", url)
+				fmt.Fprintf(out, "cccd demo: that link signs %q in once; after a lock or sign-out use the PIN %s\n", demoStaff, pin)
 				fmt.Fprintf(out, "cccd demo: type the CAN %s, press Enter, then click \"Đặt thẻ\" (Insert card). Ctrl+C stops.\n", sim.DemoCAN)
 				fmt.Fprintf(out, "cccd demo: data in %s (API token in %s/api-token)\n", dir, dir)
 			}})
@@ -115,6 +124,37 @@ func demoTrust() (*verify.TrustStore, error) {
 	}
 	store := verify.NewTrustStore()
 	return store, store.AddItems(items, "demo test CSCA")
+}
+
+// demoStaff is the demo's receptionist; demoStaffCCCD is a made-up number.
+const (
+	demoStaff     = "Lễ tân Demo"
+	demoStaffCCCD = "079199000001"
+)
+
+// seedDemoStaff adds (or re-keys) the demo receptionist with a fresh random
+// 6-digit PIN, which the demo prints.
+func seedDemoStaff(dir string) (string, error) {
+	db, err := cache.Open(dir + string(os.PathSeparator) + cacheFileName)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", err
+	}
+	pin := fmt.Sprintf("%06d", n.Int64())
+	hash, err := passhash.Hash(pin, passhash.Default)
+	if err != nil {
+		return "", err
+	}
+	now := clock.Now()
+	err = db.AddStaff(cache.Staff{Name: demoStaff, CCCD: demoStaffCCCD, Hash: hash, Created: now, Changed: now})
+	if errors.Is(err, cache.ErrExists) {
+		err = db.UpdateStaff(demoStaff, func(s *cache.Staff) error { s.Hash, s.Changed, s.Disabled = hash, now, false; return nil })
+	}
+	return pin, err
 }
 
 // seedDemoRoster stores a small roster in which the demo person is insured

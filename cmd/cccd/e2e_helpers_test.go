@@ -63,12 +63,16 @@ func TestMain(m *testing.M) {
 
 // runningAgent is a `cccd demo` or `cccd serve` process under test.
 type runningAgent struct {
-	URL   string
-	Dir   string
-	Token string
-	cmd   *exec.Cmd
-	logMu sync.Mutex
-	log   bytes.Buffer // everything the agent wrote to stdout and stderr
+	URL string
+	// SignInURL is the console link the demo prints: its fragment signs the
+	// demo receptionist in once. PIN is the demo receptionist's PIN.
+	SignInURL string
+	PIN       string
+	Dir       string
+	Token     string
+	cmd       *exec.Cmd
+	logMu     sync.Mutex
+	log       bytes.Buffer // everything the agent wrote to stdout and stderr
 }
 
 // Log returns everything the agent has logged so far.
@@ -102,7 +106,16 @@ func startDemo(t *testing.T, args ...string) *runningAgent {
 			a.logMu.Lock()
 			a.log.WriteString(sc.Text() + "\n")
 			a.logMu.Unlock()
-			if strings.Contains(sc.Text(), "console at") {
+			line := sc.Text()
+			if _, pin, ok := strings.Cut(line, "use the PIN "); ok {
+				a.logMu.Lock()
+				a.PIN = strings.TrimSpace(pin)
+				a.logMu.Unlock()
+			}
+			if _, u, ok := strings.Cut(line, "console at "); ok {
+				a.logMu.Lock()
+				a.SignInURL = strings.TrimSpace(u)
+				a.logMu.Unlock()
 				once.Do(func() { close(ready) })
 			}
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -109,6 +110,7 @@ type agentExtras struct {
 	trust       *verify.TrustStore // extra anchors (the demo's test CSCA)
 	slots       []*sim.Slot        // simulated readers
 	onListening func(url string)   // called once the API is up
+	signInStaff string             // the console URL signs this staff member in once (demo)
 }
 
 // runAgent runs the agent until ctx ends, then shuts down in order: stop
@@ -195,14 +197,30 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	})
 
 	srv := api.New(api.Config{
-		Listen: cfg.Listen, HISOrigins: cfg.API.HISOrigins, MaxBodyBytes: cfg.API.MaxBodyBytes,
+		Listen: cfg.Listen, Remote: cfg.API.Remote, HISOrigins: cfg.API.HISOrigins, MaxBodyBytes: cfg.API.MaxBodyBytes,
 		RatePerSecond: cfg.API.RatePerSecond, Metrics: m.Handler(),
+		Staff: db, Audit: db, Log: log, Tokens: api.NewTokenSet(dir),
+		IdleLock: time.Duration(cfg.API.IdleLock), ShiftLimit: time.Duration(cfg.API.ShiftLimit),
 	}, token, agent, api.Console())
-	ln, err := net.Listen("tcp", cfg.Listen)
+	addr, err := config.ParseListen(cfg.Listen, cfg.API.Remote)
+	if err != nil {
+		return usageError(err)
+	}
+	ln, err := net.Listen("tcp", addr.String())
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another agent running? change listen in the config)", cfg.Listen, err)
 	}
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
+	scheme := "http"
+	if cfg.API.Remote {
+		cert, err := tls.LoadX509KeyPair(cfg.API.TLSCert, cfg.API.TLSKey)
+		if err != nil {
+			ln.Close()
+			return usageError(fmt.Errorf("api.tls_cert/api.tls_key: %w", err))
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+	}
+	httpSrv := srv.HTTPServer()
 
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
@@ -224,11 +242,18 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		go deliverer.Run(runCtx)
 	}
 	go updateGauges(runCtx, db, m)
+	go pruneAudit(runCtx, db, time.Duration(cfg.Audit.Retention), log)
 
-	url := "http://" + ln.Addr().String() + "/"
+	url := scheme + "://" + ln.Addr().String() + "/"
 	log.Info("agent ready", "console", url, "data", dir, "readers", len(backends))
 	if extras.onListening != nil {
-		extras.onListening(url)
+		if extras.signInStaff != "" {
+			// The fragment never reaches a server or a log: the console
+			// reads it, signs in once with it and removes it.
+			extras.onListening(url + "#signin=" + srv.OneTimeSignIn(extras.signInStaff))
+		} else {
+			extras.onListening(url)
+		}
 	}
 	notifySystemd(runCtx, log)
 
