@@ -103,7 +103,7 @@ func (fr *fileReader) read(ctx context.Context) ([]byte, error) {
 			return nil, err
 		}
 	}
-	if buf == nil && fr.cfg.chunk == 0 && !s.ExtendedLength() {
+	if buf == nil && fr.cfg.chunk == 0 && !s.ExtendedLength() && !s.noReadFirst {
 		var err error
 		if buf, shortened, err = fr.readFirst(ctx); err != nil {
 			return nil, err
@@ -174,6 +174,11 @@ func (fr *fileReader) readFirst(ctx context.Context) (data []byte, shortened boo
 		case errors.As(err, &se) && se.SW&0xFF00 == 0x6C00 && int(se.SW&0xFF) > 0 && int(se.SW&0xFF) < n && !shortened:
 			n, shortened = int(se.SW&0xFF), true
 		case errors.Is(err, ErrWrongLength):
+			return nil, false, nil
+		case errors.Is(err, ErrEndOfFile):
+			// 6282 and no data: the chip will not give a file shorter than
+			// Le this way; the header read learns the size instead.
+			fr.s.noReadFirst = true
 			return nil, false, nil
 		default:
 			return nil, false, err

@@ -1,8 +1,10 @@
 package icao
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/cccd-agent/cccd/icao/lds"
@@ -17,6 +19,7 @@ type fakeChip struct {
 	limit     int    // most plaintext bytes per answer
 	over      uint16 // status for Ne > limit: 6700, or 6C00 (SW2 = limit)
 	naked6282 bool   // past-the-end answers carry DO'87' without a MAC
+	empty6282 bool   // past-the-end answers carry no data at all (vsmartcard's emulator)
 	asked     []int  // Ne of every READ BINARY
 }
 
@@ -50,6 +53,9 @@ func (c *fakeChip) Transmit(_ context.Context, raw []byte) ([]byte, error) {
 	n, sw := min(cmd.Ne, len(c.file)-off), SWOK
 	if n < cmd.Ne {
 		sw = 0x6282
+		if c.empty6282 {
+			return c.sm.WrapResponse(nil, sw), nil
+		}
 		if c.naked6282 {
 			ct := c.sm.encrypt(c.file[off : off+n])
 			return append(append(append([]byte{0x87}, tlv.AppendLength(nil, len(ct)+1)...), append([]byte{1}, ct...)...), 0x62, 0x82), nil
@@ -182,6 +188,27 @@ func TestFileTable(t *testing.T) {
 	for _, bad := range []string{"DG0", "DG17", "DG01", "EF.COM", ""} {
 		if _, ok := FileByName(bad); ok {
 			t.Errorf("FileByName(%q) found a file", bad)
+		}
+	}
+}
+
+// TestReadFileEmpty6282: a chip that answers a first read longer than the
+// file with 6282 and no data (vsmartcard's emulator) is read through the
+// header; the session remembers it, and the next file starts with the header.
+func TestReadFileEmpty6282(t *testing.T) {
+	r, c := newPair(t, CipherAES128)
+	file := tlv.Encode(0x60, make([]byte, 40))
+	chip := &fakeChip{sm: c, file: file, limit: 256, over: 0x6700, empty6282: true}
+	s := NewSession(chip)
+	s.SetSecureMessaging(r)
+	for i, want := range [][]int{{223, 4, 38}, {4, 38}} {
+		chip.asked = nil
+		got, err := ReadFile(context.Background(), s, File{ID: lds.EFCOM, FID: 0x011E, SFI: 0x1E})
+		if err != nil || !bytes.Equal(got, file) {
+			t.Fatalf("read %d: %X, %v", i, got, err)
+		}
+		if !slices.Equal(chip.asked, want) {
+			t.Errorf("read %d asked %v, want %v", i, chip.asked, want)
 		}
 	}
 }

@@ -64,6 +64,10 @@ type Session struct {
 	// noReadAll records that Le=max does not return a whole file with 9000.
 	readChunk int
 	noReadAll bool
+	// noReadFirst records that the chip answers a first READ BINARY longer
+	// than the file with a bare 6282 (vsmartcard's emulator does): later
+	// files start with the 4-byte header read instead.
+	noReadFirst bool
 
 	// What decided extended length (extFrom), why nothing has yet
 	// (extNote), the response limit EF.ATR/INFO gave, the card's ATR, and

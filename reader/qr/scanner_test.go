@@ -39,7 +39,7 @@ func TestParse(t *testing.T) {
 			t.Fatalf("parse(%q) = %+v, %v", wrapped[:4], sc, err)
 		}
 	}
-	for _, bad := range []string{"hello", "]Q", "001099012345|x", strings.Replace(qr2021, "15021999", "1999", 1)} {
+	for _, bad := range []string{"hello", "]Q", "001099012345|x", strings.Replace(qr2021, "15021999", "31021999", 1), strings.Replace(qr2021, "15021999", "199", 1)} {
 		_, err := parse(bad, "r", at)
 		if !errors.Is(err, mrz.ErrQR) {
 			t.Fatalf("parse(%q): %v, want mrz.ErrQR", bad, err)
