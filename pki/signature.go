@@ -27,6 +27,24 @@ var (
 	ErrUnsupportedAlgorithm = errors.New("unsupported algorithm")
 )
 
+// HashOID is the inverse of HashByOID: the digest-algorithm OID of h, ok
+// false for a hash eMRTDs do not use.
+func HashOID(h crypto.Hash) (encasn1.ObjectIdentifier, bool) {
+	switch h {
+	case crypto.SHA1:
+		return oids.SHA1, true
+	case crypto.SHA224:
+		return oids.SHA224, true
+	case crypto.SHA256:
+		return oids.SHA256, true
+	case crypto.SHA384:
+		return oids.SHA384, true
+	case crypto.SHA512:
+		return oids.SHA512, true
+	}
+	return nil, false
+}
+
 // HashByOID maps the digest-algorithm OIDs eMRTDs use (SHA-1, SHA-2) to
 // their crypto.Hash; ok is false for any other algorithm.
 func HashByOID(oid encasn1.ObjectIdentifier) (crypto.Hash, bool) {

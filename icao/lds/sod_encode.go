@@ -5,26 +5,17 @@ import (
 	_ "crypto/sha1" // registers the hashes NewLDSSecurityObject may use
 	_ "crypto/sha256"
 	_ "crypto/sha512"
-	"encoding/asn1"
 	"fmt"
 
+	"github.com/cccd-agent/cccd/pki"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
-// HashOIDs maps the hashes eMRTDs use to their OIDs.
-var HashOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
-	crypto.SHA1:   OIDSHA1,
-	crypto.SHA224: OIDSHA224,
-	crypto.SHA256: OIDSHA256,
-	crypto.SHA384: OIDSHA384,
-	crypto.SHA512: OIDSHA512,
-}
-
 // NewLDSSecurityObject hashes each data group file with h and returns the
 // version 0 object listing them in ascending data group order.
 func NewLDSSecurityObject(h crypto.Hash, dataGroups map[int][]byte) (*LDSSecurityObject, error) {
-	oid, ok := HashOIDs[h]
+	oid, ok := pki.HashOID(h)
 	if !ok || !h.Available() {
 		return nil, fmt.Errorf("%w: hash %v", ErrUnsupported, h)
 	}
