@@ -20,8 +20,7 @@ import (
 // prints only the year (…|Nguyễn Văn A|1950|Nam|…) or month and year
 // (…|021950|…) is read, and the gateway lookup carries ngaySinh "1950" /
 // "02/1950" (Phụ lục 03 of CV 1923/BHXH-CNTT, input row 3, dh-hos/Mo-ta-he-thong
-// XML130/File-ho-tro/Ham API tra cuu TT.pdf p. 2; partial forms per
-// research/bhyt.md §1.4). The eligibility is not a silent roster fallback.
+// XML130/File-ho-tro/Ham API tra cuu TT.pdf p. 2). The eligibility is not a silent roster fallback.
 func TestPartialBirthDateFromQRToGateway(t *testing.T) {
 	gw := fakegw.New()
 	t.Cleanup(gw.Close)

@@ -123,7 +123,7 @@ func TestParseDG13Cases(t *testing.T) {
 			dg13(field(10), field(14), field(1, printables("079123456789"))),
 			Personal{IDNumber: "079123456789"}},
 		// Issue 15: an unknown father is an empty SEQUENCE {}; the mother
-		// stays in her slot (research/cccd-chip.md §2: one SEQUENCE per parent).
+		// stays in her slot (DG13 field 13 holds one SEQUENCE per parent).
 		{"father unknown: empty first slot",
 			dg13(field(13, tlv.Encode(0x30), tlv.Encode(0x30, utf8s("Trần Thị C")))),
 			Personal{MotherName: "Trần Thị C"}},

@@ -53,8 +53,7 @@ func TestParseQR(t *testing.T) {
 
 // TestParseQRPartialBirthDate: people whose birth day or month is unknown
 // carry MMyyyy or yyyy in the QR's date field (issue 15; HIS production
-// parsers accept 4-, 6- and 8-character dates, research/bhyt.md §7 and the
-// QĐ 4750 NGAY_SINH note "không có thông tin ngày sinh, tháng sinh",
+// parsers accept 4-, 6- and 8-character dates, and the QĐ 4750 NGAY_SINH note "không có thông tin ngày sinh, tháng sinh",
 // dh-hos/Mo-ta-he-thong XML130/QD4570/Table xml130.bang00checkin row 6).
 func TestParseQRPartialBirthDate(t *testing.T) {
 	cases := []struct{ in, want string }{

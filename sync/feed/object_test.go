@@ -107,7 +107,7 @@ func TestObjectRejects(t *testing.T) {
 	const rec2 = `{"soCCCD":"001099012346","maThe":"GD4010100000002","hoTen":"Y","gtTheTu":"01/01/2026","gtTheDen":"31/12/2026"}`
 	// Feed records get the CSV import's field rules (issue 15): mucHuong is
 	// QĐ 4750's MUC_HUONG percentage, maThe's 3rd character the benefit
-	// digit 1–5 (research/bhyt.md §7; Phụ lục 03 of CV 1923/BHXH-CNTT p. 5, code 053).
+	// digit 1–5 (Phụ lục 03 of CV 1923/BHXH-CNTT p. 5, code 053).
 	withField := func(r, field, value string) string {
 		return strings.Replace(r, `"hoTen"`, `"`+field+`":"`+value+`","hoTen"`, 1)
 	}

@@ -310,7 +310,7 @@ func TestTokenTTL(t *testing.T) {
 // TestNormalizeDOB: the gateway takes dd/MM/yyyy, or MM/yyyy and yyyy when
 // the day or month is unknown (Phụ lục 03 of CV 1923/BHXH-CNTT, input row 3
 // "ngaySinh", dh-hos/Mo-ta-he-thong XML130/File-ho-tro/Ham API tra cuu TT.pdf
-// p. 2; the partial forms per research/bhyt.md §1.4 and §7).
+// p. 2).
 func TestNormalizeDOB(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"05/03/1994", "05/03/1994"}, {"05031994", "05/03/1994"}, {"1994-03-05", "05/03/1994"},
@@ -354,7 +354,7 @@ func TestPartialBirthDateReachesGateway(t *testing.T) {
 // TestTokenAsSpecified: the fake gateway takes the token call only as CV 1245
 // §1 / CV 3190 §1 write it (dh-hos/Mo-ta-he-thong
 // XML130/QD4570/1245-BHXH-CNTT_...4750_QĐ_BYT_fn.pdf p. 2 and
-// XML130/3190_BHXH_CNTT_031023...pdf p. 2; research/bhyt.md §7): form
+// XML130/3190_BHXH_CNTT_031023...pdf p. 2): form
 // fields, MD5 in upper-case hex, APIKey.expires_in a UTC datetime. The client
 // gets a token on the first try and does not log a fallback.
 func TestTokenAsSpecified(t *testing.T) {
