@@ -53,19 +53,10 @@ func LoadOrCreateToken(dir string) (string, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return "", err
 		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return "", fmt.Errorf("api: create token file: %w", err)
-		}
-		if _, err := f.WriteString(tok + "\n"); err != nil {
-			f.Close()
+		if err := writeNewTokenFile(path, tok); err != nil {
 			return "", err
 		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return "", err
-		}
-		return tok, f.Close()
+		return tok, nil
 	default:
 		return "", fmt.Errorf("api: read token file: %w", err)
 	}
@@ -112,22 +103,32 @@ func CreateToken(dir, name string) (string, error) {
 		return "", err
 	}
 	tok := hex.EncodeToString(raw)
-	f, err := os.OpenFile(filepath.Join(tdir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	err := writeNewTokenFile(filepath.Join(tdir, name), tok)
 	if errors.Is(err, fs.ErrExist) {
 		return "", fmt.Errorf("%w: a token named %q exists; revoke it first", ErrTokenName, name)
 	}
 	if err != nil {
-		return "", fmt.Errorf("api: create token file: %w", err)
+		return "", err
+	}
+	return tok, nil
+}
+
+// writeNewTokenFile creates path (mode 0600, never over an existing file or
+// a symlink planted there) holding tok, synced before it is used.
+func writeNewTokenFile(path, tok string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("api: create token file: %w", err)
 	}
 	if _, err := f.WriteString(tok + "\n"); err != nil {
 		f.Close()
-		return "", err
+		return err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return "", err
+		return err
 	}
-	return tok, f.Close()
+	return f.Close()
 }
 
 // RevokeToken deletes the named token; a running agent stops accepting it at

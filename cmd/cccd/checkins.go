@@ -98,16 +98,6 @@ func newCheckinsExportCmd() *cobra.Command {
 				if out == "" {
 					return usagef("--format xml0 writes one file per check-in: give --out DIR")
 				}
-				db, err := openCache()
-				if err != nil {
-					return err
-				}
-				defer db.Close()
-				cs, err := db.ListCheckins(after, 0)
-				if err != nil {
-					return err
-				}
-				return exportXML0(cmd, cs, out)
 			case "json":
 				write = cache.WriteCheckinsJSON
 			case "csv":
@@ -141,6 +131,9 @@ func newCheckinsExportCmd() *cobra.Command {
 			if err := db.AppendAudit(cache.AuditRecord{Time: clock.Now(), Event: "checkins-exported", Checkin: after,
 				Result: format + ":" + strconv.Itoa(len(cs)), Client: "cli"}); err != nil {
 				return err
+			}
+			if format == "xml0" {
+				return exportXML0(cmd, cs, out)
 			}
 			if out == "" {
 				return write(cmd.OutOrStdout(), cs)
