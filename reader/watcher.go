@@ -66,8 +66,8 @@ type ReaderStatus struct {
 const backendRestartDelay = time.Second
 
 // Watcher merges the events of several backends into one stream and keeps
-// the current state of every reader. Use Run once; Readers is safe for
-// concurrent use at any time.
+// the current state of every reader, so that a backend that restarts and
+// re-reports what it sees adds no duplicate event. Use Run once.
 type Watcher struct {
 	backends []Backend
 
@@ -191,8 +191,9 @@ func (w *Watcher) apply(ev Event) []Event {
 	return out
 }
 
-// Readers returns the readers currently known, sorted by name.
-func (w *Watcher) Readers() []ReaderStatus {
+// snapshot returns the readers currently known, sorted by name: the state
+// the watcher keeps to drop duplicate events, for its tests.
+func (w *Watcher) snapshot() []ReaderStatus {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	out := make([]ReaderStatus, 0, len(w.readers))

@@ -117,9 +117,9 @@ func TestWatcherMergesAndRestarts(t *testing.T) {
 	if b.starts.Load() != 2 {
 		t.Fatalf("backend B started %d times, want 2", b.starts.Load())
 	}
-	rs := w.Readers()
+	rs := w.snapshot()
 	if len(rs) != 2 || rs[0].Name != "pcsc A" || !rs[0].CardPresent || rs[1].Name != "pn532 B" || rs[1].CardPresent {
-		t.Errorf("Readers() = %+v", rs)
+		t.Errorf("snapshot() = %+v", rs)
 	}
 	cancel()
 	for range ch { // closes once both backends returned

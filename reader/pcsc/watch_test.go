@@ -94,7 +94,7 @@ func TestWatchInsertRemove(t *testing.T) {
 	testenv.LockVPCD(t)
 	requirePCSCD(t)
 	b0 := startSlot(t, 0)
-	w, l := watch(t)
+	_, l := watch(t)
 	for i := 0; i < 2; i++ {
 		l.next(t, 0, reader.ReaderAdded, slotName(i), 5*time.Second)
 	}
@@ -104,10 +104,6 @@ func TestWatchInsertRemove(t *testing.T) {
 		i, e := l.next(t, from, reader.CardPresent, slotName(0), 10*time.Second)
 		if !bytes.Equal(e.ATR, testATR) {
 			t.Errorf("round %d: ATR % X, want % X", round, e.ATR, testATR)
-		}
-		st := w.Readers()
-		if len(st) < 2 || st[0].Name != slotName(0) || !st[0].CardPresent {
-			t.Errorf("round %d: Readers() = %+v", round, st)
 		}
 		b0.Remove()
 		l.next(t, i, reader.CardRemoved, slotName(0), 10*time.Second)
