@@ -82,6 +82,8 @@ var _ icao.Transport = reader.Card(nil)
 type Capture struct {
 	Access access.Method
 	Files  *lds.Files // COM, SOD, the data groups; CardAccess; CardSecurity (PACE-CAM)
+	// PACEInfo is the PACEInfo the session ran PACE with; nil after BAC.
+	PACEInfo *lds.PACEInfo
 	Chip   access.ChipVerdict
 	Stats  icao.Stats
 }
@@ -106,6 +108,10 @@ func CaptureCard(ctx context.Context, card reader.Card, key Key, opts ReadOption
 		return nil, fmt.Errorf("read the chip's files: %w", err)
 	}
 	capture := &Capture{Access: conn.Method, Files: &files.Files}
+	if conn.PACE != nil {
+		i := conn.PACEInfo
+		capture.PACEInfo = &lds.PACEInfo{Protocol: i.Protocol, Version: i.Version, ParameterID: i.ParameterID}
+	}
 	if conn.CardAccess != nil {
 		capture.Files.Set(lds.EFCardAccess, conn.CardAccess)
 	}
@@ -238,6 +244,12 @@ func Assemble(c *Capture, readerName string, opts ReadOptions) *ReadResult {
 	}
 	res.Verification.Reasons = append(res.Verification.Reasons, parseProblems...)
 	applyChip(res.Verification, c, opts)
+	// EF.CardSecurity counts as signed once PACE-CAM was bound to it.
+	var cardSecurity []byte
+	if v := res.Verification; v.Chip.Method == access.ChipPACECAM && v.Chip.Status == verify.ChipOK {
+		cardSecurity = c.Files.CardSecurity()
+	}
+	res.Verification.BindCardAccess(c.Files.CardAccess(), c.PACEInfo, c.Files.DG(14), cardSecurity)
 	return res
 }
 

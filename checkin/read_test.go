@@ -93,6 +93,10 @@ func TestReadCardDemo(t *testing.T) {
 			if res.Access != tc.wantAccess || v.Status != tc.wantStatus || v.Chip.Method != tc.wantChip {
 				t.Fatalf("access %s status %s chip %s/%s reasons %v", res.Access, v.Status, v.Chip.Method, v.Chip.Status, v.Reasons)
 			}
+			// The demo chip's DG14 repeats its EF.CardAccess: PACE is bound.
+			if contains(v.Reasons, verify.ReasonCardAccessNotSigned) || contains(v.Reasons, verify.ReasonCardAccessUnbound) {
+				t.Fatalf("EF.CardAccess not bound by DG14: reasons %v", v.Reasons)
+			}
 			if tc.wantStatus == verify.StatusFailed && !contains(v.Reasons, "chip-authentication-failed") {
 				t.Fatalf("clone reasons %v lack chip-authentication-failed", v.Reasons)
 			}

@@ -42,6 +42,8 @@ const (
 //	crl-outdated                          no     every CRL held for the issuing CSCA is past its nextUpdate
 //	chip-authentication-failed            yes    CA / AA / PACE-CAM failed
 //	chip-key-not-bound                    yes    chip check passed with a key the SOD does not cover
+//	card-access-not-signed                yes    DG14/EF.CardSecurity list PACEInfos, not the one PACE ran with
+//	card-access-unbound                   no     DG14 lists no PACEInfo, or lacks another info of EF.CardAccess
 //
 // no* = not fatal, but the status cannot be "verified": at best intact-untrusted.
 const (
@@ -74,6 +76,8 @@ const (
 	ReasonCRLOutdated              = "crl-outdated"
 	ReasonChipAuthenticationFailed = "chip-authentication-failed"
 	ReasonChipKeyNotBound          = "chip-key-not-bound"
+	ReasonCardAccessNotSigned      = "card-access-not-signed"
+	ReasonCardAccessUnbound        = "card-access-unbound"
 )
 
 // Signature statuses reported in Result.Passive.Signature.
@@ -139,7 +143,7 @@ var fatalReasons = map[string]bool{
 	ReasonDSKeyPeriodExceeded: true, ReasonDSKeyUsage: true, ReasonDSCriticalExtension: true,
 	ReasonDSCertSignatureInvalid: true, ReasonDSRevoked: true, ReasonCSCANotCA: true,
 	ReasonCSCAKeyUsage: true, ReasonCSCAExpiredAtSigning: true, ReasonCSCANotYetValid: true,
-	ReasonChipAuthenticationFailed: true, ReasonChipKeyNotBound: true,
+	ReasonChipAuthenticationFailed: true, ReasonChipKeyNotBound: true, ReasonCardAccessNotSigned: true,
 }
 
 // IsFatal reports whether a reason token makes the verification fail.

@@ -80,6 +80,8 @@ type Conn struct {
 	CardAccess []byte
 	// PACE is the PACE result (nil after BAC); PACE.CAM is set for PACE-CAM.
 	PACE *pace.Result
+	// PACEInfo is the PACEInfo PACE ran with (zero when PACE did not run).
+	PACEInfo pace.Info
 }
 
 // Connect runs the access order on t and returns the opened chip with the
@@ -123,7 +125,7 @@ func Connect(ctx context.Context, t icao.Transport, key Key, opts Options) (*Con
 				if err := selectApplication(ctx, s); err != nil {
 					return nil, err
 				}
-				conn.Method, conn.PACE = try.m, res
+				conn.Method, conn.PACE, conn.PACEInfo = try.m, res, info
 				trace("access: opened with " + string(try.m))
 				return conn, nil
 			}
