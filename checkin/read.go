@@ -84,8 +84,8 @@ type Capture struct {
 	Files  *lds.Files // COM, SOD, the data groups; CardAccess; CardSecurity (PACE-CAM)
 	// PACEInfo is the PACEInfo the session ran PACE with; nil after BAC.
 	PACEInfo *lds.PACEInfo
-	Chip   access.ChipVerdict
-	Stats  icao.Stats
+	Chip     access.ChipVerdict
+	Stats    icao.Stats
 }
 
 // Capture opens the chip with key, reads its files (security data first,
