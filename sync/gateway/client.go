@@ -326,7 +326,8 @@ func tokenExpiry(s string, now time.Time) (time.Time, bool) {
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "02/01/2006 15:04:05"} {
 		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
-			return t, true
+			// "0001-01-01 00:00:00" is a .NET default, not an expiry.
+			return t, !t.IsZero()
 		}
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && n < 366*24*3600 {
