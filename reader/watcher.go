@@ -3,7 +3,6 @@ package reader
 import (
 	"context"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 )
@@ -188,20 +187,5 @@ func (w *Watcher) apply(ev Event) []Event {
 		removeCard()
 		out = append(out, ev)
 	}
-	return out
-}
-
-// snapshot returns the readers currently known, sorted by name: the state
-// the watcher keeps to drop duplicate events, for its tests.
-func (w *Watcher) snapshot() []ReaderStatus {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	out := make([]ReaderStatus, 0, len(w.readers))
-	for _, st := range w.readers {
-		c := *st
-		c.ATR = append([]byte(nil), st.ATR...)
-		out = append(out, c)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sort"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -124,4 +125,19 @@ func TestWatcherMergesAndRestarts(t *testing.T) {
 	cancel()
 	for range ch { // closes once both backends returned
 	}
+}
+
+// snapshot returns the readers currently known, sorted by name: the state
+// the watcher keeps to drop duplicate events, read by the tests of this package.
+func (w *Watcher) snapshot() []ReaderStatus {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]ReaderStatus, 0, len(w.readers))
+	for _, st := range w.readers {
+		c := *st
+		c.ATR = append([]byte(nil), st.ATR...)
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/internal/clock"
 )
 
 func TestParseSince(t *testing.T) {
@@ -64,7 +65,7 @@ func TestAuditCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.AppendCheckin(&cache.Checkin{Time: time.Now(), Reader: "sim", SoCCCD: "079190012345", HoTen: "Lê Thị Ánh Tuyết"}); err != nil {
+	if _, err := db.AppendCheckin(&cache.Checkin{Time: clock.Now(), Reader: "sim", SoCCCD: "079190012345", HoTen: "Lê Thị Ánh Tuyết"}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

@@ -107,33 +107,6 @@ func TestDirRoundTrip(t *testing.T) {
 	}
 }
 
-// TestWriteDirReplacesSymlink: a symlink planted under a dump name is
-// replaced, and the file it points to is left alone.
-func TestWriteDirReplacesSymlink(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("symlinks need privileges on Windows")
-	}
-	dir := t.TempDir()
-	victim := filepath.Join(t.TempDir(), "victim")
-	if err := os.WriteFile(victim, []byte("keep"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(victim, filepath.Join(dir, "DG1.bin")); err != nil {
-		t.Fatal(err)
-	}
-	f := &Files{}
-	f.Set(DG(1), []byte("mrz"))
-	if err := WriteDir(dir, f); err != nil {
-		t.Fatal(err)
-	}
-	if b, _ := os.ReadFile(victim); string(b) != "keep" {
-		t.Errorf("WriteDir wrote through a symlink: victim holds %q", b)
-	}
-	if info, err := os.Lstat(filepath.Join(dir, "DG1.bin")); err != nil || !info.Mode().IsRegular() {
-		t.Errorf("DG1.bin is not a regular file: %v", err)
-	}
-}
-
 func TestReadDirErrors(t *testing.T) {
 	if _, err := ReadDir(t.TempDir()); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("empty directory: %v, want ErrNotExist", err)
