@@ -293,11 +293,13 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 		"eligibility", elig.Status, "apdus", res.Timing.APDUs, "ms", res.Timing.TotalMS, "checkin", seq,
 		"id", redact.ID(res.Document.IDNumber))
 	a.finishRead(name)
-	a.publish("result", name, ResultEvent{Seq: seq, Read: res, Eligibility: elig})
-	a.publish("checkin", name, CheckinEvent{Seq: seq})
+	// The outbox hears of the stored check-in before anyone else does, so a
+	// subscriber that sees the "checkin" event knows the delivery is under way.
 	if a.cfg.AfterCheckin != nil {
 		a.cfg.AfterCheckin()
 	}
+	a.publish("result", name, ResultEvent{Seq: seq, Read: res, Eligibility: elig})
+	a.publish("checkin", name, CheckinEvent{Seq: seq})
 }
 
 // SubmitKey parses a typed key and gives it to readerName (SubmitParsedKey).
