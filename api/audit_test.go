@@ -59,6 +59,7 @@ func TestAuditTrailHasNoPersonalData(t *testing.T) {
 		{"GET", "/api/v1/checkins/7", ""},
 		{"POST", "/api/v1/checkins/7/confirm", ""},
 		{"GET", "/api/v1/roster/" + patientID, ""},
+		{"GET", "/api/v1/reads/" + testReadID, ""},
 	} {
 		if r := a.call(c.method, c.path, c.body, hdr); r.status >= 500 {
 			t.Fatalf("%s %s: %d", c.method, c.path, r.status)
@@ -74,7 +75,7 @@ func TestAuditTrailHasNoPersonalData(t *testing.T) {
 	for _, want := range []string{
 		"sign-in-failed//unknown-account", "sign-in/" + staffLan + "/ok", "key-submitted/" + staffLan + "/bad-request",
 		"checkins-listed/" + staffLan + "/ok:1", "checkin-viewed/" + staffLan + "/ok", "checkin-confirmed/" + staffLan + "/ok",
-		"roster-lookup/" + staffLan + "/eligible", "token-used/default/ok", "checkin-viewed/default/ok", "sign-out/" + staffLan + "/ok",
+		"roster-lookup/" + staffLan + "/eligible", "read-viewed/" + staffLan + "/ok", "token-used/default/ok", "checkin-viewed/default/ok", "sign-out/" + staffLan + "/ok",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("audit trail lacks %q:\n%s", want, got)

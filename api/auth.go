@@ -126,14 +126,23 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, codeTooManySessions, "too many people are signed in on this page; sign one out or wait for an idle session to lock")
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: id, Path: "/api/", HttpOnly: true,
-		SameSite: sameSiteFor(origin, s.guard), MaxAge: int(s.cfg.ShiftLimit.Seconds()),
-	})
+	info := sessionInfo{CSRF: csrf, SignedIn: true, Staff: staffName,
+		IdleLockSeconds: int(s.cfg.IdleLock.Seconds()), ShiftEnds: s.cfg.Now().Add(s.cfg.ShiftLimit).Format(time.RFC3339)}
+	if consoleOrigin(origin) {
+		// The console keeps its session in an HttpOnly cookie its script
+		// never sees.
+		http.SetCookie(w, &http.Cookie{
+			Name: sessionCookie, Value: id, Path: "/api/", HttpOnly: true,
+			SameSite: http.SameSiteStrictMode, MaxAge: int(s.cfg.ShiftLimit.Seconds()),
+		})
+	} else {
+		// A HIS page on its own site: the browser would drop our cookie as
+		// a third-party cookie, so the page holds the token and sends it in
+		// X-CCCD-Session. CORS lets only that origin read this answer.
+		info.SessionToken = id
+	}
 	s.auditAs(r, Caller{Staff: staffName, Origin: origin}, cache.AuditRecord{Event: "sign-in", Result: "ok"})
-	now := s.cfg.Now()
-	writeJSON(w, http.StatusOK, sessionInfo{CSRF: csrf, SignedIn: true, Staff: staffName,
-		IdleLockSeconds: int(s.cfg.IdleLock.Seconds()), ShiftEnds: now.Add(s.cfg.ShiftLimit).Format(time.RFC3339)})
+	writeJSON(w, http.StatusOK, info)
 }
 
 func (s *Server) refuseThrottled(w http.ResponseWriter, r *http.Request, staff string, wait time.Duration) {
@@ -176,6 +185,7 @@ func (s *Server) checkPIN(ctx context.Context, name, pin string) (cache.Staff, b
 // sessionInfo answers the session calls.
 type sessionInfo struct {
 	CSRF            string `json:"csrf_token,omitempty"`
+	SessionToken    string `json:"session_token,omitempty"` // for a HIS page's X-CCCD-Session header
 	SignedIn        bool   `json:"signed_in"`
 	Staff           string `json:"staff,omitempty"`
 	Token           string `json:"token,omitempty"`
@@ -220,7 +230,7 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r, cache.AuditRecord{Event: event, Result: "ok"})
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/api/", HttpOnly: true, MaxAge: -1,
-		SameSite: sameSiteFor(r.Header.Get("Origin"), s.guard)})
+		SameSite: http.SameSiteStrictMode})
 	writeJSON(w, http.StatusOK, sessionInfo{SignedIn: false})
 }
 

@@ -31,6 +31,10 @@ type Backend interface {
 	// MA_DOITUONG_KCB) on a check-in; ErrBadInput when they break QĐ 4750's
 	// limits.
 	SetEpisode(ctx context.Context, seq uint64, e cache.Episode) (cache.Checkin, error)
+	// Read returns a recent read by the id its "result" event gave, with
+	// the photo and the QĐ 4750 fields, while the agent keeps it (a few
+	// minutes); ErrNotFound after that.
+	Read(ctx context.Context, id string) (*checkin.ReadResult, error)
 	// Lookup answers eligibility for a 12-digit ID number.
 	Lookup(ctx context.Context, id string) (checkin.Eligibility, error)
 	// SyncNow starts a roster sync and returns when it has finished.

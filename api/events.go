@@ -32,7 +32,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	s.audit(r, cache.AuditRecord{Event: "events-subscribed", Result: "ok"})
 	events, cancel := s.backend.Subscribe()
 	defer cancel()
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true,
+		// A page that offered its session token as a subprotocol must get
+		// one back, or the browser drops the connection.
+		Subprotocols: []string{eventsProtocol}})
 	if err != nil {
 		return // Accept has answered the client already
 	}

@@ -108,7 +108,7 @@ func preflight(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	setCORS(w, r)
 	h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS")
-	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-CSRF-Token, "+backgroundHeader)
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-CSRF-Token, "+sessionHeader+", "+backgroundHeader)
 	h.Set("Access-Control-Max-Age", "600")
 	if r.Header.Get("Access-Control-Request-Private-Network") == "true" {
 		h.Set("Access-Control-Allow-Private-Network", "true")

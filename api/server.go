@@ -8,6 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -111,6 +113,7 @@ func (s *Server) routes() {
 	api("POST /api/v1/readers/{reader}/key", s.handleSubmitKey)
 	api("GET /api/v1/checkins", s.handleCheckins)
 	api("GET /api/v1/checkins/{seq}", s.handleCheckin)
+	api("GET /api/v1/reads/{id}", s.handleRead)
 	api("POST /api/v1/checkins/{seq}/confirm", s.handleConfirm)
 	api("PATCH /api/v1/checkins/{seq}/episode", s.handleEpisode)
 	api("GET /api/v1/roster/{id}", func(w http.ResponseWriter, r *http.Request) {
@@ -287,13 +290,18 @@ func (s *Server) handlePreflight(w http.ResponseWriter, r *http.Request) {
 	preflight(w, r)
 }
 
-// sameSiteFor keeps the cookie Strict for the console's own origin; a HIS page
-// on another site needs None (the CSRF token and the origin check guard it).
-func sameSiteFor(origin string, g *guard) http.SameSite {
-	if strings.HasPrefix(origin, "http://127.0.0.1:") || strings.HasPrefix(origin, "http://localhost:") || strings.HasPrefix(origin, "http://[::1]:") {
-		return http.SameSiteStrictMode
+// consoleOrigin reports whether origin is the console's own (a loopback
+// address: the agent serves it); anything else allowed is a HIS page.
+func consoleOrigin(origin string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" {
+		return false
 	}
-	return http.SameSiteNoneMode
+	if u.Hostname() == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(u.Hostname())
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 func (s *Server) handleSubmitKey(w http.ResponseWriter, r *http.Request) {
@@ -345,6 +353,13 @@ func (s *Server) handleCheckin(w http.ResponseWriter, r *http.Request) {
 	}
 	code := s.replyCode(w, r, func() (any, error) { return s.backend.Checkin(r.Context(), seq) })
 	s.audit(r, cache.AuditRecord{Event: "checkin-viewed", Checkin: seq, Result: code})
+}
+
+// handleRead serves a recent read (its photo and the fields an HIS needs)
+// to a token holder or signed-in staff; events only name it.
+func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) {
+	code := s.replyCode(w, r, func() (any, error) { return s.backend.Read(r.Context(), r.PathValue("id")) })
+	s.audit(r, cache.AuditRecord{Event: "read-viewed", Result: code})
 }
 
 func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {

@@ -64,6 +64,17 @@ func (b *recordingBackend) Lookup(context.Context, string) (checkin.Eligibility,
 func (b *recordingBackend) SyncNow(context.Context) (checkin.StatusInfo, error) {
 	return checkin.StatusInfo{}, nil
 }
+
+// testReadID is the one recent read recordingBackend keeps.
+const testReadID = "RGRRZ2SXA7L4LXTW6NPLZPBZ6Q"
+
+func (b *recordingBackend) Read(_ context.Context, id string) (*checkin.ReadResult, error) {
+	if id != testReadID {
+		return nil, fmt.Errorf("read %.40q is unknown or has expired: %w", id, checkin.ErrNotFound)
+	}
+	return &checkin.ReadResult{Reader: "sim", Access: "PACE-CAN",
+		Photo: &checkin.Photo{Format: "jpeg", Width: 1, Height: 1, Bytes: 3, Data: []byte{0xff, 0xd8, 0xff}}}, nil
+}
 func (b *recordingBackend) Subscribe() (<-chan checkin.Event, func()) { return b.hub.Subscribe() }
 
 const testToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -182,6 +193,9 @@ func TestBrowserSession(t *testing.T) {
 		t.Fatalf("foreign preflight: %d", resp.StatusCode)
 	}
 
+	// A HIS page on another site signs in: the browser would drop a cookie
+	// of 127.0.0.1 as a third-party cookie, so the page gets a session
+	// token to send in a header, and no cookie.
 	req, _ := http.NewRequest("POST", ts.URL+"/api/v1/session", strings.NewReader(`{"staff":"`+staffLan+`","pin":"`+pinLan+`"}`))
 	req.Header.Set("Origin", his)
 	sresp, err := ts.Client().Do(req)
@@ -189,37 +203,50 @@ func TestBrowserSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	var body struct {
-		CSRF string `json:"csrf_token"`
+		SessionToken string `json:"session_token"`
 	}
 	json.NewDecoder(sresp.Body).Decode(&body)
 	sresp.Body.Close()
-	var cookie *http.Cookie
-	for _, c := range sresp.Cookies() {
-		if c.Name == sessionCookie {
-			cookie = c
-		}
-	}
-	if sresp.StatusCode != 200 || cookie == nil || !cookie.HttpOnly || body.CSRF == "" {
-		t.Fatalf("session: %d cookie %v csrf %q", sresp.StatusCode, cookie, body.CSRF)
+	if sresp.StatusCode != 200 || len(sresp.Cookies()) != 0 || len(body.SessionToken) != 64 || sresp.Header.Get("Access-Control-Allow-Origin") != his {
+		t.Fatalf("HIS sign-in: %d, cookies %v, token %d characters", sresp.StatusCode, sresp.Cookies(), len(body.SessionToken))
 	}
 	if strings.Contains(fmt.Sprint(sresp.Header), testToken) {
 		t.Fatal("session response exposes the bearer token")
 	}
-	hdr := map[string]string{"Origin": his, "Cookie": sessionCookie + "=" + cookie.Value}
+	hdr := map[string]string{"Origin": his, sessionHeader: body.SessionToken}
 	if resp, _ := do(t, ts, "GET", "/api/v1/status", "", hdr); resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != his {
-		t.Fatalf("session GET: %d", resp.StatusCode)
+		t.Fatalf("GET with the session header: %d", resp.StatusCode)
 	}
-	if resp, _ := do(t, ts, "POST", "/api/v1/readers/sim/key", `{"key":"123456"}`, hdr); resp.StatusCode != 401 {
-		t.Fatalf("POST without CSRF token: %d, want 401", resp.StatusCode)
-	}
-	hdr["X-CSRF-Token"] = body.CSRF
+	// The header is never sent by the browser on its own: no CSRF token needed.
 	if resp, _ := do(t, ts, "POST", "/api/v1/readers/sim/key", `{"key":"123456"}`, hdr); resp.StatusCode != 200 {
-		t.Fatalf("POST with CSRF token: %d", resp.StatusCode)
+		t.Fatalf("POST with the session header: %d", resp.StatusCode)
 	}
-	// The cookie is bound to the origin that opened the session.
-	hdr["Origin"] = "http://127.0.0.1:1"
-	if resp, _ := do(t, ts, "GET", "/api/v1/status", "", hdr); resp.StatusCode != 403 {
-		t.Fatalf("cookie from another origin: %d", resp.StatusCode)
+	// Bound to the page's origin: a program sending the token without it, or
+	// as a cookie from no page, gets nothing.
+	if resp, _ := do(t, ts, "GET", "/api/v1/status", "", map[string]string{sessionHeader: body.SessionToken}); resp.StatusCode != 401 {
+		t.Fatalf("session header without Origin: %d, want 401", resp.StatusCode)
+	}
+	if resp, _ := do(t, ts, "GET", "/api/v1/status", "", map[string]string{"Origin": "http://127.0.0.1:1", sessionHeader: body.SessionToken}); resp.StatusCode != 403 {
+		t.Fatalf("session header from another origin: %d", resp.StatusCode)
+	}
+	// The event stream takes the token as a subprotocol (a page cannot set
+	// headers on a WebSocket) and answers with cccd.v1.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/api/v1/events"
+	conn, wresp, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {his}},
+		Subprotocols: []string{eventsProtocol, sessionProtocolPrefix + body.SessionToken}})
+	if err != nil {
+		t.Fatalf("events with the session subprotocol: %v", err)
+	}
+	if conn.Subprotocol() != eventsProtocol || wresp.Header.Get("Sec-WebSocket-Protocol") != eventsProtocol {
+		t.Fatalf("subprotocol %q", conn.Subprotocol())
+	}
+	conn.CloseNow()
+	_, _, err = websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {his}},
+		Subprotocols: []string{eventsProtocol, sessionProtocolPrefix + "0000"}})
+	if err == nil {
+		t.Fatal("events with a wrong session token were served")
 	}
 }
 
@@ -284,5 +311,22 @@ func TestTokenFile(t *testing.T) {
 	osChmod(dir+"/"+TokenFile, 0o644)
 	if _, err := LoadOrCreateToken(dir); err == nil {
 		t.Fatal("world-readable token accepted")
+	}
+}
+
+// TestReadPull: a recent read (with its photo) is served to a token holder,
+// never cached by the browser, and is gone once the agent forgot it.
+func TestReadPull(t *testing.T) {
+	ts, _ := newTestServer(t)
+	bearer := map[string]string{"Authorization": "Bearer " + testToken}
+	if resp, e := do(t, ts, "GET", "/api/v1/reads/"+testReadID, "", nil); resp.StatusCode != 401 || e.Code != codeUnauthorized {
+		t.Fatalf("without a token: %d %s", resp.StatusCode, e.Code)
+	}
+	resp, _ := do(t, ts, "GET", "/api/v1/reads/"+testReadID, "", bearer)
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("with a token: %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
+	}
+	if resp, e := do(t, ts, "GET", "/api/v1/reads/NOPE", "", bearer); resp.StatusCode != 404 || e.Code != codeNotFound {
+		t.Fatalf("an expired read: %d %s", resp.StatusCode, e.Code)
 	}
 }

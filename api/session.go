@@ -7,12 +7,48 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
 
 // sessionCookie is the HttpOnly cookie that identifies a browser session.
 const sessionCookie = "cccd_session"
+
+// sessionHeader carries the session token of a HIS page on another site,
+// where the browser drops the agent's cookie as a third-party cookie. A
+// WebSocket, which cannot send headers from a page, offers the token as
+// the subprotocol sessionProtocolPrefix+token beside eventsProtocol.
+const (
+	sessionHeader         = "X-CCCD-Session"
+	sessionProtocolPrefix = "cccd-session."
+	eventsProtocol        = "cccd.v1"
+)
+
+// How a request carried its session id.
+const (
+	byCookie = iota + 1
+	byHeader
+)
+
+// sessionIDOf returns the session id r carries and how: the header (or the
+// WebSocket subprotocol) first, then the cookie.
+func sessionIDOf(r *http.Request) (string, int) {
+	if v := r.Header.Get(sessionHeader); v != "" {
+		return v, byHeader
+	}
+	for _, list := range r.Header.Values("Sec-WebSocket-Protocol") {
+		for p := range strings.SplitSeq(list, ",") {
+			if id, ok := strings.CutPrefix(strings.TrimSpace(p), sessionProtocolPrefix); ok && id != "" {
+				return id, byHeader
+			}
+		}
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		return c.Value, byCookie
+	}
+	return "", 0
+}
 
 // backgroundHeader marks a call a page makes by itself (a poll, a refresh
 // after an event); it does not reset the idle lock.
@@ -96,19 +132,19 @@ func (s *sessionStore) create(origin, staff string) (id, csrf string, err error)
 type sessionCheck struct {
 	ok     bool
 	sess   browserSession // a copy, when ok or ended
-	cookie string
-	ended  string // "idle-locked" or "shift-ended" when the session ended just now
+	cookie string         // the session id, however it was carried
+	ended  string         // "idle-locked" or "shift-ended" when the session ended just now
 }
 
 // check validates the session cookie of r: the session exists, has not ended,
 // is used from the origin that opened it, and (for state-changing requests)
 // carries its CSRF token. A valid call resets the idle lock.
 func (s *sessionStore) check(r *http.Request, needCSRF bool) sessionCheck {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil || c.Value == "" {
+	id, carried := sessionIDOf(r)
+	if id == "" {
 		return sessionCheck{}
 	}
-	k := sessionKey(c.Value)
+	k := sessionKey(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sess, ok := s.byID[k]
@@ -120,21 +156,35 @@ func (s *sessionStore) check(r *http.Request, needCSRF bool) sessionCheck {
 		delete(s.byID, k)
 		return sessionCheck{sess: *sess, ended: why}
 	}
-	// Bound to the origin that signed in. (Browsers leave Origin out of
-	// same-origin GETs, so its absence is allowed; the cookie is the secret,
-	// and only a correct sign-in makes one.)
-	if origin := r.Header.Get("Origin"); origin != "" && origin != sess.origin {
-		return sessionCheck{}
-	}
-	if needCSRF && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(sess.csrf)) != 1 {
-		return sessionCheck{}
+	origin := r.Header.Get("Origin")
+	switch carried {
+	case byCookie:
+		// Bound to the origin that signed in. (Browsers leave Origin out of
+		// same-origin GETs, so its absence is allowed; the cookie is the
+		// secret, and only a correct sign-in makes one.) The browser sends
+		// a cookie by itself, so a state change must prove the page read
+		// the CSRF token.
+		if origin != "" && origin != sess.origin {
+			return sessionCheck{}
+		}
+		if needCSRF && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(sess.csrf)) != 1 {
+			return sessionCheck{}
+		}
+	default:
+		// A session token in a header is sent only by the page's own script
+		// (a browser never attaches it), so it needs no CSRF token; it is
+		// bound to the page's origin, which browsers always send across
+		// origins.
+		if origin != sess.origin {
+			return sessionCheck{}
+		}
 	}
 	// A page's own polling (marked by backgroundHeader) is not use: only
 	// what the receptionist does keeps the desk from locking.
 	if r.Header.Get(backgroundHeader) != "1" {
 		sess.lastSeen = now
 	}
-	return sessionCheck{ok: true, sess: *sess, cookie: c.Value}
+	return sessionCheck{ok: true, sess: *sess, cookie: id}
 }
 
 // remove ends the session of cookie.

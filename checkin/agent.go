@@ -38,6 +38,9 @@ type AgentConfig struct {
 	Log     *slog.Logger
 	// Status reports roster age and online state for the console; may be nil.
 	Status func() StatusInfo
+	// ReadTTL is how long a read can be pulled by id after the tap
+	// (Agent.Read); 0 means DefaultReadTTL.
+	ReadTTL time.Duration
 }
 
 // Agent runs the reception flow: one session per tap, from the card present
@@ -54,6 +57,7 @@ type Agent struct {
 	log     *slog.Logger
 	status  func() StatusInfo
 	extLen  icao.ExtendedLengthMemo // per reader and ATR, for the agent's lifetime
+	reads   *recentReads            // the last few minutes' reads, in memory only
 
 	mu    sync.Mutex
 	slots map[string]*slot
@@ -87,7 +91,7 @@ func NewAgent(cfg AgentConfig) *Agent {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Agent{cfg: cfg, db: cfg.DB, lookup: cfg.Lookup, watcher: cfg.Watcher, readers: cfg.Readers, hub: cfg.Hub,
-		metrics: cfg.Metrics, log: cfg.Log, status: cfg.Status, slots: map[string]*slot{}}
+		metrics: cfg.Metrics, log: cfg.Log, status: cfg.Status, reads: newRecentReads(cfg.ReadTTL), slots: map[string]*slot{}}
 }
 
 // Run follows the watcher until ctx ends, then waits for running reads to
@@ -298,7 +302,8 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 	if a.cfg.AfterCheckin != nil {
 		a.cfg.AfterCheckin()
 	}
-	a.publish("result", name, ResultEvent{Seq: seq, Read: res, Eligibility: elig})
+	readID := a.reads.put(res.PullView(), a.cfg.Now())
+	a.publish("result", name, ResultEvent{Seq: seq, ReadID: readID, Read: res.EventView(), Eligibility: elig})
 	a.publish("checkin", name, CheckinEvent{Seq: seq})
 }
 

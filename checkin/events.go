@@ -43,10 +43,13 @@ type CheckinEvent struct {
 	Seq uint64 `json:"seq"`
 }
 
-// ResultEvent is the data of a "result" event: the read, its eligibility and
-// the check-in it was recorded as.
+// ResultEvent is the data of a "result" event: the read as EventView trims
+// it, its eligibility and the check-in it was recorded as. ReadID names the
+// read for GET /api/v1/reads/{id} (the photo and the QĐ 4750 fields) while
+// it is kept (AgentConfig.ReadTTL).
 type ResultEvent struct {
 	Seq         uint64      `json:"seq"`
+	ReadID      string      `json:"read_id"`
 	Read        *ReadResult `json:"read"`
 	Eligibility Eligibility `json:"eligibility"`
 	Confirmed   bool        `json:"confirmed"`

@@ -55,3 +55,48 @@ type Timing struct {
 	BytesIn  int   `json:"bytes_in"`
 	BytesOut int   `json:"bytes_out"`
 }
+
+// EventView is what a "result" event broadcasts of a read: what the console
+// displays and what an HIS needs to match a patient (ID number, name, date
+// of birth, sex), with the photo's size but not its bytes. Every subscriber
+// of the event stream sees it, so it carries no MRZ (the chip's BAC key), no
+// photo and none of DG13's other fields; the photo and the QĐ 4750 fields
+// come from PullView by an authenticated GET /api/v1/reads/{id}.
+func (r *ReadResult) EventView() *ReadResult {
+	v := r.PullView()
+	v.Document.MRZ = ""
+	if v.Personal != nil {
+		v.Personal = &Personal{
+			IDNumber:     v.Personal.IDNumber,
+			FullName:     v.Personal.FullName,
+			DateOfBirth:  v.Personal.DateOfBirth,
+			Sex:          v.Personal.Sex,
+			Nationality:  v.Personal.Nationality,
+			DateOfExpiry: v.Personal.DateOfExpiry,
+		}
+	}
+	if v.Photo != nil {
+		p := *v.Photo
+		p.Data = nil
+		v.Photo = &p
+	}
+	return v
+}
+
+// PullView is what an authenticated pull of a recent read returns: the
+// photo and every field an HIS may need for its record and QĐ 4750
+// (ethnicity, address, dates of issue). Religion, identifying marks,
+// parents and spouse never leave the agent this way (only `cccd read` at
+// the CLI shows them), nor does the MRZ, which opens the chip by BAC.
+func (r *ReadResult) PullView() *ReadResult {
+	v := *r
+	v.Document.MRZ = ""
+	if r.Personal != nil {
+		p := *r.Personal
+		p.Religion, p.IdentifyingMarks = "", ""
+		p.FatherName, p.MotherName, p.SpouseName = "", "", ""
+		p.Other = nil
+		v.Personal = &p
+	}
+	return &v
+}

@@ -88,6 +88,9 @@ type API struct {
 	// after this long whatever.
 	IdleLock   Duration `json:"idle_lock"`
 	ShiftLimit Duration `json:"shift_limit"`
+	// ReadTTL is how long a read (photo, QĐ 4750 fields) can be pulled with
+	// GET /api/v1/reads/{id} after the tap; it is kept in memory only.
+	ReadTTL Duration `json:"read_ttl"`
 }
 
 // Readers selects the reader backends.
@@ -173,7 +176,7 @@ func Default() Config {
 	return Config{
 		Listen: "127.0.0.1:7400",
 		API: API{HISOrigins: []string{}, MaxBodyBytes: 64 << 10, RatePerSecond: 2000,
-			IdleLock: Duration(15 * time.Minute), ShiftLimit: Duration(12 * time.Hour)},
+			IdleLock: Duration(15 * time.Minute), ShiftLimit: Duration(12 * time.Hour), ReadTTL: Duration(5 * time.Minute)},
 		Readers: Readers{PCSC: true, PN532: []string{}, QR: []QR{}},
 		Trust:   Trust{Paths: []string{}},
 		Roster:  Roster{SyncInterval: Duration(6 * time.Hour), Freshness: Duration(7 * 24 * time.Hour)},
@@ -261,6 +264,9 @@ func (c *Config) Validate() error {
 	}
 	if c.API.IdleLock <= 0 || c.API.ShiftLimit <= 0 || c.API.IdleLock > c.API.ShiftLimit {
 		return fmt.Errorf("%w: api.idle_lock and api.shift_limit must be positive, the idle lock no longer than the shift", ErrInvalid)
+	}
+	if c.API.ReadTTL <= 0 || time.Duration(c.API.ReadTTL) > time.Hour {
+		return fmt.Errorf("%w: api.read_ttl must be positive and at most an hour (a read holds the photo)", ErrInvalid)
 	}
 	if time.Duration(c.Audit.Retention) < 24*time.Hour {
 		return fmt.Errorf("%w: audit.retention must be at least a day (\"24h\")", ErrInvalid)

@@ -222,8 +222,17 @@ function renderResult(res) {
   $("r-dob").textContent = dmy(p.date_of_birth || d.date_of_birth);
   $("r-id").textContent = maskID(p.id_number || d.id_number);
   const img = $("photo");
-  if (read.photo && read.photo.data && read.photo.format === "jpeg") { img.src = "data:image/jpeg;base64," + read.photo.data; img.alt = t("name"); }
-  else { img.removeAttribute("src"); img.alt = ""; }
+  img.removeAttribute("src"); img.alt = "";
+  // Events carry no photo bytes (every subscriber sees them): the photo is
+  // pulled by the read's id, and shown only if this result is still the one
+  // on screen when it arrives.
+  const showPhoto = (data) => { if (lastResult === res) { img.src = "data:image/jpeg;base64," + data; img.alt = t("name"); } };
+  if (res.photoData) showPhoto(res.photoData);
+  else if (res.read_id && read.photo && read.photo.format === "jpeg") {
+    api("GET", "/api/v1/reads/" + encodeURIComponent(res.read_id))
+      .then((full) => { if (full.photo && full.photo.data) { res.photoData = full.photo.data; showPhoto(full.photo.data); } })
+      .catch(() => { /* expired or signed out: the name, ID and verdicts still stand */ });
+  }
   verdictChip(read.verification);
   verdictInsurance(res.eligibility);
   $("confirm").disabled = !res.seq || res.confirmed;

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -9,9 +12,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
 
 	"github.com/cccd-agent/cccd/checkin"
+	"github.com/cccd-agent/cccd/icao/lds"
 	"github.com/cccd-agent/cccd/reader/sim"
 )
 
@@ -46,14 +49,19 @@ func TestEventStreamCompleteRead(t *testing.T) {
 	if code := apiPost(t, a, reader+"/sim/insert", ""); code != 200 {
 		t.Fatalf("insert: %d", code)
 	}
-	var seen []string
-	removed := false
+	var (
+		seen    []string
+		stream  []byte // every event as sent
+		readID  string
+		removed = false
+	)
 	for !removed {
 		var ev struct {
 			checkin.Event
 			Data struct {
-				Seq  uint64 `json:"seq"`
-				Read struct {
+				Seq    uint64 `json:"seq"`
+				ReadID string `json:"read_id"`
+				Read   struct {
 					Access       string `json:"access"`
 					Verification struct {
 						Status string `json:"status"`
@@ -64,9 +72,14 @@ func TestEventStreamCompleteRead(t *testing.T) {
 				} `json:"eligibility"`
 			} `json:"data"`
 		}
-		if err := wsjson.Read(ctx, conn, &ev); err != nil {
+		_, raw, err := conn.Read(ctx)
+		if err != nil {
 			t.Fatalf("after %v: %v", seen, err)
 		}
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		stream = append(stream, raw...)
 		if len(seen) == 0 || seen[len(seen)-1] != ev.Type {
 			seen = append(seen, ev.Type)
 		}
@@ -75,6 +88,7 @@ func TestEventStreamCompleteRead(t *testing.T) {
 			if ev.Data.Seq == 0 || ev.Data.Read.Access != "PACE-CAN" || ev.Data.Read.Verification.Status != "verified" || ev.Data.Eligibility.Status != "eligible" {
 				t.Fatalf("result event %+v", ev.Data)
 			}
+			readID = ev.Data.ReadID
 			if code := apiPost(t, a, reader+"/sim/remove", ""); code != 200 {
 				t.Fatalf("remove: %d", code)
 			}
@@ -91,6 +105,7 @@ func TestEventStreamCompleteRead(t *testing.T) {
 			t.Fatalf("events %v lack %s", seen, w)
 		}
 	}
+	checkEventsAreTrimmed(t, a, stream, readID)
 	// The read shows in /metrics (bearer token only), with no personal data.
 	req, _ := http.NewRequest("GET", strings.TrimSuffix(a.URL, "/")+"/metrics", nil)
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
@@ -115,5 +130,80 @@ func TestEventStreamCompleteRead(t *testing.T) {
 	}
 	if strings.Index(got, "card-present") > strings.Index(got, "progress") || strings.Index(got, "progress") > strings.Index(got, "result") || strings.Index(got, "result") > strings.Index(got, "card-removed") {
 		t.Fatalf("events out of order: %v", seen)
+	}
+}
+
+// checkEventsAreTrimmed: what every subscriber of the event stream saw of
+// the tap holds none of DG13's private fields, no MRZ (the chip's BAC key)
+// and no photo bytes; the photo and the QĐ 4750 fields come from
+// GET /api/v1/reads/{id}, for a token holder only, and still never the
+// private fields.
+func checkEventsAreTrimmed(t *testing.T, a *runningAgent, stream []byte, readID string) {
+	t.Helper()
+	p, err := sim.DemoProfile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dg13, err := lds.ParseDG13(p.Files["DG13"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo, err := lds.ParseDG2(p.Files["DG2"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	photoB64 := base64.StdEncoding.EncodeToString(photo.Data)[:40]
+	private := map[string]string{"identifying marks": dg13.IdentifyingMarks, "father": dg13.FatherName,
+		"mother": dg13.MotherName, "spouse": dg13.SpouseName, "old ID": dg13.OldIDNumber,
+		"MRZ": p.MRZ[:30], "photo bytes": photoB64}
+	for what, v := range private {
+		if v == "" && what != "spouse" && what != "old ID" {
+			t.Fatalf("the demo card has no %s: the test would prove nothing", what)
+		}
+		if v != "" && bytes.Contains(stream, []byte(v)) {
+			t.Errorf("an event carried the %s", what)
+		}
+	}
+	if !bytes.Contains(stream, []byte(`"religion":""`)) || bytes.Contains(stream, []byte(`"ethnicity":"`+dg13.Ethnicity)) {
+		t.Errorf("events carry religion or ethnicity")
+	}
+	if readID == "" {
+		t.Fatal("the result event names no read_id")
+	}
+	get := func(token string) (int, []byte, http.Header) {
+		req, _ := http.NewRequest("GET", strings.TrimSuffix(a.URL, "/")+"/api/v1/reads/"+readID, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, body, resp.Header
+	}
+	if code, _, _ := get(""); code != http.StatusUnauthorized {
+		t.Fatalf("GET /api/v1/reads/{id} without a token: %d", code)
+	}
+	code, body, hdr := get(a.Token)
+	if code != http.StatusOK || hdr.Get("Cache-Control") != "no-store" {
+		t.Fatalf("GET /api/v1/reads/{id}: %d, Cache-Control %q", code, hdr.Get("Cache-Control"))
+	}
+	var pulled checkin.ReadResult
+	if err := json.Unmarshal(body, &pulled); err != nil {
+		t.Fatal(err)
+	}
+	if pulled.Photo == nil || !bytes.Equal(pulled.Photo.Data, photo.Data) || pulled.Personal == nil ||
+		pulled.Personal.Ethnicity != dg13.Ethnicity || pulled.Personal.PlaceOfResidence != dg13.PlaceOfResidence {
+		t.Fatal("the pulled read lacks the photo, ethnicity or address")
+	}
+	for what, v := range private {
+		if what != "photo bytes" && what != "old ID" && v != "" && bytes.Contains(body, []byte(v)) {
+			t.Errorf("the pulled read carried the %s", what)
+		}
+	}
+	if pulled.Personal.Religion != "" {
+		t.Error("the pulled read carried the religion")
 	}
 }

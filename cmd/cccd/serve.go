@@ -194,6 +194,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		Metrics: m,
 		Log:     log,
 		Status:  status,
+		ReadTTL: time.Duration(cfg.API.ReadTTL),
 	})
 
 	srv := api.New(api.Config{
