@@ -128,7 +128,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	info := sessionInfo{CSRF: csrf, SignedIn: true, Staff: staffName,
 		IdleLockSeconds: int(s.cfg.IdleLock.Seconds()), ShiftEnds: s.cfg.Now().Add(s.cfg.ShiftLimit).Format(time.RFC3339)}
-	if consoleOrigin(origin) {
+	if s.guard.console[origin] {
 		// The console keeps its session in an HttpOnly cookie its script
 		// never sees.
 		http.SetCookie(w, &http.Cookie{

@@ -15,6 +15,7 @@ type guard struct {
 	tokens   TokenSource     // named tokens; nil = none
 	hosts    map[string]bool // allowed Host header host names (lower case, no port)
 	origins  map[string]bool // allowed browser origins, exact
+	console  map[string]bool // the console's own origins (the agent's address): the rest are HIS pages
 	sessions *sessionStore
 }
 
@@ -31,8 +32,10 @@ func newGuard(cfg Config, token string) *guard {
 		if host != "" && host != "0.0.0.0" && host != "::" {
 			g.hosts[strings.ToLower(host)] = true
 		}
+		g.console = map[string]bool{}
 		for h := range g.hosts {
 			g.origins["http://"+hostForURL(h)+":"+port] = true
+			g.console["http://"+hostForURL(h)+":"+port] = true
 		}
 	}
 	for _, o := range cfg.HISOrigins {

@@ -8,8 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"net/netip"
-	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -288,20 +286,6 @@ func (s *Server) handlePreflight(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	preflight(w, r)
-}
-
-// consoleOrigin reports whether origin is the console's own (a loopback
-// address: the agent serves it); anything else allowed is a HIS page.
-func consoleOrigin(origin string) bool {
-	u, err := url.Parse(origin)
-	if err != nil || u.Scheme != "http" && u.Scheme != "https" {
-		return false
-	}
-	if u.Hostname() == "localhost" {
-		return true
-	}
-	a, err := netip.ParseAddr(u.Hostname())
-	return err == nil && a.Unmap().IsLoopback()
 }
 
 func (s *Server) handleSubmitKey(w http.ResponseWriter, r *http.Request) {

@@ -143,8 +143,11 @@ func TestConsoleOnlineCheckIn(t *testing.T) {
 	if got := text(t, ctx, "#r-id"); got != "0791******45" {
 		t.Errorf("ID shown %q, want it partly masked", got)
 	}
-	if src := attr(t, ctx, "#photo", "src"); !strings.HasPrefix(src, "data:image/jpeg;base64,/9j/") {
-		t.Errorf("photo not shown: src %.40q", src)
+	// The photo is pulled by the read's id after the result shows.
+	photo, cancelPhoto := context.WithTimeout(ctx, 15*time.Second)
+	defer cancelPhoto()
+	if err := chromedp.Do(photo, chromedp.Poll[chromedp.Void](`(document.querySelector("#photo").getAttribute("src") || "").startsWith("data:image/jpeg;base64,/9j/")`)); err != nil {
+		t.Errorf("photo not shown: src %.40q", attr(t, ctx, "#photo", "src"))
 	}
 	if st, cls := attr(t, ctx, "#chip-verdict", "data-status"), attr(t, ctx, "#chip-verdict", "class"); st != "verified" || !strings.Contains(cls, "green") {
 		t.Errorf("chip verdict %q %q, want verified/green", st, cls)

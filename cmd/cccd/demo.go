@@ -28,10 +28,11 @@ const demoFacility = "79024"
 
 func newDemoCmd() *cobra.Command {
 	var (
-		listen  string
-		feedURL string
-		pubKey  string
-		keep    string
+		listen     string
+		feedURL    string
+		pubKey     string
+		keep       string
+		hisOrigins []string
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -52,6 +53,7 @@ sees offline (the insurance answer becomes provisional).`,
 			if listen != "" {
 				cfg.Listen = listen
 			}
+			cfg.API.HISOrigins = append(cfg.API.HISOrigins, hisOrigins...)
 			if feedURL != "" {
 				if pubKey == "" {
 					return usagef("--feed needs --pubkey (the feed publisher's Ed25519 public key)")
@@ -108,6 +110,7 @@ sees offline (the insurance answer becomes provisional).`,
 	cmd.Flags().StringVar(&listen, "listen", "", "console address (default 127.0.0.1:7400)")
 	cmd.Flags().StringVar(&feedURL, "feed", "", "also sync the roster from this feed URL")
 	cmd.Flags().StringVar(&pubKey, "pubkey", "", "the feed publisher's public key (with --feed)")
+	cmd.Flags().StringArrayVar(&hisOrigins, "his-origin", nil, "also let a HIS web page from this origin sign in and call the API (repeatable), e.g. http://localhost:8080")
 	cmd.Flags().StringVar(&keep, "keep", "", "keep the demo's data in this directory instead of a temporary one")
 	return cmd
 }

@@ -71,8 +71,25 @@ type runningAgent struct {
 	Dir       string
 	Token     string
 	cmd       *exec.Cmd
+	stopOnce  sync.Once
 	logMu     sync.Mutex
 	log       bytes.Buffer // everything the agent wrote to stdout and stderr
+}
+
+// stop interrupts the agent and waits for it to exit (once; later calls
+// return at once).
+func (a *runningAgent) stop(t *testing.T) {
+	a.stopOnce.Do(func() {
+		a.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { a.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			a.cmd.Process.Kill()
+			t.Errorf("agent did not stop within 10 s of SIGINT")
+		}
+	})
 }
 
 // Log returns everything the agent has logged so far.
@@ -120,17 +137,7 @@ func startDemo(t *testing.T, args ...string) *runningAgent {
 			}
 		}
 	}()
-	t.Cleanup(func() {
-		a.cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { a.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			a.cmd.Process.Kill()
-			t.Errorf("agent did not stop within 10 s of SIGINT")
-		}
-	})
+	t.Cleanup(func() { a.stop(t) })
 	select {
 	case <-ready:
 	case <-time.After(60 * time.Second):
