@@ -27,6 +27,9 @@ type Backend interface {
 	Checkin(ctx context.Context, seq uint64) (cache.Checkin, error)
 	// ConfirmCheckin marks a check-in confirmed by the receptionist.
 	ConfirmCheckin(ctx context.Context, seq uint64) (cache.Checkin, error)
+	// ConfirmCurrent confirms seq only while it is the current result of
+	// reader (no other card came since); ErrConflict otherwise.
+	ConfirmCurrent(ctx context.Context, reader string, seq uint64) (cache.Checkin, error)
 	// SetEpisode stores the HIS's episode fields (MA_LK, MA_BN, MA_LOAI_KCB,
 	// MA_DOITUONG_KCB) on a check-in; ErrBadInput when they break QĐ 4750's
 	// limits.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -352,8 +353,26 @@ func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "check-in number must be a positive integer")
 		return
 	}
-	code := s.replyCode(w, r, func() (any, error) { return s.backend.ConfirmCheckin(r.Context(), seq) })
-	s.audit(r, cache.AuditRecord{Event: "checkin-confirmed", Checkin: seq, Result: code})
+	// A console confirms the result it shows for a reader: {"reader": name}
+	// makes the confirmation hold only while that is the reader's current
+	// result. Without a body (the HIS, the check-in list) any check-in.
+	var body struct {
+		Reader string `json:"reader"`
+	}
+	br := bufio.NewReader(r.Body)
+	if _, err := br.Peek(1); err != io.EOF {
+		r.Body = io.NopCloser(br)
+		if !decodeJSON(w, r, &body) {
+			return
+		}
+	}
+	code := s.replyCode(w, r, func() (any, error) {
+		if body.Reader != "" {
+			return s.backend.ConfirmCurrent(r.Context(), body.Reader, seq)
+		}
+		return s.backend.ConfirmCheckin(r.Context(), seq)
+	})
+	s.audit(r, cache.AuditRecord{Event: "checkin-confirmed", Reader: body.Reader, Checkin: seq, Result: code})
 }
 
 // handleEpisode lets the HIS set the episode fields it owns on a check-in.

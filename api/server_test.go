@@ -49,6 +49,12 @@ func (b *recordingBackend) Checkin(_ context.Context, seq uint64) (cache.Checkin
 func (b *recordingBackend) ConfirmCheckin(context.Context, uint64) (cache.Checkin, error) {
 	return cache.Checkin{}, nil
 }
+func (b *recordingBackend) ConfirmCurrent(_ context.Context, reader string, seq uint64) (cache.Checkin, error) {
+	if reader != "sim" || seq != 7 {
+		return cache.Checkin{}, fmt.Errorf("check-in %d is no longer the result on this reader: %w", seq, checkin.ErrConflict)
+	}
+	return cache.Checkin{Seq: seq, Confirmed: true}, nil
+}
 func (b *recordingBackend) SetEpisode(_ context.Context, seq uint64, e cache.Episode) (cache.Checkin, error) {
 	if seq != 7 {
 		return cache.Checkin{}, fmt.Errorf("check-in %d: %w", seq, checkin.ErrNotFound)

@@ -74,6 +74,11 @@ type slot struct {
 	cancel   context.CancelFunc
 	waitKey  *time.Timer // a card waiting for its key
 	lastErr  string
+
+	state      ReaderState // where the reader is in the flow (readerstate.go)
+	since      time.Time   // when it got there
+	lastSeq    uint64      // the check-in of the current result, until the next card
+	lastReadID string      // its read, for GET /api/v1/reads/{id}
 }
 
 // NewAgent assembles the flow from cfg.
@@ -116,7 +121,7 @@ func (a *Agent) Run(ctx context.Context) {
 func (a *Agent) slotLocked(name string) *slot {
 	s, ok := a.slots[name]
 	if !ok {
-		s = &slot{name: name}
+		s = &slot{name: name, state: StateIdle, since: a.cfg.Now()}
 		a.slots[name] = s
 	}
 	return s
@@ -142,17 +147,23 @@ func (a *Agent) handle(ctx context.Context, ev reader.Event) {
 	case reader.CardPresent:
 		s := a.slotLocked(ev.Reader)
 		s.card = true
-		s.lastErr = ""
+		// A new card: nothing of the previous one is current any more.
+		s.lastErr, s.lastSeq, s.lastReadID = "", 0, ""
 		a.publish("card-present", ev.Reader, nil)
 		a.startOrWaitLocked(ctx, s)
 	case reader.CardRemoved:
-		if s, ok := a.slots[ev.Reader]; ok {
+		s, ok := a.slots[ev.Reader]
+		if ok {
 			a.endCardLocked(s)
 		}
 		a.publish("card-removed", ev.Reader, nil)
+		if ok && s.state != StateIdle && s.state != StateRemoved {
+			a.setStateLocked(s, StateRemoved)
+		}
 	case reader.CardMute:
 		s := a.slotLocked(ev.Reader)
 		s.lastErr = "card-mute"
+		a.setStateLocked(s, StateError)
 		a.publish("error", ev.Reader, ErrorEvent{Code: "card-mute", Message: msgCardMute, MessageEN: "The card does not answer: lift it and lay it down again, keep it still."})
 	case reader.Error:
 		a.log.Warn("reader backend error", "reader", ev.Reader, "err", ev.Err)
@@ -172,6 +183,7 @@ func (a *Agent) startOrWaitLocked(ctx context.Context, s *slot) {
 		return
 	}
 	s.key = nil
+	a.setStateLocked(s, StateWaitingKey)
 	a.publish("key-needed", s.name, nil)
 	if s.waitKey != nil {
 		s.waitKey.Stop()
@@ -182,6 +194,7 @@ func (a *Agent) startOrWaitLocked(ctx context.Context, s *slot) {
 		defer a.mu.Unlock()
 		if cur, ok := a.slots[name]; ok && cur.card && !cur.reading {
 			cur.lastErr = "key-timeout"
+			a.setStateLocked(cur, StateError)
 			a.publish("error", name, ErrorEvent{Code: "key-timeout", Message: msgKeyTimeout, MessageEN: "No CAN was entered: type the last 6 digits of the ID number, then lay the card again."})
 		}
 	})
@@ -205,11 +218,14 @@ func (a *Agent) startReadLocked(ctx context.Context, s *slot, key Key) {
 	}
 	r, ok := a.open(s.name)
 	if !ok {
+		s.lastErr = "no-reader"
+		a.setStateLocked(s, StateError)
 		a.publish("error", s.name, ErrorEvent{Code: "no-reader", Message: msgNoReader, MessageEN: "The reader could not be opened: check its cable or run cccd doctor."})
 		return
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	s.reading, s.cancel = true, cancel
+	a.setStateLocked(s, StateReading)
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
@@ -217,6 +233,26 @@ func (a *Agent) startReadLocked(ctx context.Context, s *slot, key Key) {
 		a.read(rctx, r, key)
 		a.finishRead(s.name)
 	}()
+}
+
+// showResult ends the read on reader name with check-in seq as its current
+// result, before the result event goes out, so that a client refreshing on
+// that event sees the reader's new state. A card that left at the last
+// moment stays "removed", with its result still current until the next card.
+func (a *Agent) showResult(name string, seq uint64, readID string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s, ok := a.slots[name]
+	if !ok {
+		return
+	}
+	s.reading, s.cancel = false, nil
+	s.lastSeq, s.lastReadID = seq, readID
+	if s.card {
+		a.setStateLocked(s, StateResult)
+		return
+	}
+	a.publish("reader-state", name, a.infoLocked(s))
 }
 
 // finishRead marks the reader's read as over, before the result is
@@ -246,6 +282,9 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 		if s, ok := a.slots[name]; ok {
 			s.lastErr = ue.Code
 			s.reading, s.cancel = false, nil
+			if s.card { // a card that left is "removed" already
+				a.setStateLocked(s, StateError)
+			}
 		}
 		a.mu.Unlock()
 		a.publish("error", name, ue)
@@ -272,6 +311,11 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 			outcome = "access-denied"
 		case errors.Is(err, reader.ErrCardRemoved), ctx.Err() != nil:
 			outcome = "card-removed"
+			if !errors.Is(err, reader.ErrCardRemoved) {
+				// The agent cancelled the read because the card left: say
+				// so, not "could not be read".
+				err = fmt.Errorf("%w: %w", reader.ErrCardRemoved, err)
+			}
 		}
 		fail(outcome, err)
 		return
@@ -296,13 +340,13 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 	a.log.Info("card read", "reader", name, "access", res.Access, "verification", res.Verification.Status,
 		"eligibility", elig.Status, "apdus", res.Timing.APDUs, "ms", res.Timing.TotalMS, "checkin", seq,
 		"id", redact.ID(res.Document.IDNumber))
-	a.finishRead(name)
+	readID := a.reads.put(res.PullView(), a.cfg.Now())
+	a.showResult(name, seq, readID)
 	// The outbox hears of the stored check-in before anyone else does, so a
 	// subscriber that sees the "checkin" event knows the delivery is under way.
 	if a.cfg.AfterCheckin != nil {
 		a.cfg.AfterCheckin()
 	}
-	readID := a.reads.put(res.PullView(), a.cfg.Now())
 	a.publish("result", name, ResultEvent{Seq: seq, ReadID: readID, Read: res.EventView(), Eligibility: elig})
 	a.publish("checkin", name, CheckinEvent{Seq: seq})
 }
@@ -329,16 +373,12 @@ func (a *Agent) SubmitParsedKey(ctx context.Context, readerName string, key Key)
 		return fmt.Errorf("a card is being read on this reader; wait for the result: %w", ErrConflict)
 	}
 	s.key, s.keyUntil = &key, a.cfg.Now().Add(a.cfg.KeyTimeout)
+	if !s.card {
+		// Typed before the tap: the console shows that the key waits.
+		a.publish("reader-state", s.name, a.infoLocked(s))
+	}
 	a.startOrWaitLocked(context.WithoutCancel(ctx), s)
 	return nil
-}
-
-// ReaderInfo is one reader as the API lists it.
-type ReaderInfo struct {
-	Name    string `json:"name"`
-	State   string `json:"state"` // empty, card, reading, waiting-key, error
-	Sim     bool   `json:"sim"`
-	LastErr string `json:"last_error,omitempty"`
 }
 
 // Readers lists the readers and their state, by name.
@@ -347,18 +387,7 @@ func (a *Agent) Readers(context.Context) []ReaderInfo {
 	defer a.mu.Unlock()
 	out := make([]ReaderInfo, 0, len(a.slots))
 	for _, s := range a.slots {
-		st := "empty"
-		switch {
-		case s.reading:
-			st = "reading"
-		case s.card && s.lastErr != "":
-			st = "error"
-		case s.card && s.key == nil:
-			st = "waiting-key"
-		case s.card:
-			st = "card"
-		}
-		out = append(out, ReaderInfo{Name: s.name, State: st, Sim: isSimReader(s.name), LastErr: s.lastErr})
+		out = append(out, a.infoLocked(s))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

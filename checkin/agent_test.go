@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -116,6 +117,7 @@ type rig struct {
 	log     *testenv.LogBuffer
 	cancel  context.CancelFunc
 	done    chan struct{}
+	states  map[string][]ReaderState // reader-state events seen by until, per reader
 }
 
 // startRig runs an agent over slots until the test ends, and waits for
@@ -206,7 +208,8 @@ func (r *rig) next(t testing.TB) Event {
 }
 
 // until collects events on readerName up to and including the first whose
-// type is one of stop; runs of the same type count once.
+// type is one of stop; runs of the same type count once. Reader states are
+// kept apart, in r.states, unless "reader-state" is a stop.
 func (r *rig) until(t testing.TB, readerName string, stop ...string) ([]string, Event) {
 	t.Helper()
 	var seen []string
@@ -214,6 +217,15 @@ func (r *rig) until(t testing.TB, readerName string, stop ...string) ([]string, 
 		ev := r.next(t)
 		if ev.Reader != readerName {
 			continue
+		}
+		if ev.Type == "reader-state" {
+			if r.states == nil {
+				r.states = map[string][]ReaderState{}
+			}
+			r.states[readerName] = append(r.states[readerName], ev.Data.(ReaderInfo).State)
+			if !slices.Contains(stop, "reader-state") {
+				continue
+			}
 		}
 		if len(seen) == 0 || seen[len(seen)-1] != ev.Type {
 			seen = append(seen, ev.Type)
