@@ -49,6 +49,7 @@ type Eligibility struct {
 	Card           EligibilityCard   `json:"card"`
 	RegisteredHere bool              `json:"registered_here"` // card's maDKBD is this facility
 	Message        string            `json:"message"`         // one line for the receptionist, no personal data
+	MessageEN      string            `json:"message_en"`      // the same line in English, for a console switched to English
 }
 
 // NewCardInfo is the gateway's new-card block (maTheMoi, gtTheTuMoi,
@@ -172,6 +173,7 @@ func Evaluate(in EligibilityInput, now time.Time, cfg EligibilityConfig) Eligibi
 func finish(e Eligibility, m message, args []any, cfg EligibilityConfig) Eligibility {
 	e.RegisteredHere = cfg.Facility != "" && facilityCode(e.Card.MaDKBD) == facilityCode(cfg.Facility)
 	e.Message = m.format(cfg.Lang, args...)
+	e.MessageEN = m.format("en", args...)
 	return e
 }
 

@@ -108,8 +108,8 @@ var (
 		"Thẻ BHYT đã bị thu hồi.",
 		"Health insurance card revoked."}
 	msgStopped = message{
-		"Thẻ BHYT đã bị báo giảm (ngừng tham gia hoặc chuyển nơi): không sử dụng được.",
-		"Health insurance card stopped (participation ended or moved): not usable."}
+		"Thẻ BHYT đã báo giảm (dừng tham gia): thẻ này không còn giá trị; hỏi người bệnh có thẻ mới không (VssID).",
+		"Health insurance card reported as stopped (participation ended): this card is no longer valid; ask whether the patient has a new card (VssID)."}
 	// 121–123 quote BHXH's result texts (Phụ lục 03 of CV 1923/BHXH-CNTT,
 	// p. 5) and say what to do.
 	msgMovedProvince = message{

@@ -24,8 +24,9 @@ var ErrorEvents = []struct {
 	vi, en string
 }{
 	{icao.ErrAccessDenied, "wrong-key",
-		"Sai mã CAN: kiểm tra 6 số in trên thẻ và nhập lại.",
-		"Wrong CAN: check the 6 digits printed on the card and type them again."},
+		// The CCCD prints no separate CAN: it is the ID number's last 6 digits.
+		"Sai mã CAN: kiểm tra 6 số cuối của số CCCD và nhập lại.",
+		"Wrong CAN: check the last 6 digits of the ID number and type them again."},
 	{access.ErrNoKey, "key-unusable",
 		"Thẻ này không mở được bằng mã CAN: quét mã QR trên thẻ (hoặc nhập dòng MRZ) rồi đặt lại thẻ.",
 		"This card's chip does not take the CAN: scan the QR code on the card (or type its MRZ), then lay the card again."},

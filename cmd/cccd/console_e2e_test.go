@@ -59,7 +59,7 @@ func tapCard(t *testing.T, ctx context.Context, a *runningAgent, key string) {
 		chromedp.SendKeys(chromedp.CSS("#key"), key+"\n"),
 		chromedp.WaitVisible(chromedp.CSS(`#message`)),
 		chromedp.Click(chromedp.CSS(`#readers button[data-action="insert"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#result:not(.hidden)`)),
+		chromedp.WaitVisible(chromedp.CSS(`#result[data-phase="result"]`)),
 	)
 	if err != nil {
 		t.Fatalf("browser flow: %v; agent log:\n%s", err, a.Log())
@@ -213,9 +213,8 @@ func TestConsoleOfflineProvisional(t *testing.T) {
 	if st := attr(t, ctx, "#ins-verdict", "data-status"); st != "eligible-provisional" {
 		t.Errorf("insurance verdict %q, want eligible-provisional", st)
 	}
-	badge := text(t, ctx, "#ins-verdict .badge")
-	if !strings.Contains(badge, "tạm tính") {
-		t.Errorf("provisional badge %q lacks the word tạm tính", badge)
+	if v := text(t, ctx, "#ins-verdict"); !strings.Contains(v, "tạm chấp nhận") || !strings.Contains(v, "dữ liệu cách đây") {
+		t.Errorf("provisional verdict %q lacks \"tạm chấp nhận\" or the data's age", v)
 	}
 	if cls := attr(t, ctx, "#banner", "class"); strings.Contains(cls, "hidden") {
 		t.Errorf("offline banner hidden")

@@ -91,7 +91,7 @@ func TestConsoleStaffDay(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#key"), sim.DemoCAN+"\n"),
 		chromedp.WaitVisible(chromedp.CSS(`#message`)),
 		chromedp.Click(chromedp.CSS(`#readers button[data-action="insert"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#result:not(.hidden)`)),
+		chromedp.WaitVisible(chromedp.CSS(`#result[data-phase="result"]`)),
 		// The photo is pulled by the read's id: events carry no photo bytes.
 		chromedp.Poll[chromedp.Void](`(document.querySelector("#photo").getAttribute("src") || "").startsWith("data:image/jpeg;base64,/9j/")`),
 	)
@@ -113,7 +113,7 @@ func TestConsoleStaffDay(t *testing.T) {
 	}
 	run(t, ctx, a, "right PIN while throttled", signInWith(demoStaff, a.PIN),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#signin-message").textContent !== ""`))
-	if msg := text(t, ctx, "#signin-message"); !strings.Contains(msg, "too many wrong PINs") {
+	if msg := text(t, ctx, "#signin-message"); !strings.Contains(msg, "Sai mã PIN quá nhiều lần") {
 		t.Errorf("after five wrong PINs the right one got %q, want the throttle's message", msg)
 	}
 	if cls := attr(t, ctx, "#desk", "class"); !strings.Contains(cls, "hidden") {
