@@ -102,8 +102,14 @@ func (a *runningAgent) Log() string {
 // startDemo runs `cccd demo` with extra arguments and waits for its console.
 func startDemo(t *testing.T, args ...string) *runningAgent {
 	t.Helper()
+	return startDemoIn(t, t.TempDir(), args...)
+}
+
+// startDemoIn is startDemo keeping its data in dir (which may hold a
+// database made by the test).
+func startDemoIn(t *testing.T, dir string, args ...string) *runningAgent {
+	t.Helper()
 	addr := testenv.FreeAddr(t)
-	dir := t.TempDir()
 	a := &runningAgent{URL: "http://" + addr + "/", Dir: dir}
 	a.cmd = exec.Command(cccdBinary(t), append([]string{"demo", "--listen", addr, "--keep", dir}, args...)...)
 	pr, pw, err := os.Pipe()
