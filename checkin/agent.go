@@ -156,10 +156,10 @@ func (a *Agent) handle(ctx context.Context, ev reader.Event) {
 		if ok {
 			a.endCardLocked(s)
 		}
-		a.publish("card-removed", ev.Reader, nil)
 		if ok && s.state != StateIdle && s.state != StateRemoved {
 			a.setStateLocked(s, StateRemoved)
 		}
+		a.publish("card-removed", ev.Reader, nil)
 	case reader.CardMute:
 		s := a.slotLocked(ev.Reader)
 		s.lastErr = "card-mute"

@@ -53,6 +53,7 @@ func TestEventStreamCompleteRead(t *testing.T) {
 		seen    []string
 		stream  []byte // every event as sent
 		readID  string
+		states  []string // the reader's state changes, as reader-state events
 		removed = false
 	)
 	for !removed {
@@ -80,6 +81,16 @@ func TestEventStreamCompleteRead(t *testing.T) {
 			t.Fatal(err)
 		}
 		stream = append(stream, raw...)
+		if ev.Type == "reader-state" {
+			var st struct {
+				Data checkin.ReaderInfo `json:"data"`
+			}
+			if err := json.Unmarshal(raw, &st); err != nil {
+				t.Fatal(err)
+			}
+			states = append(states, string(st.Data.State))
+			continue
+		}
 		if len(seen) == 0 || seen[len(seen)-1] != ev.Type {
 			seen = append(seen, ev.Type)
 		}
@@ -104,6 +115,11 @@ func TestEventStreamCompleteRead(t *testing.T) {
 		if !strings.Contains(got, w) {
 			t.Fatalf("events %v lack %s", seen, w)
 		}
+	}
+	// The key came first (the idle reader says it is ready), so the reader
+	// went straight to reading.
+	if got := strings.Join(states, " "); got != "idle reading result removed" {
+		t.Errorf("reader states %q, want idle reading result removed", got)
 	}
 	checkEventsAreTrimmed(t, a, stream, readID)
 	// The read shows in /metrics (bearer token only), with no personal data.
