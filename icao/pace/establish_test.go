@@ -75,7 +75,9 @@ func TestEstablishAppendixG1APDUs(t *testing.T) {
 
 // TestEstablishRefusals: a chip answering 6300 or 63C2 at step 4, or a bad
 // chip token, is a refused password (icao.ErrAccessDenied), and the error
-// never carries the password.
+// never carries the password. A 6300/63Cx there is worded as the refusal
+// or the chip's own mapping failure (ErrRefusedKeyOrMapping): the status
+// word cannot tell them apart.
 func TestEstablishRefusals(t *testing.T) {
 	v, set := vectors(t, "icao9303-p11-appG1-pace-ecdh-gm")
 	resp := map[string][]byte{}
@@ -86,15 +88,16 @@ func TestEstablishRefusals(t *testing.T) {
 	badToken := append([]byte(nil), resp["general_authenticate_4_mutual_auth"]...)
 	badToken[5] ^= 1
 	tests := []struct {
-		name   string
-		step4  []byte
-		denied bool
+		name    string
+		step4   []byte
+		denied  bool
+		mapping string // the "refused or failed the mapping" wording, with this SW; "" for none
 	}{
-		{"6300", []byte{0x63, 0x00}, true},
-		{"63C2", []byte{0x63, 0xC2}, true},
-		{"bad chip token", badToken, true},
-		{"6A80", []byte{0x6A, 0x80}, false},
-		{"garbage", []byte{0x7C, 0x05, 0x86, 0x08, 0x00, 0x90, 0x00}, false},
+		{"6300", []byte{0x63, 0x00}, true, "6300"},
+		{"63C2", []byte{0x63, 0xC2}, true, "63C2"},
+		{"bad chip token", badToken, true, ""},
+		{"6A80", []byte{0x6A, 0x80}, false, ""},
+		{"garbage", []byte{0x7C, 0x05, 0x86, 0x08, 0x00, 0x90, 0x00}, false, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -119,6 +122,12 @@ func TestEstablishRefusals(t *testing.T) {
 			}
 			if errors.Is(err, icao.ErrAccessDenied) != tc.denied {
 				t.Errorf("ErrAccessDenied = %v, want %v: %v", !tc.denied, tc.denied, err)
+			}
+			if errors.Is(err, ErrRefusedKeyOrMapping) != (tc.mapping != "") {
+				t.Errorf("ErrRefusedKeyOrMapping = %v, want %v: %v", !(tc.mapping != ""), tc.mapping != "", err)
+			}
+			if want := "refused the MRZ or failed the mapping (" + tc.mapping + " at the last GENERAL AUTHENTICATE)"; tc.mapping != "" && !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
 			}
 			if strings.Contains(err.Error(), string(v["mrz_information"])) || strings.Contains(err.Error(), "T22000129") {
 				t.Errorf("error leaks the MRZ: %v", err)

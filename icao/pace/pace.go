@@ -53,6 +53,22 @@ type CAMData struct {
 	domain      *ecc.Domain
 }
 
+// ErrRefusedKeyOrMapping means the chip answered the last GENERAL
+// AUTHENTICATE (the terminal's token) with 6300 or 63Cx. A wrong password
+// gives that, but so does a chip whose own mapping or key agreement went
+// wrong: the status word cannot tell the two apart. It comes with
+// icao.ErrAccessDenied.
+var ErrRefusedKeyOrMapping = errors.New("pace: refused at mutual authentication")
+
+// swOf names the status word inside err ("6300"), or "a refusal".
+func swOf(err error) string {
+	var se *icao.StatusError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%04X", se.SW)
+	}
+	return "a refusal"
+}
+
 // ErrCAMFailed means the PACE-CAM chip authentication data does not match
 // the static key from EF.CardSecurity: the chip is not the one the data
 // was signed for.
@@ -87,7 +103,8 @@ func (c *CAMData) VerifyCAM(staticPublic []byte) error {
 //
 // A refused password — the chip answers 6300/63Cx, or its token does not
 // verify — matches icao.ErrAccessDenied; the caller should ask for the CAN
-// again. Unsupported parameters match ErrUnsupportedProtocol or
+// again. A 6300/63Cx at the last step also matches ErrRefusedKeyOrMapping:
+// the chip may have failed the mapping itself. Unsupported parameters match ErrUnsupportedProtocol or
 // curves.ErrUnknownParameters. Errors never carry the password.
 func Establish(ctx context.Context, s *icao.Session, pw Password, info Info, opts Options) (*Result, error) {
 	t := terminal{rand: opts.Rand}
@@ -184,7 +201,8 @@ func (t *terminal) run(ctx context.Context, s *icao.Session, pw Password, info I
 	resp, err = generalAuthenticate(ctx, s, false, 0x85, tIFD, icao.MaxShortNe)
 	if err != nil {
 		if errors.Is(err, icao.ErrAccessDenied) {
-			return nil, fmt.Errorf("pace: the chip refused the %s, check it and try again: %w", pw.Kind(), err)
+			return nil, fmt.Errorf("%w: the chip refused the %s or failed the mapping (%s at the last GENERAL AUTHENTICATE); check the %s and try again: %w",
+				ErrRefusedKeyOrMapping, pw.Kind(), swOf(err), pw.Kind(), err)
 		}
 		return nil, fmt.Errorf("pace: step 4 (mutual authentication): %w", err)
 	}
