@@ -165,3 +165,30 @@ func TestMSESetAT(t *testing.T) {
 		t.Fatalf("%X, want %X", got, want)
 	}
 }
+
+// TestEstablishChipLacksProtocol: a chip that advertises a protocol and
+// then refuses it with 6A80 at MSE:Set AT or at the first GENERAL
+// AUTHENTICATE (vsmartcard's nPA emulator with PACE-CAM) is reported as
+// the card not supporting it, not as a wrong key and never as a success.
+func TestEstablishChipLacksProtocol(t *testing.T) {
+	camInfo := Info{Protocol: ProtocolOID(ChipAuthenticationMapping, true, icao.CipherAES128), Version: 2, ParameterID: 13}
+	for _, tc := range []struct {
+		name  string
+		steps [][2][]byte
+	}{
+		{"6A80 at MSE:Set AT", [][2][]byte{{nil, []byte{0x6A, 0x80}}}},
+		{"6A80 at GA1", [][2][]byte{{nil, []byte{0x90, 0x00}}, {nil, []byte{0x6A, 0x80}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pw, _ := CAN("123456")
+			s := icao.NewSession(&script{t: t, steps: tc.steps})
+			_, err := Establish(context.Background(), s, pw, camInfo, Options{})
+			if !errors.Is(err, ErrChipLacksProtocol) || errors.Is(err, icao.ErrAccessDenied) {
+				t.Fatalf("err = %v, want ErrChipLacksProtocol", err)
+			}
+			if want := "the card does not support PACE-CAM (ECDH-CAM-AES-CBC-CMAC-128, parameter ID 13)"; !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
+		})
+	}
+}
