@@ -23,8 +23,8 @@ import (
 const npaCAN = "482915"
 
 // npaConnect opens the nPA emulator of e with access.Connect over pcscd and
-// returns Connect's error and the trace.
-func npaConnect(t *testing.T, e *vicc.Emulator, can string) (error, []string) {
+// returns the trace and Connect's error.
+func npaConnect(t *testing.T, e *vicc.Emulator, can string) ([]string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -38,7 +38,7 @@ func npaConnect(t *testing.T, e *vicc.Emulator, can string) (error, []string) {
 	var trace []string
 	_, err = access.Connect(ctx, card, access.Key{CAN: can}, access.Options{BAC: access.BACNever,
 		Trace: func(l string) { trace = append(trace, l) }})
-	return err, trace
+	return trace, err
 }
 
 // TestNPAPACE runs PACE-CAN against an independent implementation:
@@ -74,7 +74,7 @@ func TestNPAPACE(t *testing.T) {
 		}
 		t.Run(fmt.Sprintf("%s/param%d", pr, c.param), func(t *testing.T) {
 			e := vicc.StartNPA(t, vicc.BasePort+i%2, vicc.NPAOptions{CAN: npaCAN, PACEOID: c.oid, ParameterID: c.param})
-			err, trace := npaConnect(t, e, npaCAN)
+			trace, err := npaConnect(t, e, npaCAN)
 			var se *icao.StatusError
 			if !errors.Is(err, access.ErrNoApplication) || !errors.As(err, &se) || se.SW != 0x6A82 || !se.Authenticated {
 				t.Fatalf("PACE-CAN with %s, parameter %d: %v\nwant ErrNoApplication from a MAC-verified 6A82\n%s\nemulator:\n%s",
@@ -96,7 +96,7 @@ func TestNPAWrongCAN(t *testing.T) {
 	testenv.LockVPCD(t)
 	requirePCSCD(t)
 	e := vicc.StartNPA(t, vicc.BasePort, vicc.NPAOptions{CAN: npaCAN})
-	err, trace := npaConnect(t, e, "123456")
+	trace, err := npaConnect(t, e, "123456")
 	if !errors.Is(err, icao.ErrAccessDenied) || !errors.Is(err, pace.ErrRefusedKeyOrMapping) || !strings.Contains(err.Error(), "6300 at the last GENERAL AUTHENTICATE") {
 		t.Fatalf("wrong CAN: %v, want 6300 at the last GENERAL AUTHENTICATE\n%s", err, strings.Join(trace, "\n"))
 	}
@@ -142,7 +142,7 @@ func TestNPAUnsupported(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := vicc.StartNPA(t, vicc.BasePort+i%2, vicc.NPAOptions{CAN: npaCAN, PACEOID: c.oid, ParameterID: c.param})
-			err, trace := npaConnect(t, e, npaCAN)
+			trace, err := npaConnect(t, e, npaCAN)
 			if c.name == "ECDH-IM" || c.name == "DH-IM" {
 				waitLog(e, "pace_lib.c")
 				if !strings.Contains(e.Log(), "pace_lib.c") {
