@@ -10,7 +10,8 @@ BIN      := bin/cccd
 # Debian packages the build and the tests need (Debian 12 names).
 DEB_PACKAGES := pcscd libpcsclite-dev pkg-config vsmartcard-vpcd python3-virtualsmartcard chromium \
 	python3-pycryptodome socat openssl nginx \
-	nsis p7zip-full rpm osslsigncode systemd udev
+	nsis p7zip-full rpm osslsigncode systemd udev \
+	libeac-dev swig python3-dev gcc xz-utils
 
 # Fuzz time per target for `make fuzz`.
 FUZZTIME ?= 30s
@@ -23,14 +24,24 @@ PLAIN_PKGS = $(filter-out $(RACE_PKGS),$(shell $(GO) list ./...))
 # Clock shifts of `make test-timetravel`: +400 days and +10 years.
 TIMETRAVEL_SHIFTS ?= 400d 3653d
 
+# OpenPACE's Python bindings for vsmartcard's nPA (German eID) emulator, the
+# independent PACE card of the integration tests (scripts/build-openpace-python.sh).
+export CCCD_OPENPACE ?= /var/tmp/cccd-openpace
+
 INTEGRATION_ENV = CCCD_INTEGRATION=1 CCCD_ARTIFACTS=$(CURDIR)/artifacts
 
-.PHONY: all deps build demo test test-unit test-timetravel lint race cover fuzz bench vet clean dist dist-deps
+.PHONY: all deps test-deps build demo test test-unit test-timetravel lint race cover fuzz bench vet clean dist dist-deps
 
 all: build
 
 deps:
 	scripts/install-deps.sh $(DEB_PACKAGES)
+
+# What the integration tests need beyond the Debian packages: OpenPACE's
+# Python bindings, built from Debian's openpace source package (seconds; a
+# no-op when built).
+test-deps: deps
+	scripts/build-openpace-python.sh
 
 build:
 	CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cccd
@@ -41,7 +52,7 @@ demo: build
 # The whole suite against the real components: installs what is missing,
 # starts pcscd, lints, and makes every integration test fail (never skip)
 # when a component is absent. The concurrent packages run under -race.
-test: deps build lint
+test: test-deps build lint
 	scripts/start-services.sh
 	$(INTEGRATION_ENV) CCCD_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 15m $(PLAIN_PKGS)
 	$(INTEGRATION_ENV) CCCD_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
@@ -49,7 +60,7 @@ test: deps build lint
 # The suite with the program's clock moved forward (internal/clock): the test
 # processes and every binary they start are built with the cccd_timetravel
 # tag and read CCCD_CLOCK_SHIFT. Tests must pass on any day, not just today.
-test-timetravel: deps
+test-timetravel: test-deps
 	CGO_ENABLED=1 $(GO) build -tags cccd_timetravel -o bin/cccd-timetravel ./cmd/cccd
 	scripts/start-services.sh
 	set -e; for shift in $(TIMETRAVEL_SHIFTS); do \
@@ -68,7 +79,7 @@ lint:
 	$(GO) tool staticcheck ./...
 
 # The concurrent packages under the race detector, with the real components.
-race: deps build
+race: test-deps build
 	scripts/start-services.sh
 	$(INTEGRATION_ENV) CCCD_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
 

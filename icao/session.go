@@ -178,8 +178,9 @@ func (s *Session) Transmit(ctx context.Context, cmd Command) ([]byte, error) {
 	}
 	var data []byte
 	var sw uint16
+	var authenticated bool
 	if sm != nil {
-		data, sw, err = sm.Unwrap(resp)
+		data, sw, authenticated, err = sm.unwrap(resp)
 		if err == nil && len(resp) == 2 && sw == 0x6700 && wire.Extended() {
 			// A bare 6700 to an extended APDU comes from a chip (or reader)
 			// that cannot parse extended length: its SM layer never saw the
@@ -192,12 +193,19 @@ func (s *Session) Transmit(ctx context.Context, cmd Command) ([]byte, error) {
 			data, sw = r.Data, r.SW
 		}
 	}
-	s.trace(cmd, sm != nil, sw, len(data), "")
+	note := ""
+	if sm != nil && err == nil && sw != SWOK {
+		note = "status not MAC-protected"
+		if authenticated {
+			note = "status MAC verified"
+		}
+	}
+	s.trace(cmd, sm != nil, sw, len(data), note)
 	if err != nil {
 		return nil, fmt.Errorf("icao: %s: %w", cmdName(cmd), err)
 	}
 	if sw != SWOK {
-		return data, &StatusError{SW: sw}
+		return data, &StatusError{SW: sw, Authenticated: authenticated}
 	}
 	return data, nil
 }

@@ -60,6 +60,18 @@ func (sm *SecureMessaging) Wrap(cmd Command) (Command, error) {
 // than 9000, and any data it carries is discarded because nothing
 // authenticates it.
 func (sm *SecureMessaging) Unwrap(resp []byte) ([]byte, uint16, error) {
+	data, sw, _, err := sm.unwrap(resp)
+	return data, sw, err
+}
+
+// unwrap is Unwrap that also reports whether the chip's verified MAC covers
+// the status word (DO'99' under DO'8E').
+func (sm *SecureMessaging) unwrap(resp []byte) (data []byte, sw uint16, statusMACed bool, err error) {
+	data, sw, err = sm.unwrapDOs(resp, &statusMACed)
+	return data, sw, statusMACed && err == nil, err
+}
+
+func (sm *SecureMessaging) unwrapDOs(resp []byte, statusMACed *bool) ([]byte, uint16, error) {
 	r, err := ParseResponse(resp)
 	if err != nil {
 		return nil, 0, err
@@ -74,6 +86,7 @@ func (sm *SecureMessaging) Unwrap(resp []byte) ([]byte, uint16, error) {
 		}
 		return nil, r.SW, nil
 	}
+	*statusMACed = do99 != nil
 	sm.incSSC()
 	var macIn []byte
 	if do87 != nil {

@@ -2,7 +2,9 @@ package icao
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -200,4 +202,56 @@ func TestSMResponseWithoutDO99(t *testing.T) {
 			t.Errorf("%s: MAC-only answer = %X %04X %v", alg, data, sw, err)
 		}
 	}
+}
+
+// TestSessionStatusAuthenticated: a status word under secure messaging is
+// Authenticated only when DO'99' carries it under a verified MAC (the nPA
+// emulator's protected 6A82 for the eMRTD application); a bare one is not,
+// and the trace says which.
+func TestSessionStatusAuthenticated(t *testing.T) {
+	r, c := newPair(t, CipherAES128)
+	cases := []struct {
+		name string
+		resp func() []byte
+		auth bool
+		note string
+	}{
+		{"MACed 6A82", func() []byte { return c.WrapResponse(nil, 0x6A82) }, true, "status MAC verified"},
+		{"bare 6A82", func() []byte { return []byte{0x6A, 0x82} }, false, "status not MAC-protected"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var lines []string
+			tr := &cardSide{t: t, card: c, resp: tc.resp}
+			s := NewSession(tr)
+			s.SetSecureMessaging(r)
+			s.Trace = func(l string) { lines = append(lines, l) }
+			_, err := s.Transmit(context.Background(), Command{INS: 0xA4, P1: 4, P2: 0x0C, Data: AID})
+			var se *StatusError
+			if !errors.As(err, &se) || se.SW != 0x6A82 || se.Authenticated != tc.auth || !errors.Is(err, ErrNotFound) {
+				t.Fatalf("err = %#v (%v), want 6A82 Authenticated=%v", se, err, tc.auth)
+			}
+			if len(lines) != 1 || !strings.Contains(lines[0], tc.note) {
+				t.Errorf("trace %q, want the note %q", lines, tc.note)
+			}
+		})
+	}
+}
+
+// cardSide checks the protected command on the card's SM and answers resp.
+type cardSide struct {
+	t    *testing.T
+	card *SecureMessaging
+	resp func() []byte
+}
+
+func (c *cardSide) Transmit(_ context.Context, apdu []byte) ([]byte, error) {
+	cmd, err := ParseCommand(apdu)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if _, err := c.card.UnwrapCommand(cmd); err != nil {
+		c.t.Fatalf("card rejects the command: %v", err)
+	}
+	return c.resp(), nil
 }

@@ -29,6 +29,10 @@ var (
 // reason in words; errors.Is matches the sentinel it maps to.
 type StatusError struct {
 	SW uint16
+	// Authenticated: the answer came under secure messaging with the status
+	// word in DO'99' and a MAC that verified, so the chip itself said it
+	// (not a reader or a man in the middle).
+	Authenticated bool
 }
 
 // Error says what the card answered, e.g. "card answered 6A82: file not found".

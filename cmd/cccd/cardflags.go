@@ -14,6 +14,7 @@ import (
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/access"
 	"github.com/cccd-agent/cccd/icao/mrz"
+	"github.com/cccd-agent/cccd/icao/pace"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/sim"
 	"github.com/cccd-agent/cccd/verify"
@@ -200,12 +201,21 @@ func (f *cardFlags) withCard(ctx context.Context, use func(card reader.Card, rea
 // needs; other errors keep theirs.
 func cardError(err error) error {
 	switch {
+	case errors.Is(err, pace.ErrRefusedKeyOrMapping):
+		// 6300 at the last GENERAL AUTHENTICATE: a wrong key, or the chip's
+		// own mapping failed; the status word cannot tell which.
+		return withCode(exitAccessDenied, errors.New("the chip refused the key or failed the PACE mapping: re-enter the 6 digits of the CAN printed on the card (or check the ID number and dates); if they are right, try again and report the card if it keeps failing"))
 	case errors.Is(err, icao.ErrAccessDenied):
 		return withCode(exitAccessDenied, errors.New("the chip refused the key: re-enter the 6 digits of the CAN printed on the card (or check the ID number and dates)"))
 	case errors.Is(err, access.ErrNoKey):
-		// Mostly a chip without PACE given only the CAN: BAC needs the date
-		// of birth, which --id alone does not carry.
-		return usageError(errors.New("this chip cannot be opened with the key given: give --id with --dob (and --expiry if known), --mrz or --qr"))
+		// Mostly a chip without PACE (or with PACE cccd lacks) given only
+		// the CAN: BAC needs the date of birth, which --id alone does not carry.
+		why := ""
+		var nk *access.NoKeyError
+		if errors.As(err, &nk) {
+			why = " (" + nk.Chip + ")"
+		}
+		return usageError(fmt.Errorf("this chip cannot be opened with the key given%s: give --id with --dob (and --expiry if known), --mrz or --qr", why))
 	}
 	return err
 }

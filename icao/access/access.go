@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/cccd-agent/cccd/icao"
 	"github.com/cccd-agent/cccd/icao/lds"
@@ -28,8 +29,27 @@ const (
 )
 
 // ErrNoKey means the caller gave no key the chip can use (no CAN and no MRZ
-// information, or only a CAN for a chip without PACE).
+// information, or only a CAN for a chip without PACE cccd can run). The
+// error is a *NoKeyError saying why.
 var ErrNoKey = errors.New("access: no usable key for this chip")
+
+// NoKeyError is ErrNoKey with the reason in words: what the chip offers
+// (and, when it offers PACE cccd does not implement, what cccd lacks), and
+// what key to give instead.
+type NoKeyError struct {
+	Chip   string // e.g. "the chip offers only BAC"
+	Advice string // e.g. "give the ID number with the dates of birth and expiry, or the MRZ"
+}
+
+func (e *NoKeyError) Error() string { return ErrNoKey.Error() + ": " + e.Chip + "; " + e.Advice }
+
+// Is makes errors.Is(err, ErrNoKey) hold.
+func (e *NoKeyError) Is(target error) bool { return target == ErrNoKey }
+
+// ErrNoApplication means access control succeeded but the chip has no eMRTD
+// application: it answered SELECT of the eMRTD AID with "file not found"
+// (e.g. a German eID card, or a card that is not a travel document).
+var ErrNoApplication = errors.New("access: the chip has no eMRTD application")
 
 // Key is what the receptionist gave: the CAN and/or the MRZ information
 // (document number, birth date, expiry date, each with its check digit).
@@ -98,7 +118,7 @@ func Connect(ctx context.Context, t icao.Transport, key Key, opts Options) (*Con
 	s.UseExtendedLengthMemo(opts.ExtendedLength, opts.Reader)
 	conn := &Conn{Session: s}
 
-	info, offersPACE, err := choosePACE(ctx, s, conn, trace)
+	info, offersPACE, unsupported, err := choosePACE(ctx, s, conn, trace)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +142,7 @@ func Connect(ctx context.Context, t icao.Transport, key Key, opts Options) (*Con
 			trace(fmt.Sprintf("access: %s with %s", try.m, protocolName(info)))
 			res, err := pace.Establish(ctx, s, pw, info, pace.Options{Rand: opts.Rand})
 			if err == nil {
-				if err := selectApplication(ctx, s); err != nil {
+				if err := selectApplication(ctx, s, try.m); err != nil {
 					return nil, err
 				}
 				conn.Method, conn.PACE, conn.PACEInfo = try.m, res, info
@@ -150,15 +170,15 @@ func Connect(ctx context.Context, t icao.Transport, key Key, opts Options) (*Con
 			return nil, paceErr
 		}
 		if offersPACE {
-			return nil, fmt.Errorf("%w: the chip needs PACE; give the CAN (the last 6 digits of the ID number) or the MRZ", ErrNoKey)
+			return nil, &NoKeyError{Chip: "the chip needs PACE", Advice: "give the CAN (the last 6 digits of the ID number) or the MRZ"}
 		}
-		return nil, fmt.Errorf("%w: the chip offers only BAC, which this reader is set not to use", ErrNoKey)
+		return nil, &NoKeyError{Chip: offersOnlyBAC(unsupported), Advice: "this reader is set not to use BAC"}
 	}
 	if key.MRZInfo == "" {
 		if paceErr != nil {
 			return nil, paceErr
 		}
-		return nil, fmt.Errorf("%w: the chip offers only BAC; give the ID number with the dates of birth and expiry, or the MRZ", ErrNoKey)
+		return nil, &NoKeyError{Chip: offersOnlyBAC(unsupported), Advice: "give the ID number with the dates of birth and expiry, or the MRZ"}
 	}
 	if paceErr != nil {
 		trace("access: PACE failed, falling back to BAC as the caller allows")
@@ -196,29 +216,64 @@ func notOffered(err error) bool {
 const maxCardAccess = 4096
 
 // choosePACE reads EF.CardAccess and picks a PACEInfo. Without a readable
-// EF.CardAccess it falls back to the CCCD's PACEInfo and says so.
-func choosePACE(ctx context.Context, s *icao.Session, conn *Conn, trace func(string)) (pace.Info, bool, error) {
+// EF.CardAccess it falls back to the CCCD's PACEInfo and says so. When
+// EF.CardAccess offers PACE that cccd cannot run, unsupported says what it
+// offers and what cccd lacks.
+func choosePACE(ctx context.Context, s *icao.Session, conn *Conn, trace func(string)) (info pace.Info, offersPACE bool, unsupported string, err error) {
 	ca, err := icao.ReadMFFile(ctx, s, icao.FileCardAccess, icao.WithMaxSize(maxCardAccess))
 	if err != nil {
 		if errors.Is(err, icao.ErrTransport) || ctx.Err() != nil {
-			return pace.Info{}, false, err
+			return pace.Info{}, false, "", err
 		}
 		trace("access: EF.CardAccess unreadable; using the known CCCD PACEInfo (ECDH-GM AES-128 brainpoolP256r1)")
-		return pace.CCCDInfo, true, nil
+		return pace.CCCDInfo, true, "", nil
 	}
 	conn.CardAccess = ca
 	trace(fmt.Sprintf("access: EF.CardAccess read (%d bytes)", len(ca)))
 	si, err := lds.ParseCardAccess(ca)
 	if err != nil {
 		trace("access: EF.CardAccess malformed; using the known CCCD PACEInfo")
-		return pace.CCCDInfo, true, nil
+		return pace.CCCDInfo, true, "", nil
 	}
 	info, ok := pickPACEInfo(si.PACE)
 	if !ok {
-		trace("access: EF.CardAccess offers no supported PACE")
-		return pace.Info{}, false, nil
+		unsupported = describeUnsupported(si.PACE)
+		if unsupported != "" {
+			trace("access: EF.CardAccess offers " + unsupported)
+		} else {
+			trace("access: EF.CardAccess offers no PACE")
+		}
+		return pace.Info{}, false, unsupported, nil
 	}
-	return info, true, nil
+	return info, true, "", nil
+}
+
+// describeUnsupported names the PACE the chip offers that cccd cannot run
+// and what cccd lacks for each, e.g. "PACE ECDH-IM-3DES-CBC-CBC with
+// parameter ID 13, which cccd does not implement (it lacks integrated
+// mapping with 3DES)"; "" when the chip lists no PACEInfo.
+func describeUnsupported(infos []lds.PACEInfo) string {
+	var parts []string
+	for _, pi := range infos {
+		pr, err := pace.ParseProtocol(pi.Protocol)
+		switch {
+		case err != nil:
+			parts = append(parts, fmt.Sprintf("PACE protocol %s, which cccd does not know", pi.Protocol))
+		case pi.ParameterID < 0:
+			parts = append(parts, fmt.Sprintf("PACE %s with proprietary domain parameters, which cccd does not implement", pr))
+		default:
+			parts = append(parts, fmt.Sprintf("PACE %s with parameter ID %d, which cccd does not implement (it lacks %s)", pr, pi.ParameterID, pace.Lacks(pr, pi.ParameterID)))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// offersOnlyBAC says what the chip offers when cccd can only run BAC on it.
+func offersOnlyBAC(unsupported string) string {
+	if unsupported == "" {
+		return "the chip offers only BAC"
+	}
+	return "the chip offers " + unsupported + ", and BAC"
 }
 
 // pickPACEInfo prefers generic mapping, then CAM, then IM, among the
@@ -246,10 +301,21 @@ func protocolName(info pace.Info) string {
 	return fmt.Sprintf("%s, parameter ID %d", pr, info.ParameterID)
 }
 
-// selectApplication selects the eMRTD application under the new SM.
-func selectApplication(ctx context.Context, s *icao.Session) error {
-	if _, err := s.Transmit(ctx, icao.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: icao.AID}); err != nil {
-		return fmt.Errorf("access: select the eMRTD application after PACE: %w", err)
+// selectApplication selects the eMRTD application under the new SM. A
+// "file not found" is ErrNoApplication: PACE worked (the answer's MAC, when
+// the chip sends one, verified), the chip is just no travel document.
+func selectApplication(ctx context.Context, s *icao.Session, m Method) error {
+	_, err := s.Transmit(ctx, icao.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: icao.AID})
+	if err == nil {
+		return nil
 	}
-	return nil
+	var se *icao.StatusError
+	if errors.As(err, &se) && se.SW == 0x6A82 {
+		how := "in a protected answer whose MAC verified"
+		if !se.Authenticated {
+			how = "without a MAC on the status"
+		}
+		return fmt.Errorf("%w: %s succeeded, then the chip answered SELECT of the eMRTD application with 6A82 (file not found) %s; it is not an ICAO travel document: %w", ErrNoApplication, m, how, err)
+	}
+	return fmt.Errorf("access: select the eMRTD application after PACE: %w", err)
 }

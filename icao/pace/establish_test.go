@@ -75,7 +75,9 @@ func TestEstablishAppendixG1APDUs(t *testing.T) {
 
 // TestEstablishRefusals: a chip answering 6300 or 63C2 at step 4, or a bad
 // chip token, is a refused password (icao.ErrAccessDenied), and the error
-// never carries the password.
+// never carries the password. A 6300/63Cx there is worded as the refusal
+// or the chip's own mapping failure (ErrRefusedKeyOrMapping): the status
+// word cannot tell them apart.
 func TestEstablishRefusals(t *testing.T) {
 	v, set := vectors(t, "icao9303-p11-appG1-pace-ecdh-gm")
 	resp := map[string][]byte{}
@@ -86,15 +88,16 @@ func TestEstablishRefusals(t *testing.T) {
 	badToken := append([]byte(nil), resp["general_authenticate_4_mutual_auth"]...)
 	badToken[5] ^= 1
 	tests := []struct {
-		name   string
-		step4  []byte
-		denied bool
+		name    string
+		step4   []byte
+		denied  bool
+		mapping string // the "refused or failed the mapping" wording, with this SW; "" for none
 	}{
-		{"6300", []byte{0x63, 0x00}, true},
-		{"63C2", []byte{0x63, 0xC2}, true},
-		{"bad chip token", badToken, true},
-		{"6A80", []byte{0x6A, 0x80}, false},
-		{"garbage", []byte{0x7C, 0x05, 0x86, 0x08, 0x00, 0x90, 0x00}, false},
+		{"6300", []byte{0x63, 0x00}, true, "6300"},
+		{"63C2", []byte{0x63, 0xC2}, true, "63C2"},
+		{"bad chip token", badToken, true, ""},
+		{"6A80", []byte{0x6A, 0x80}, false, ""},
+		{"garbage", []byte{0x7C, 0x05, 0x86, 0x08, 0x00, 0x90, 0x00}, false, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -119,6 +122,12 @@ func TestEstablishRefusals(t *testing.T) {
 			}
 			if errors.Is(err, icao.ErrAccessDenied) != tc.denied {
 				t.Errorf("ErrAccessDenied = %v, want %v: %v", !tc.denied, tc.denied, err)
+			}
+			if errors.Is(err, ErrRefusedKeyOrMapping) != (tc.mapping != "") {
+				t.Errorf("ErrRefusedKeyOrMapping = %v, want %v: %v", !(tc.mapping != ""), tc.mapping != "", err)
+			}
+			if want := "refused the MRZ or failed the mapping (" + tc.mapping + " at the last GENERAL AUTHENTICATE)"; tc.mapping != "" && !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
 			}
 			if strings.Contains(err.Error(), string(v["mrz_information"])) || strings.Contains(err.Error(), "T22000129") {
 				t.Errorf("error leaks the MRZ: %v", err)
@@ -154,5 +163,32 @@ func TestMSESetAT(t *testing.T) {
 	want, _ := hex.DecodeString("800A04007F0007020204020283010284010D")
 	if !bytes.Equal(got, want) {
 		t.Fatalf("%X, want %X", got, want)
+	}
+}
+
+// TestEstablishChipLacksProtocol: a chip that advertises a protocol and
+// then refuses it with 6A80 at MSE:Set AT or at the first GENERAL
+// AUTHENTICATE (vsmartcard's nPA emulator with PACE-CAM) is reported as
+// the card not supporting it, not as a wrong key and never as a success.
+func TestEstablishChipLacksProtocol(t *testing.T) {
+	camInfo := Info{Protocol: ProtocolOID(ChipAuthenticationMapping, true, icao.CipherAES128), Version: 2, ParameterID: 13}
+	for _, tc := range []struct {
+		name  string
+		steps [][2][]byte
+	}{
+		{"6A80 at MSE:Set AT", [][2][]byte{{nil, []byte{0x6A, 0x80}}}},
+		{"6A80 at GA1", [][2][]byte{{nil, []byte{0x90, 0x00}}, {nil, []byte{0x6A, 0x80}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pw, _ := CAN("123456")
+			s := icao.NewSession(&script{t: t, steps: tc.steps})
+			_, err := Establish(context.Background(), s, pw, camInfo, Options{})
+			if !errors.Is(err, ErrChipLacksProtocol) || errors.Is(err, icao.ErrAccessDenied) {
+				t.Fatalf("err = %v, want ErrChipLacksProtocol", err)
+			}
+			if want := "the card does not support PACE-CAM (ECDH-CAM-AES-CBC-CMAC-128, parameter ID 13)"; !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
+		})
 	}
 }

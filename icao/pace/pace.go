@@ -53,6 +53,56 @@ type CAMData struct {
 	domain      *ecc.Domain
 }
 
+// ErrRefusedKeyOrMapping means the chip answered the last GENERAL
+// AUTHENTICATE (the terminal's token) with 6300 or 63Cx. A wrong password
+// gives that, but so does a chip whose own mapping or key agreement went
+// wrong: the status word cannot tell the two apart. It comes with
+// icao.ErrAccessDenied.
+var ErrRefusedKeyOrMapping = errors.New("pace: refused at mutual authentication")
+
+// ErrChipLacksProtocol means the chip refused, with "incorrect data" or
+// "not supported", the PACE protocol its own EF.CardAccess advertised
+// (e.g. an emulator listing PACE-CAM it cannot run): the chip's fault, not
+// a wrong key and not a protocol cccd lacks.
+var ErrChipLacksProtocol = errors.New("pace: the chip does not support the protocol")
+
+// chipLacks reports the refusals of a protocol at MSE:Set AT or at the
+// first GENERAL AUTHENTICATE.
+func chipLacks(err error) bool {
+	var se *icao.StatusError
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.SW {
+	case 0x6A80, 0x6A81, 0x6A86, 0x6D00:
+		return true
+	}
+	return false
+}
+
+// lacking says what the chip does not support, e.g. "the card does not
+// support PACE-CAM (ECDH-CAM-AES-CBC-CMAC-128, parameter ID 13)".
+func lacking(pr Protocol, id int) string {
+	return fmt.Sprintf("the card does not support PACE-%s (%s, parameter ID %d)", pr.Mapping, pr, id)
+}
+
+func swNum(err error) uint16 {
+	var se *icao.StatusError
+	if errors.As(err, &se) {
+		return se.SW
+	}
+	return 0
+}
+
+// swOf names the status word inside err ("6300"), or "a refusal".
+func swOf(err error) string {
+	var se *icao.StatusError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%04X", se.SW)
+	}
+	return "a refusal"
+}
+
 // ErrCAMFailed means the PACE-CAM chip authentication data does not match
 // the static key from EF.CardSecurity: the chip is not the one the data
 // was signed for.
@@ -87,7 +137,8 @@ func (c *CAMData) VerifyCAM(staticPublic []byte) error {
 //
 // A refused password — the chip answers 6300/63Cx, or its token does not
 // verify — matches icao.ErrAccessDenied; the caller should ask for the CAN
-// again. Unsupported parameters match ErrUnsupportedProtocol or
+// again. A 6300/63Cx at the last step also matches ErrRefusedKeyOrMapping:
+// the chip may have failed the mapping itself. Unsupported parameters match ErrUnsupportedProtocol or
 // curves.ErrUnknownParameters. Errors never carry the password.
 func Establish(ctx context.Context, s *icao.Session, pw Password, info Info, opts Options) (*Result, error) {
 	t := terminal{rand: opts.Rand}
@@ -131,12 +182,18 @@ func (t *terminal) run(ctx context.Context, s *icao.Session, pw Password, info I
 	// MSE:Set AT with DO'80' protocol, DO'83' password, DO'84' parameter ID
 	// (some chips answer 6A87 without DO'84').
 	if _, err := s.Transmit(ctx, icao.Command{INS: 0x22, P1: 0xC1, P2: 0xA4, Data: mseSetAT(pr.OID, pw.Ref(), info.ParameterID)}); err != nil {
+		if chipLacks(err) {
+			return nil, fmt.Errorf("%w: %s (%04X to MSE:Set AT): %w", ErrChipLacksProtocol, lacking(pr, info.ParameterID), swNum(err), err)
+		}
 		return nil, fmt.Errorf("pace: MSE:Set AT for %s: %w", pr, err)
 	}
 
 	// Step 1: the encrypted nonce.
 	resp, err := generalAuthenticate(ctx, s, true, 0, nil, icao.MaxShortNe)
 	if err != nil {
+		if chipLacks(err) {
+			return nil, fmt.Errorf("%w: %s (%04X to the first GENERAL AUTHENTICATE): %w", ErrChipLacksProtocol, lacking(pr, info.ParameterID), swNum(err), err)
+		}
 		return nil, fmt.Errorf("pace: step 1 (nonce): %w", err)
 	}
 	z, _, err := expect(resp, 0x80)
@@ -184,7 +241,8 @@ func (t *terminal) run(ctx context.Context, s *icao.Session, pw Password, info I
 	resp, err = generalAuthenticate(ctx, s, false, 0x85, tIFD, icao.MaxShortNe)
 	if err != nil {
 		if errors.Is(err, icao.ErrAccessDenied) {
-			return nil, fmt.Errorf("pace: the chip refused the %s, check it and try again: %w", pw.Kind(), err)
+			return nil, fmt.Errorf("%w: the chip refused the %s or failed the mapping (%s at the last GENERAL AUTHENTICATE); check the %s and try again: %w",
+				ErrRefusedKeyOrMapping, pw.Kind(), swOf(err), pw.Kind(), err)
 		}
 		return nil, fmt.Errorf("pace: step 4 (mutual authentication): %w", err)
 	}

@@ -128,18 +128,25 @@ var CCCDInfo = Info{Protocol: ProtocolOID(GenericMapping, true, icao.CipherAES12
 // Supported reports whether Establish can run protocol pr with standardized
 // parameter id (the curve or group exists, DH/ECDH match, and IM has what
 // it needs: AES and, for ECDH, p ≡ 3 mod 4).
-func Supported(pr Protocol, id int) bool {
+func Supported(pr Protocol, id int) bool { return Lacks(pr, id) == "" }
+
+// Lacks says in words what Establish lacks to run protocol pr with
+// parameter id, e.g. "integrated mapping with 3DES"; "" when it can run it.
+func Lacks(pr Protocol, id int) string {
 	std, err := curves.ByPACEParameterID(id)
-	if err != nil || pr.ECDH != (std.EC != nil) {
-		return false
+	if err != nil {
+		return fmt.Sprintf("parameter ID %d (not a standardized domain parameter it knows)", id)
+	}
+	if pr.ECDH != (std.EC != nil) {
+		return fmt.Sprintf("%s with parameter ID %d (%s): the protocol and the domain parameters disagree", pr, id, std.Name())
 	}
 	if pr.Mapping == IntegratedMapping {
 		if pr.Cipher == icao.Cipher3DES {
-			return false
+			return "integrated mapping with 3DES"
 		}
 		if std.EC != nil && std.EC.P.Bit(0)&std.EC.P.Bit(1) != 1 {
-			return false
+			return fmt.Sprintf("integrated mapping on %s (only on curves with p ≡ 3 mod 4)", std.Name())
 		}
 	}
-	return true
+	return ""
 }

@@ -73,6 +73,34 @@ func Start(t testing.TB, port int, files map[string][]byte) *Emulator {
 // StartOptions is Start with Options.
 func StartOptions(t testing.TB, port int, files map[string][]byte, opts Options) *Emulator {
 	t.Helper()
+	name := checkEnv(t, port)
+	dir := t.TempDir()
+	for fid, b := range files {
+		if len(fid) != 4 {
+			t.Fatalf("vicc: file key %q is not a 4-hex-digit FID", fid)
+		}
+		if err := os.WriteFile(filepath.Join(dir, strings.ToUpper(fid)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	py := writeScripts(t)
+	args := []string{py["vicc.py"], "--port", fmt.Sprint(port), "--dir", dir}
+	if opts.MRZ != "" {
+		args = append(args, "--mrz", opts.MRZ)
+	}
+	if opts.ExtendedLength {
+		args = append(args, "--extended-length")
+	}
+	if opts.Trace {
+		args = append(args, "--trace")
+	}
+	return launch(t, port, name, args)
+}
+
+// checkEnv reports a missing interpreter, library or vpcd reader and fails
+// when the reader of port already has a card; it returns the reader's name.
+func checkEnv(t testing.TB, port int) string {
+	t.Helper()
 	if _, err := os.Stat(Python); err != nil {
 		testenv.Missing(t, Python+" not installed")
 	}
@@ -85,30 +113,29 @@ func StartOptions(t testing.TB, port int, files map[string][]byte, opts Options)
 	} else if info.CardPresent {
 		t.Fatalf("vicc: reader %q already has a card; one emulator per port", name)
 	}
+	return name
+}
 
+// writeScripts writes the launchers to one temporary directory (npa.py
+// imports vicc.py from beside itself) and returns their paths by name.
+func writeScripts(t testing.TB) map[string]string {
+	t.Helper()
 	dir := t.TempDir()
-	for fid, b := range files {
-		if len(fid) != 4 {
-			t.Fatalf("vicc: file key %q is not a 4-hex-digit FID", fid)
-		}
-		if err := os.WriteFile(filepath.Join(dir, strings.ToUpper(fid)), b, 0o600); err != nil {
+	paths := map[string]string{}
+	for name, b := range map[string][]byte{"vicc.py": script, "npa.py": npaScript} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
+		paths[name] = p
 	}
-	py := filepath.Join(t.TempDir(), "vicc.py")
-	if err := os.WriteFile(py, script, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	args := []string{py, "--port", fmt.Sprint(port), "--dir", dir}
-	if opts.MRZ != "" {
-		args = append(args, "--mrz", opts.MRZ)
-	}
-	if opts.ExtendedLength {
-		args = append(args, "--extended-length")
-	}
-	if opts.Trace {
-		args = append(args, "--trace")
-	}
+	return paths
+}
+
+// launch runs Python with args, waits for its "vicc: ready" line and for
+// pcscd to see the card in reader name, and stops it when the test ends.
+func launch(t testing.TB, port int, name string, args []string) *Emulator {
+	t.Helper()
 	e := &Emulator{Port: port, Reader: name, log: &testenv.LogBuffer{}, done: make(chan struct{})}
 	e.cmd = exec.Command(Python, args...)
 	stderr, err := e.cmd.StderrPipe()

@@ -83,18 +83,23 @@ def replace_code(func, subs, cls=None):
         src = "class %s:\n%s" % (cls, textwrap.indent(src, "    "))
     ns = {}
     exec(compile(src, inspect.getsourcefile(func), "exec"), func.__globals__, ns)
-    new = getattr(ns[cls], func.__name__) if cls else ns[func.__name__]
+    name = func.__name__
+    if cls and name.startswith("__") and not name.endswith("__"):
+        name = "_%s%s" % (cls.lstrip("_"), name)  # a private method, mangled
+    new = getattr(ns[cls], name) if cls else ns[name]
     func.__code__ = new.__code__
 
 
-def repair(ssc_fix):
-    """Apply the in-memory repairs; return their names."""
+def repair(ssc_fix, pack_extra=()):
+    """Apply the in-memory repairs; return their names. pack_extra adds
+    substitutions to TLVutils.pack (a function's code is replaced once, from
+    its installed source, so all of its substitutions go in one call)."""
     import virtualsmartcard.TLVutils as TLV
     import virtualsmartcard.CryptoUtils as CU
     import virtualsmartcard.SEutils as SE
 
     done = []
-    replace_code(TLV.pack, [('return b"".join(result)', "return result", 1)])
+    replace_code(TLV.pack, [('return b"".join(result)', "return result", 1)] + list(pack_extra))
     done.append("TLVutils.pack returns bytes")
 
     replace_code(CU.operation_on_string, [

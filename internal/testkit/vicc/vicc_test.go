@@ -138,3 +138,34 @@ func TestEmulatorGuard(t *testing.T) {
 		t.Fatalf("after the guarded failure: % X", rsp)
 	}
 }
+
+// TestNPAEmulator starts the nPA card with a rewritten PACEInfo and checks,
+// in plain through pcscd, that the launcher reported its PACE-path repairs
+// and that EF.CardAccess carries the new PACEInfo (the card's
+// EF.CardSecurity gets the same, which only PACE itself shows: see
+// reader/pcsc's TestNPAPACE).
+func TestNPAEmulator(t *testing.T) {
+	testenv.LockVPCD(t)
+	e := vicc.StartNPA(t, vicc.BasePort, vicc.NPAOptions{CAN: "123456", PACEOID: vicc.PACEECDHGMAES256, ParameterID: 16})
+	for _, want := range []string{"encodes str values", "__replace_tag on bytes", "behind a 6988", "guarded", "parameter 16"} {
+		if !strings.Contains(e.Log(), want) {
+			t.Errorf("launcher log lacks %q:\n%s", want, e.Log())
+		}
+	}
+	r := pcsc.NewReader(e.Reader, pcsc.Options{})
+	defer r.Close()
+	card, err := r.Connect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer card.Close()
+	if rsp := transmit(t, card, []byte{0x00, 0xA4, 0x02, 0x0C, 0x02, 0x01, 0x1C}); !bytes.Equal(rsp, []byte{0x90, 0x00}) {
+		t.Fatalf("SELECT EF.CardAccess: % X", rsp)
+	}
+	rsp := transmit(t, card, []byte{0x00, 0xB0, 0x00, 0x00, 0x00})
+	// PACEInfo { id-PACE-ECDH-GM-AES-CBC-CMAC-256, 2, 16 }
+	info := []byte{0x30, 0x12, 0x06, 0x0A, 0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, 0x02, 0x04, 0x02, 0x01, 0x02, 0x02, 0x01, 0x10}
+	if !bytes.HasSuffix(rsp, []byte{0x90, 0x00}) || !bytes.Contains(rsp, info) {
+		t.Fatalf("EF.CardAccess % X does not hold % X", rsp, info)
+	}
+}
