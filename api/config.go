@@ -70,6 +70,10 @@ type Config struct {
 	SignInLockout  time.Duration
 	// Metrics serves /metrics (a Prometheus handler); nil leaves it out.
 	Metrics http.Handler
+	// RecentLog returns the agent's last log lines (already scrubbed of
+	// ID-shaped numbers), served to token holders at
+	// GET /api/v1/diagnostics/log for `cccd doctor --bundle`; nil = none.
+	RecentLog func() []byte
 }
 
 func (c Config) withDefaults() Config {

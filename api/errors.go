@@ -17,6 +17,7 @@ const (
 	codeForbiddenOrigin = "forbidden-origin"
 	codeForbiddenHost   = "forbidden-host"
 	codeForbiddenPeer   = "forbidden-peer"
+	codeForbidden       = "forbidden" // authenticated, but not the kind of caller this is for
 	codeTooLarge        = "request-too-large"
 	codeBadRequest      = "bad-request"
 	codeNotFound        = "not-found"

@@ -132,6 +132,19 @@ func (s *Server) routes() {
 		s.reply(w, r, func() (any, error) { return s.backend.SyncNow(r.Context()) })
 	})
 	api("GET /api/v1/events", s.handleEvents)
+	if s.cfg.RecentLog != nil {
+		api("GET /api/v1/diagnostics/log", func(w http.ResponseWriter, r *http.Request) {
+			// For programs (cccd doctor) only: a console has no use for it.
+			if c, _ := CallerFrom(r.Context()); c.Token == "" {
+				writeError(w, http.StatusForbidden, codeForbidden, "the agent's log is for the bearer token (cccd doctor --bundle)")
+				return
+			}
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.Write(s.cfg.RecentLog())
+			s.audit(r, cache.AuditRecord{Event: "log-read", Result: "ok"})
+		})
+	}
 	if sim, ok := s.backend.(SimControl); ok {
 		api("POST /api/v1/readers/{reader}/sim/insert", func(w http.ResponseWriter, r *http.Request) {
 			s.reply(w, r, func() (any, error) {

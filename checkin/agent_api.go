@@ -16,6 +16,9 @@ type StatusInfo struct {
 	Roster      RosterStatus `json:"roster"`
 	OutboxDepth int          `json:"outbox_depth"`
 	Readers     int          `json:"readers"`
+	// TrustAnchors counts the CSCA certificates the agent verifies with
+	// (0: every genuine card reads intact-untrusted).
+	TrustAnchors int `json:"trust_anchors"`
 }
 
 // RosterStatus describes the local roster for the console's banner.

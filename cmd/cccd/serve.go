@@ -22,6 +22,7 @@ import (
 	"github.com/cccd-agent/cccd/checkin"
 	"github.com/cccd-agent/cccd/config"
 	"github.com/cccd-agent/cccd/internal/clock"
+	"github.com/cccd-agent/cccd/internal/logging"
 	"github.com/cccd-agent/cccd/internal/metrics"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/sim"
@@ -116,7 +117,8 @@ type agentExtras struct {
 // runAgent runs the agent until ctx ends, then shuts down in order: stop
 // taking requests, cancel reads in progress, flush the outbox, close the DB.
 func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentExtras) error {
-	log := newLogger(cfg)
+	recentLog := logging.NewRecent(500)
+	log := newLogger(cfg, recentLog)
 	db, err := cache.Open(filepath.Join(dir, cacheFileName))
 	if err != nil {
 		if errors.Is(err, cache.ErrLocked) {
@@ -176,7 +178,11 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		}
 	}
 
-	status := func() checkin.StatusInfo { return lookup.Status(version, clock.Now()) }
+	status := func() checkin.StatusInfo {
+		st := lookup.Status(version, clock.Now())
+		st.TrustAnchors = trust.Len()
+		return st
+	}
 	agent := checkin.NewAgent(checkin.AgentConfig{
 		Facility:   cfg.Facility.Code,
 		KeyTimeout: time.Duration(cfg.Read.KeyTimeout),
@@ -202,6 +208,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		RatePerSecond: cfg.API.RatePerSecond, Metrics: m.Handler(),
 		Staff: db, Audit: db, Log: log, Tokens: api.NewTokenSet(dir),
 		IdleLock: time.Duration(cfg.API.IdleLock), ShiftLimit: time.Duration(cfg.API.ShiftLimit),
+		RecentLog: recentLog.Lines,
 	}, token, agent, api.Console())
 	addr, err := config.ParseListen(cfg.Listen, cfg.API.Remote)
 	if err != nil {
@@ -256,6 +263,12 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 			extras.onListening(url)
 		}
 	}
+	// CLI commands (doctor, and read commands beside a running agent) find
+	// the agent here, whatever the config says.
+	if err := writeAgentFile(dir, agentFile{URL: url, PID: os.Getpid(), Version: version, Started: clock.Now()}); err != nil {
+		log.Warn("agent file not written; cccd doctor will look at the configured address", "err", err)
+	}
+	defer removeAgentFile(dir)
 	notifySystemd(runCtx, log)
 
 	<-runCtx.Done()

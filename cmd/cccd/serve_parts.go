@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -22,9 +23,11 @@ import (
 	"github.com/cccd-agent/cccd/verify"
 )
 
-func newLogger(cfg config.Config) *slog.Logger {
+// The logger also keeps its last lines in recent, which the API serves to
+// a token holder for `cccd doctor --bundle`.
+func newLogger(cfg config.Config, recent *logging.Recent) *slog.Logger {
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.Log.Level]
-	log := logging.New(os.Stderr, level, cfg.Log.Format == "json")
+	log := logging.New(io.MultiWriter(os.Stderr, recent), level, cfg.Log.Format == "json")
 	slog.SetDefault(log)
 	return log
 }

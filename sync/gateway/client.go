@@ -127,6 +127,13 @@ func New(cfg Config) (*Client, error) {
 		tokenHTTP:  safehttp.Client(cfg.Client, safehttp.NoRedirect)}, nil
 }
 
+// CheckToken takes a fresh token for the configured account and makes no
+// lookup (`cccd doctor --gateway-user`).
+func (c *Client) CheckToken(ctx context.Context) error {
+	_, err := c.token(ctx, true)
+	return err
+}
+
 // Check looks a card up. A result about the patient (eligible, manual
 // check, not eligible, not found) is an Answer with a nil error; a result
 // about the setup or the server is a *ResultError (ErrConfig, ErrAuth,
