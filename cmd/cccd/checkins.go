@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/cccd-agent/cccd/internal/clock"
+	"github.com/cccd-agent/cccd/internal/fsutil"
 
 	"github.com/spf13/cobra"
 
@@ -139,15 +140,17 @@ func newCheckinsExportCmd() *cobra.Command {
 				return write(cmd.OutOrStdout(), cs)
 			}
 			// The export holds personal data: owner-only, like the cache.
-			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+			// Written under a temporary name and renamed: never through a
+			// symlink planted at out, never half a file.
+			f, err := fsutil.Create(out, 0o600)
 			if err != nil {
 				return usageError(fmt.Errorf("create export file: %w", err))
 			}
+			defer f.Abort()
 			if err := write(f, cs); err != nil {
-				f.Close()
 				return err
 			}
-			if err := f.Close(); err != nil {
+			if err := f.Commit(); err != nil {
 				return fmt.Errorf("write export file: %w", err)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "exported %d check-ins to %s\n", len(cs), out)
@@ -173,15 +176,8 @@ func exportXML0(cmd *cobra.Command, cs []cache.Checkin, dir string) error {
 			noEpisode++
 		}
 		path := filepath.Join(dir, cache.XML0FileName(c.Seq))
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		err := fsutil.WriteWith(path, 0o600, func(w io.Writer) error { return cache.WriteCheckinXML0(w, c) })
 		if err != nil {
-			return usageError(fmt.Errorf("create XML0 file: %w", err))
-		}
-		if err := cache.WriteCheckinXML0(f, c); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
 			return fmt.Errorf("write XML0 file: %w", err)
 		}
 	}

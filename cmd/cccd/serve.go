@@ -22,6 +22,7 @@ import (
 	"github.com/cccd-agent/cccd/checkin"
 	"github.com/cccd-agent/cccd/config"
 	"github.com/cccd-agent/cccd/internal/clock"
+	"github.com/cccd-agent/cccd/internal/fsutil"
 	"github.com/cccd-agent/cccd/internal/metrics"
 	"github.com/cccd-agent/cccd/reader"
 	"github.com/cccd-agent/cccd/reader/sim"
@@ -162,7 +163,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	if cfg.Webhook.URL != "" {
 		dcfg := delivery.Config{WebhookURL: cfg.Webhook.URL, InsecureHTTP: cfg.Webhook.InsecureHTTP, Logger: log, Judge: checkin.RecheckJudge(eligCfg)}
 		if cfg.Webhook.AuthorizationFile != "" {
-			auth, err := os.ReadFile(cfg.Webhook.AuthorizationFile)
+			auth, err := fsutil.ReadSecret(cfg.Webhook.AuthorizationFile, maxSecretFile, true)
 			if err != nil {
 				return usageError(fmt.Errorf("webhook.authorization_file: %w", err))
 			}

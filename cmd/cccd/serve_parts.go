@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/internal/clock"
+	"github.com/cccd-agent/cccd/internal/fsutil"
 
 	"github.com/coreos/go-systemd/v22/daemon"
 
@@ -54,7 +55,7 @@ func newGateway(cfg config.Config, log *slog.Logger) (*gateway.Client, error) {
 	if cfg.Gateway.URL == "" {
 		return nil, nil
 	}
-	pw, err := os.ReadFile(cfg.Gateway.PasswordFile)
+	pw, err := fsutil.ReadSecret(cfg.Gateway.PasswordFile, maxSecretFile, true)
 	if err != nil {
 		return nil, fmt.Errorf("gateway.password_file: %w", err)
 	}
