@@ -25,6 +25,42 @@ var ErrBadRoster = errors.New("roster file rejected")
 // maxLineErrors caps ImportError.Lines; Count keeps the total.
 const maxLineErrors = 1000
 
+// MaxCSVLine caps one physical line of a roster CSV: a real line is a few
+// hundred bytes, and a file without line breaks (a binary, a wrong export)
+// is refused after this much instead of being read whole into memory.
+const MaxCSVLine = 64 << 10
+
+// errLineTooLong is returned by lineLimitReader past MaxCSVLine.
+var errLineTooLong = errors.New("line too long")
+
+// lineLimitReader fails a read once a line grows past max bytes, counting
+// lines so that the error can name the line.
+type lineLimitReader struct {
+	r    io.Reader
+	max  int
+	cur  int // bytes of the current line so far
+	line int // 1-based number of the current line
+}
+
+func (l *lineLimitReader) Read(p []byte) (int, error) {
+	if l.cur > l.max {
+		return 0, errLineTooLong
+	}
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			l.line++
+			l.cur = 0
+			continue
+		}
+		l.cur++
+		if l.cur > l.max {
+			return i, errLineTooLong
+		}
+	}
+	return n, err
+}
+
 // LineError is one bad line of a roster CSV: its line number (1 = the
 // header), the column and the reason. It never carries the value itself,
 // which may be personal data.
@@ -85,6 +121,17 @@ var requiredColumns = []string{"soCCCD", "maThe", "hoTen", "gtTheTu", "gtTheDen"
 // it: they are collected and returned as an *ImportError after the last
 // line, as is a file without records.
 func ParseRosterCSV(r io.Reader, fn func(line int, rec RosterRecord) error) error {
+	limit := &lineLimitReader{r: r, max: MaxCSVLine, line: 1}
+	err := parseRosterCSV(limit, fn)
+	if errors.Is(err, errLineTooLong) {
+		var bad ImportError
+		bad.add(LineError{Line: limit.line, Reason: fmt.Sprintf("longer than %d KiB; a roster line is a few hundred bytes: is this the roster CSV?", MaxCSVLine>>10)})
+		return &bad
+	}
+	return err
+}
+
+func parseRosterCSV(r io.Reader, fn func(line int, rec RosterRecord) error) error {
 	br := bufio.NewReaderSize(r, 1<<16)
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
@@ -200,19 +247,12 @@ func parseRosterLine(cols []int, fields []string, line int) (RosterRecord, []Lin
 	fail := func(field, reason string) { errs = append(errs, LineError{Line: line, Field: field, Reason: reason}) }
 	ptr := fieldsOf(&rec)
 	for i, col := range cols {
-		name := rosterColumns[col]
-		// A quoted value may span lines (an address): fold line breaks and
-		// tabs into spaces; other control characters are refused.
-		v := strings.TrimSpace(foldSpace.Replace(fields[i]))
-		if !utf8.ValidString(v) {
-			fail(name, "not valid UTF-8; save the file as UTF-8")
+		v, reason := normalizeField(fields[i])
+		if reason != "" {
+			fail(rosterColumns[col], reason)
 			continue
 		}
-		if strings.IndexFunc(v, unicode.IsControl) >= 0 {
-			fail(name, "contains a control character")
-			continue
-		}
-		*ptr[col] = norm.NFC.String(v)
+		*ptr[col] = v
 	}
 	for _, c := range requiredColumns {
 		if *ptr[slices.Index(rosterColumns, c)] == "" && !hasField(errs, c) {
@@ -229,12 +269,37 @@ func parseRosterLine(cols []int, fields []string, line int) (RosterRecord, []Lin
 	return rec, errs
 }
 
+// normalizeField is what every roster value goes through, from a CSV line
+// or a feed: a quoted value may span lines (an address), so line breaks and
+// tabs fold into spaces; surrounding space is trimmed; other control
+// characters and invalid UTF-8 are refused (the reason says which); the
+// text is normalised to NFC.
+func normalizeField(v string) (string, string) {
+	v = strings.TrimSpace(foldSpace.Replace(v))
+	if !utf8.ValidString(v) {
+		return "", "not valid UTF-8; save the file as UTF-8"
+	}
+	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return "", "contains a control character"
+	}
+	return norm.NFC.String(v), ""
+}
+
 // ValidateRecord applies the CSV import's field rules to a record from
 // elsewhere (a feed object): the first broken rule as a one-line error that
 // names the field, never its value. It normalises rec as the import does
-// (upper-case maThe, maSoBHXH from the card number). capNhat is exempt: in a
-// feed it is the source's update marker (docs/FEED.md), not checked as a date.
+// (spaces folded and trimmed, NFC, upper-case maThe, maSoBHXH from the card
+// number) and refuses what a CSV line may not hold (control characters,
+// invalid UTF-8). capNhat is exempt from the date rule: in a feed it is the
+// source's update marker (docs/FEED.md), not checked as a date.
 func ValidateRecord(rec *RosterRecord) error {
+	for i, f := range fieldsOf(rec) {
+		v, reason := normalizeField(*f)
+		if reason != "" {
+			return fmt.Errorf("%w: %s: %s", ErrBadRoster, rosterColumns[i], reason)
+		}
+		*f = v
+	}
 	for _, c := range requiredColumns {
 		if *fieldsOf(rec)[slices.Index(rosterColumns, c)] == "" {
 			return fmt.Errorf("%w: %s: required value missing", ErrBadRoster, c)

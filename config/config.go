@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"net/url"
@@ -206,6 +207,11 @@ func Decode(b []byte, cfg *Config) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(cfg); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	// A second object (two configs pasted together, a merge gone wrong) would
+	// otherwise be ignored silently.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: data after the configuration object (offset %d): the file must hold one JSON object", ErrInvalid, dec.InputOffset())
 	}
 	return cfg.Validate()
 }
