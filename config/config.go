@@ -129,6 +129,12 @@ type Roster struct {
 	SyncInterval Duration `json:"sync_interval"`
 	// Freshness: answers from a roster or cache older than this are provisional.
 	Freshness Duration `json:"freshness"`
+	// SyncTimeout bounds one sync (scheduled, `cccd roster sync` or POST
+	// /api/v1/sync) from start to end.
+	SyncTimeout Duration `json:"sync_timeout"`
+	// MaxShrink is the largest fraction of the roster a publication may drop
+	// (0.5: fewer than half the records held is refused); 1 = no check.
+	MaxShrink float64 `json:"max_shrink"`
 }
 
 // Gateway configures the BHXH card-check gateway (optional).
@@ -177,7 +183,8 @@ func Default() Config {
 			IdleLock: Duration(15 * time.Minute), ShiftLimit: Duration(12 * time.Hour)},
 		Readers: Readers{PCSC: true, PN532: []string{}, QR: []QR{}},
 		Trust:   Trust{Paths: []string{}},
-		Roster:  Roster{SyncInterval: Duration(6 * time.Hour), Freshness: Duration(7 * 24 * time.Hour)},
+		Roster: Roster{SyncInterval: Duration(6 * time.Hour), Freshness: Duration(7 * 24 * time.Hour),
+			SyncTimeout: Duration(30 * time.Minute), MaxShrink: 0.5},
 		Gateway: Gateway{Timeout: Duration(10 * time.Second)},
 		Read:    Read{KeyTimeout: Duration(2 * time.Minute)},
 		Audit:   Audit{Retention: Duration(365 * 24 * time.Hour)},
@@ -270,6 +277,12 @@ func (c *Config) Validate() error {
 	}
 	if time.Duration(c.Audit.Retention) < 24*time.Hour {
 		return fmt.Errorf("%w: audit.retention must be at least a day (\"24h\")", ErrInvalid)
+	}
+	if time.Duration(c.Roster.SyncTimeout) < 10*time.Second {
+		return fmt.Errorf("%w: roster.sync_timeout must be at least \"10s\"", ErrInvalid)
+	}
+	if !(c.Roster.MaxShrink > 0 && c.Roster.MaxShrink <= 1) {
+		return fmt.Errorf("%w: roster.max_shrink must be a fraction above 0 and at most 1 (0.5: a publication may not drop more than half the roster; 1: no check)", ErrInvalid)
 	}
 	if c.Read.KeyTimeout <= 0 {
 		return fmt.Errorf("%w: read.key_timeout must be positive", ErrInvalid)

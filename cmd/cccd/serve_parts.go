@@ -77,6 +77,7 @@ func newSyncer(cfg config.Config, db *cache.DB, dir string, log *slog.Logger) (*
 	return cccdsync.New(db, cccdsync.Config{
 		URL: cfg.Roster.FeedURL, PublicKey: pub, WorkDir: filepath.Join(dir, "feed"),
 		Logger: log, Interval: time.Duration(cfg.Roster.SyncInterval),
+		Timeout: time.Duration(cfg.Roster.SyncTimeout), MaxShrink: cfg.Roster.MaxShrink,
 	})
 }
 
