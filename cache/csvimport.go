@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	bolt "go.etcd.io/bbolt"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -83,6 +85,9 @@ func (e LineError) Error() string {
 type ImportError struct {
 	Lines []LineError
 	Count int
+	// BadLines counts the lines with at least one error (a line may break
+	// several rules).
+	BadLines int
 }
 
 // Error counts the bad lines and quotes the first; the CLI lists the rest.
@@ -168,6 +173,7 @@ func parseRosterCSV(r io.Reader, fn func(line int, rec RosterRecord) error) erro
 		}
 		if errors.As(err, &pe) {
 			bad.add(LineError{Line: pe.StartLine, Reason: "malformed CSV (" + pe.Err.Error() + ")"})
+			bad.BadLines++
 			continue
 		}
 		if err != nil {
@@ -179,6 +185,7 @@ func parseRosterCSV(r io.Reader, fn func(line int, rec RosterRecord) error) erro
 		}
 		if len(fields) != len(cols) {
 			bad.add(LineError{Line: line, Reason: fmt.Sprintf("%d fields, the header has %d", len(fields), len(cols))})
+			bad.BadLines++
 			continue
 		}
 		rec, lerrs := parseRosterLine(cols, fields, line)
@@ -186,6 +193,7 @@ func parseRosterCSV(r io.Reader, fn func(line int, rec RosterRecord) error) erro
 			for _, e := range lerrs {
 				bad.add(e)
 			}
+			bad.BadLines++
 			continue
 		}
 		records++
@@ -464,19 +472,34 @@ func validTimestamp(s string) bool {
 	return false
 }
 
+// ErrShrink: an import would replace the roster with half of its records
+// or fewer; nothing was stored. Pass ImportOptions.Force to accept it.
+var ErrShrink = errors.New("roster file holds half the roster or less")
+
+// ImportOptions says how ImportCSV stores a file.
+type ImportOptions struct {
+	Source string    // the roster's Source, e.g. "import:FILE"
+	Now    time.Time // publication and sync time
+	// Force accepts a file with half the records held or fewer (a
+	// truncated export must not replace a whole roster by mistake; the
+	// demo's two records are not replaced by one).
+	Force bool
+}
+
 // ImportCSV replaces the roster with the records of a roster CSV (see
 // ParseRosterCSV), all or nothing: if any line is bad, or repeats the
 // soCCCD, maThe or maSoBHXH of an earlier line, nothing is stored and the
-// error is an *ImportError listing every bad line in line order. On success
-// the roster gets the next version, source as its Source, and now as its
-// publication and sync time. Cancelling ctx stops the import with nothing
-// stored.
-func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string, now time.Time) (RosterMeta, error) {
+// error is an *ImportError listing every bad line in line order. A file with
+// half the records held or fewer is refused with ErrShrink unless
+// opts.Force. On success the roster gets the next version, opts.Source as
+// its Source, and opts.Now as its publication and sync time. Cancelling ctx
+// stops the import with nothing stored.
+func (db *DB) ImportCSV(ctx context.Context, r io.Reader, opts ImportOptions) (RosterMeta, error) {
 	cur, err := db.RosterMeta()
 	if err != nil {
 		return RosterMeta{}, err
 	}
-	meta := RosterMeta{Version: cur.Version + 1, Published: now, Synced: now, Source: source}
+	meta := RosterMeta{Version: cur.Version + 1, Published: opts.Now, Synced: opts.Now, Source: opts.Source}
 	var lines []int32 // line of each yielded record, to place duplicates
 	var bad *ImportError
 	each := func(yield func(RosterRecord) error) error {
@@ -498,6 +521,9 @@ func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string, now tim
 	}
 	check := func(dups *DuplicateError) error {
 		if dups.Count == 0 && bad == nil {
+			if n := len(lines); !opts.Force && 2*n <= cur.Records {
+				return fmt.Errorf("%w: the file holds %d records, the roster held has %d; nothing was imported: check the file, or pass --force to replace the roster with it", ErrShrink, n, cur.Records)
+			}
 			return nil
 		}
 		all := &ImportError{}
@@ -522,4 +548,86 @@ func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string, now tim
 		return RosterMeta{}, fmt.Errorf("import roster: %w", err)
 	}
 	return db.RosterMeta()
+}
+
+// ImportCounts is what an import of a roster CSV would do to the roster
+// held: records added, changed, left as they are and removed, and the lines
+// refused (bad, or repeating a key of an earlier line).
+type ImportCounts struct {
+	Added     int `json:"added"`
+	Changed   int `json:"changed"`
+	Unchanged int `json:"unchanged"`
+	Removed   int `json:"removed"`
+	Invalid   int `json:"invalid"`
+}
+
+// DryRunCSV reads a roster CSV as ImportCSV would and counts what it would
+// change, writing nothing. Repeated keys are found through 64-bit hashes of
+// the keys (8 bytes per key whatever the roster's size); a collision would
+// count one valid line as a repeat, at odds of about n²/2⁶⁵. The
+// *ImportError of a file with bad lines is returned beside the counts.
+func (db *DB) DryRunCSV(ctx context.Context, r io.Reader) (ImportCounts, error) {
+	var c ImportCounts
+	seen := map[uint64]struct{}{}
+	h := fnv.New64a()
+	repeats := func(field byte, v string) bool {
+		if v == "" {
+			return false
+		}
+		h.Reset()
+		h.Write([]byte{field})
+		h.Write([]byte(v))
+		k := h.Sum64()
+		if _, ok := seen[k]; ok {
+			return true
+		}
+		seen[k] = struct{}{}
+		return false
+	}
+	kept := 0 // records of the file found in the roster held
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		roster := tx.Bucket(bucketRoster)
+		n := 0
+		return ParseRosterCSV(r, func(_ int, rec RosterRecord) error {
+			if n++; n%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			// Three separate checks: each key is marked seen either way.
+			r1, r2, r3 := repeats('i', rec.SoCCCD), repeats('c', strings.ToUpper(rec.MaThe)), repeats('b', rec.MaSoBHXH)
+			if r1 || r2 || r3 {
+				c.Invalid++
+				return nil
+			}
+			v := roster.Get([]byte(rec.SoCCCD))
+			if v == nil {
+				c.Added++
+				return nil
+			}
+			kept++
+			old, err := decodeRecord(v)
+			if err != nil {
+				return err
+			}
+			if old == rec {
+				c.Unchanged++
+			} else {
+				c.Changed++
+			}
+			return nil
+		})
+	})
+	var ie *ImportError
+	if errors.As(err, &ie) {
+		c.Invalid += max(ie.BadLines, min(ie.Count, 1))
+	} else if err != nil {
+		return c, fmt.Errorf("roster dry run: %w", err)
+	}
+	cur, merr := db.RosterMeta()
+	if merr != nil {
+		return c, merr
+	}
+	c.Removed = cur.Records - kept
+	return c, err
 }
