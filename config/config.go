@@ -57,8 +57,16 @@ type Config struct {
 	Gateway  Gateway  `json:"gateway"`
 	Webhook  Webhook  `json:"webhook"`
 	Read     Read     `json:"read"`
+	Checkins Checkins `json:"checkins"`
 	Audit    Audit    `json:"audit"`
 	Log      Log      `json:"log"`
+}
+
+// Checkins configures how long check-ins are kept.
+type Checkins struct {
+	// Retention: delivered check-ins older than this are deleted at start
+	// and daily; undelivered ones are kept (and counted in /metrics).
+	Retention Duration `json:"retention"`
 }
 
 // Audit configures the audit trail kept in the database.
@@ -185,10 +193,11 @@ func Default() Config {
 		Trust:   Trust{Paths: []string{}},
 		Roster: Roster{SyncInterval: Duration(6 * time.Hour), Freshness: Duration(7 * 24 * time.Hour),
 			SyncTimeout: Duration(30 * time.Minute), MaxShrink: 0.5},
-		Gateway: Gateway{Timeout: Duration(10 * time.Second)},
-		Read:    Read{KeyTimeout: Duration(2 * time.Minute)},
-		Audit:   Audit{Retention: Duration(365 * 24 * time.Hour)},
-		Log:     Log{Level: "info", Format: "json"},
+		Gateway:  Gateway{Timeout: Duration(10 * time.Second)},
+		Read:     Read{KeyTimeout: Duration(2 * time.Minute)},
+		Checkins: Checkins{Retention: Duration(90 * 24 * time.Hour)},
+		Audit:    Audit{Retention: Duration(365 * 24 * time.Hour)},
+		Log:      Log{Level: "info", Format: "json"},
 	}
 }
 
@@ -274,6 +283,9 @@ func (c *Config) Validate() error {
 	}
 	if c.API.IdleLock <= 0 || c.API.ShiftLimit <= 0 || c.API.IdleLock > c.API.ShiftLimit {
 		return fmt.Errorf("%w: api.idle_lock and api.shift_limit must be positive, the idle lock no longer than the shift", ErrInvalid)
+	}
+	if time.Duration(c.Checkins.Retention) < 24*time.Hour {
+		return fmt.Errorf("%w: checkins.retention must be at least a day (\"24h\")", ErrInvalid)
 	}
 	if time.Duration(c.Audit.Retention) < 24*time.Hour {
 		return fmt.Errorf("%w: audit.retention must be at least a day (\"24h\")", ErrInvalid)

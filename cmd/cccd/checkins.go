@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/cccd-agent/cccd/internal/clock"
 	"github.com/cccd-agent/cccd/internal/fsutil"
@@ -186,4 +188,73 @@ func exportXML0(cmd *cobra.Command, cs []cache.Checkin, dir string) error {
 		fmt.Fprintf(cmd.ErrOrStderr(), "%d of them have no MA_LK yet: the HIS sets its episode with PATCH /api/v1/checkins/{seq}/episode before submitting\n", noEpisode)
 	}
 	return nil
+}
+
+func init() { registerCheckins(newCheckinsPurgeCmd) }
+
+func newCheckinsPurgeCmd() *cobra.Command {
+	var before string
+	c := &cobra.Command{
+		Use:   "purge --before DATE",
+		Short: "Delete the delivered check-ins received before DATE (undelivered ones are kept), then compact the database",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			now := clock.Now()
+			cutoff, err := parseBefore(before, now)
+			if err != nil {
+				return usageError(err)
+			}
+			db, err := openCache()
+			if err != nil {
+				return err
+			}
+			res, err := db.PurgeCheckins(cutoff)
+			if err == nil {
+				err = db.AppendAudit(cache.AuditRecord{Time: now, Event: "checkins-purged",
+					Result: "deleted:" + strconv.Itoa(res.Deleted), Client: "cli"})
+			}
+			path := db.Path()
+			if cerr := db.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "deleted %d delivered check-ins received before %s\n", res.Deleted, cutoff.Local().Format(time.RFC3339))
+			if res.Undelivered > 0 {
+				fmt.Fprintf(w, "kept %d older check-ins the HIS has not accepted yet (see `cccd checkins list --pending`)\n", res.Undelivered)
+			}
+			if res.Deleted == 0 {
+				return nil
+			}
+			// The deleted records' pages are free but still hold them:
+			// rewrite the file without them.
+			cr, err := cache.Compact(path)
+			if err != nil {
+				return fmt.Errorf("check-ins deleted, but the database was not compacted (run `cccd db compact`): %w", err)
+			}
+			fmt.Fprintf(w, "database compacted: %d → %d bytes\n", cr.SizeBefore, cr.SizeAfter)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&before, "before", "", "a date (2026-09-01, local midnight) or an RFC 3339 time; required")
+	return c
+}
+
+// parseBefore reads --before: a date (local midnight) or an RFC 3339 time,
+// not in the future.
+func parseBefore(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	var t time.Time
+	var err error
+	if t, err = time.ParseInLocation("2006-01-02", s, time.Local); err != nil {
+		if t, err = time.Parse(time.RFC3339, s); err != nil {
+			return time.Time{}, fmt.Errorf("--before %q: give a date (2026-09-01) or an RFC 3339 time", s)
+		}
+	}
+	if t.After(now) {
+		return time.Time{}, fmt.Errorf("--before %s is in the future; give a past date", s)
+	}
+	return t, nil
 }

@@ -118,6 +118,7 @@ type agentExtras struct {
 // taking requests, cancel reads in progress, flush the outbox, close the DB.
 func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentExtras) error {
 	log := newLogger(cfg)
+	compactAtStart(filepath.Join(dir, cacheFileName), log)
 	db, err := cache.Open(filepath.Join(dir, cacheFileName))
 	if err != nil {
 		if errors.Is(err, cache.ErrLocked) {
@@ -243,7 +244,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		go deliverer.Run(runCtx)
 	}
 	go updateGauges(runCtx, db, m)
-	go pruneAudit(runCtx, db, time.Duration(cfg.Audit.Retention), log)
+	go runRetention(runCtx, db, retentionFromConfig(cfg), m, log)
 
 	url := scheme + "://" + ln.Addr().String() + "/"
 	log.Info("agent ready", "console", url, "data", dir, "readers", len(backends))

@@ -126,22 +126,3 @@ func notifySystemd(ctx context.Context, log *slog.Logger) {
 		}
 	}()
 }
-
-// pruneAudit deletes audit records older than the retention period, at
-// start and then daily.
-func pruneAudit(ctx context.Context, db *cache.DB, retention time.Duration, log *slog.Logger) {
-	tick := time.NewTicker(24 * time.Hour)
-	defer tick.Stop()
-	for {
-		if n, err := db.PruneAudit(clock.Now().Add(-retention)); err != nil {
-			log.Error("audit trail not pruned", "err", err)
-		} else if n > 0 {
-			log.Info("audit records past retention deleted", "records", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
