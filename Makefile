@@ -7,8 +7,14 @@ DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 BIN      := bin/cccd
 
-# Debian packages the build and the tests need (Debian 12 names).
-DEB_PACKAGES := pcscd libpcsclite-dev pkg-config vsmartcard-vpcd python3-virtualsmartcard chromium \
+# Debian packages (Debian 12 names). `make deps`: what building and running
+# need (the cgo PC/SC headers, pkg-config, the smart-card service).
+# `make test-deps`: those plus what the tests and the release packaging need
+# (the virtual reader and its emulator, Chromium, nginx, socat, openssl; the
+# installer, rpm and signing tools the packaging tests run; systemd and udev
+# for the .deb tests).
+DEPS_PACKAGES := pcscd libpcsclite-dev pkg-config
+TEST_DEPS_PACKAGES := $(DEPS_PACKAGES) vsmartcard-vpcd python3-virtualsmartcard chromium \
 	python3-pycryptodome socat openssl nginx \
 	nsis p7zip-full rpm osslsigncode systemd udev
 
@@ -25,12 +31,15 @@ TIMETRAVEL_SHIFTS ?= 400d 3653d
 
 INTEGRATION_ENV = CCCD_INTEGRATION=1 CCCD_ARTIFACTS=$(CURDIR)/artifacts
 
-.PHONY: all deps build demo test test-unit test-timetravel lint race cover fuzz bench vet clean dist dist-deps
+.PHONY: all deps test-deps build demo test test-unit test-timetravel lint race cover fuzz bench vet clean dist dist-deps
 
 all: build
 
 deps:
-	scripts/install-deps.sh $(DEB_PACKAGES)
+	scripts/install-deps.sh $(DEPS_PACKAGES)
+
+test-deps:
+	scripts/install-deps.sh $(TEST_DEPS_PACKAGES)
 
 build:
 	CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cccd
@@ -41,7 +50,7 @@ demo: build
 # The whole suite against the real components: installs what is missing,
 # starts pcscd, lints, and makes every integration test fail (never skip)
 # when a component is absent. The concurrent packages run under -race.
-test: deps build lint
+test: test-deps build lint
 	scripts/start-services.sh
 	$(INTEGRATION_ENV) CCCD_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 15m $(PLAIN_PKGS)
 	$(INTEGRATION_ENV) CCCD_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
@@ -49,7 +58,7 @@ test: deps build lint
 # The suite with the program's clock moved forward (internal/clock): the test
 # processes and every binary they start are built with the cccd_timetravel
 # tag and read CCCD_CLOCK_SHIFT. Tests must pass on any day, not just today.
-test-timetravel: deps
+test-timetravel: test-deps
 	CGO_ENABLED=1 $(GO) build -tags cccd_timetravel -o bin/cccd-timetravel ./cmd/cccd
 	scripts/start-services.sh
 	set -e; for shift in $(TIMETRAVEL_SHIFTS); do \
@@ -68,12 +77,12 @@ lint:
 	$(GO) tool staticcheck ./...
 
 # The concurrent packages under the race detector, with the real components.
-race: deps build
+race: test-deps build
 	scripts/start-services.sh
 	$(INTEGRATION_ENV) CCCD_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
 
 # Statement coverage per package (unit tests; add CCCD_INTEGRATION=1 after
-# `make deps` and scripts/start-services.sh for the integration paths).
+# `make test-deps` and scripts/start-services.sh for the integration paths).
 cover:
 	$(GO) test -count=1 -cover ./... | sed -nE 's/^(ok +)?[[:space:]]*(github[^[:space:]]+)[[:space:]].*coverage: ([^ ]+( statements)?|[0-9.]+%).*/\2 \3/p' | awk '{ printf "%-55s %s\n", $$1, $$2 }'
 

@@ -77,7 +77,7 @@ func StartOptions(t testing.TB, port int, files map[string][]byte, opts Options)
 		testenv.Missing(t, Python+" not installed")
 	}
 	if _, err := os.Stat(libDir); err != nil {
-		testenv.Missing(t, "python3-virtualsmartcard not installed (make deps)")
+		testenv.Missing(t, "python3-virtualsmartcard not installed (make test-deps)")
 	}
 	name := ReaderName(port)
 	if info, ok := readerInfo(name); !ok {
