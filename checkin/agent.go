@@ -291,7 +291,7 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 	a.metrics.Checkins.WithLabelValues(string(elig.Status)).Inc()
 	a.log.Info("card read", "reader", name, "access", res.Access, "verification", res.Verification.Status,
 		"eligibility", elig.Status, "apdus", res.Timing.APDUs, "ms", res.Timing.TotalMS, "checkin", seq,
-		"id", redact.ID(res.Document.IDNumber))
+		"id", redact.Last4(res.Document.IDNumber))
 	a.finishRead(name)
 	// The outbox hears of the stored check-in before anyone else does, so a
 	// subscriber that sees the "checkin" event knows the delivery is under way.
