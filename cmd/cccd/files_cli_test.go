@@ -3,14 +3,22 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"io"
 	"log/slog"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cccd-agent/cccd/config"
+	"github.com/cccd-agent/cccd/internal/clock"
 )
 
 // A data directory other users may open is refused with the chmod that fixes it.
@@ -82,5 +90,30 @@ func TestSecretFilesMustBePrivate(t *testing.T) {
 	os.Chmod(pw, 0o640) // root:cccd 0640, as the README's install step makes it
 	if _, err := newGateway(cfg, log); err != nil {
 		t.Errorf("group-readable password file: %v", err)
+	}
+}
+
+// api.tls_key is a secret file too.
+func TestTLSKeyMustBePrivate(t *testing.T) {
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: clock.Now().Add(-time.Hour), NotAfter: clock.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p8, _ := x509.MarshalPKCS8PrivateKey(key)
+	a := config.API{TLSCert: filepath.Join(dir, "cert.pem"), TLSKey: filepath.Join(dir, "key.pem")}
+	os.WriteFile(a.TLSCert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(a.TLSKey, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: p8}), 0o600)
+	if _, err := loadTLSCert(a); err != nil {
+		t.Fatalf("private key: %v", err)
+	}
+	os.Chmod(a.TLSKey, 0o644)
+	if _, err := loadTLSCert(a); err == nil || !strings.Contains(err.Error(), "chmod o-rwx "+a.TLSKey) {
+		t.Errorf("world-readable key: %v", err)
 	}
 }

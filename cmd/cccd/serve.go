@@ -214,10 +214,10 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	}
 	scheme := "http"
 	if cfg.API.Remote {
-		cert, err := tls.LoadX509KeyPair(cfg.API.TLSCert, cfg.API.TLSKey)
+		cert, err := loadTLSCert(cfg.API)
 		if err != nil {
 			ln.Close()
-			return usageError(fmt.Errorf("api.tls_cert/api.tls_key: %w", err))
+			return usageError(err)
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		scheme = "https"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"os"
@@ -125,4 +126,22 @@ func notifySystemd(ctx context.Context, log *slog.Logger) {
 			}
 		}
 	}()
+}
+
+// loadTLSCert loads api.tls_cert and api.tls_key; the key is a secret file
+// (regular, not open to others: fsutil.ReadSecret).
+func loadTLSCert(a config.API) (tls.Certificate, error) {
+	certPEM, err := os.ReadFile(a.TLSCert)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("api.tls_cert: %w", err)
+	}
+	keyPEM, err := fsutil.ReadSecret(a.TLSKey, maxSecretFile, true)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("api.tls_key: %w", err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("api.tls_cert/api.tls_key: %w", err)
+	}
+	return cert, nil
 }
