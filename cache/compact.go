@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/cccd-agent/cccd/internal/fsutil"
 
@@ -65,7 +66,13 @@ func compact(path string, minFree float64) (CompactResult, error) {
 		}
 		return res, fmt.Errorf("compact cache %s: %w", path, err)
 	}
-	defer src.Close() // the lock is held until the new file is in place
+	// The lock is held until the new file is in place (on Unix; see below).
+	srcOpen := true
+	defer func() {
+		if srcOpen {
+			src.Close()
+		}
+	}()
 	st := src.Stats()
 	res.FreeBefore = int64(st.FreePageN+st.PendingPageN) * int64(src.Info().PageSize)
 	if minFree >= 0 && (res.FreeBefore < compactMinFree || float64(res.FreeBefore) <= minFree*float64(res.SizeBefore)) {
@@ -98,6 +105,15 @@ func compact(path string, minFree float64) (CompactResult, error) {
 		return res, fmt.Errorf("compact cache: %w", err)
 	}
 	sameOwner(tmpName, fi)
+	if runtime.GOOS == "windows" {
+		// Windows cannot rename over an open file: let it go first. A
+		// process that opens it in between makes the rename fail, and
+		// the old file stays whole.
+		srcOpen = false
+		if err := src.Close(); err != nil {
+			return res, fmt.Errorf("compact cache: %w", err)
+		}
+	}
 	if err := os.Rename(tmpName, path); err != nil {
 		return res, fmt.Errorf("compact cache: replace the file: %w", err)
 	}
