@@ -38,11 +38,16 @@ func newCheckinsListCmd() *cobra.Command {
 		Short: "List check-ins (ID numbers masked) with their eligibility and delivery state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.Load(global.configFile)
+			if err != nil {
+				return usageError(err)
+			}
 			db, err := openCache()
 			if err != nil {
 				return err
 			}
 			defer db.Close()
+			cutoff := clock.Now().Add(-time.Duration(cfg.Checkins.Retention))
 			var cs []cache.Checkin
 			if pending {
 				cs, err = db.PendingDeliveries(limit)
@@ -56,7 +61,7 @@ func newCheckinsListCmd() *cobra.Command {
 			fmt.Fprintln(tw, "SEQ\tTIME\tID\tELIGIBILITY\tCODE\tCHIP\tCONFIRMED\tDELIVERY")
 			for _, c := range cs {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%v\t%s\n", c.Seq, c.Time.Local().Format("2006-01-02 15:04"),
-					redact.ID(c.SoCCCD), c.Eligibility.Status, c.Eligibility.Code, c.Verification, c.Confirmed, checkinDelivery(c))
+					redact.ID(c.SoCCCD), c.Eligibility.Status, c.Eligibility.Code, c.Verification, c.Confirmed, checkinDelivery(c, cutoff))
 			}
 			return tw.Flush()
 		},
@@ -68,14 +73,21 @@ func newCheckinsListCmd() *cobra.Command {
 }
 
 // checkinDelivery summarises the outbox state of c.
-func checkinDelivery(c cache.Checkin) string {
+// checkinDelivery says where a check-in's delivery stands; an undelivered
+// one older than checkins.retention (cutoff) is flagged: it is kept until
+// the HIS accepts it.
+func checkinDelivery(c cache.Checkin, cutoff time.Time) string {
+	flag := ""
+	if c.DeliveredAt.IsZero() && c.Time.Before(cutoff) {
+		flag = "past retention, kept until delivered; "
+	}
 	switch {
 	case !c.DeliveredAt.IsZero():
 		return "delivered " + c.DeliveredAt.Local().Format("2006-01-02 15:04")
 	case c.Attempts > 0:
-		return fmt.Sprintf("pending, %d attempts: %s", c.Attempts, c.LastError)
+		return fmt.Sprintf("%spending, %d attempts: %s", flag, c.Attempts, c.LastError)
 	}
-	return "pending"
+	return flag + "pending"
 }
 
 func newCheckinsExportCmd() *cobra.Command {

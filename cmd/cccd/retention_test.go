@@ -133,6 +133,16 @@ func TestCheckinsPurgeCLI(t *testing.T) {
 	if out, _, _ := runCLI(t, data, "audit", "list"); !strings.Contains(out, "checkins-purged") || !strings.Contains(out, "deleted:1") {
 		t.Errorf("audit trail: %q", out)
 	}
+	// The kept undelivered check-in is flagged in the list once past
+	// checkins.retention.
+	cfg := filepath.Join(t.TempDir(), "config.json")
+	os.WriteFile(cfg, []byte(`{"checkins":{"retention":"720h"}}`), 0o600)
+	if out, _, code := runCLI(t, data, "--config", cfg, "checkins", "list"); code != 0 || strings.Count(out, "past retention") != 1 {
+		t.Errorf("checkins list with a 30-day retention: exit %d\n%s", code, out)
+	}
+	if out, _, _ := runCLI(t, data, "checkins", "list"); strings.Contains(out, "past retention") {
+		t.Errorf("checkins list with the default 90 days flags a 40-day-old check-in:\n%s", out)
+	}
 	for _, bad := range []string{"", "yesterday", now.Add(48 * time.Hour).Format("2006-01-02")} {
 		if _, _, code := runCLI(t, data, "checkins", "purge", "--before", bad); code != exitUsage {
 			t.Errorf("--before %q: exit %d, want 2", bad, code)
