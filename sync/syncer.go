@@ -308,7 +308,7 @@ func (s *Syncer) checkShrink(cur cache.RosterMeta, m *feed.Manifest) error {
 	if float64(m.Records) >= floor {
 		return nil
 	}
-	return fmt.Errorf("%w: version %d of %s holds %d records, the roster held has %d (more than %.0f%% fewer); roster kept at version %d: check the publication, then run `cccd roster sync --force` to accept it",
+	return fmt.Errorf("%w: version %d of %s holds %d records, the roster held has %d (more than %.0f%% fewer); roster kept at version %d: check the publication, then run `cccd roster sync --force` (with the agent stopped) to accept it",
 		ErrShrink, m.Version, s.redactedURL(), m.Records, cur.Records, s.cfg.MaxShrink*100, cur.Version)
 }
 
