@@ -7,8 +7,14 @@ DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 BIN      := bin/cccd
 
-# Debian packages the build and the tests need (Debian 12 names).
-DEB_PACKAGES := pcscd libpcsclite-dev pkg-config vsmartcard-vpcd python3-virtualsmartcard chromium \
+# Debian packages (Debian 12 names). `make deps`: what building and running
+# need (the cgo PC/SC headers, pkg-config, the smart-card service).
+# `make test-deps`: those plus what the tests and the release packaging need
+# (the virtual reader and its emulator, Chromium, nginx, socat, openssl; the
+# installer, rpm and signing tools the packaging tests run; systemd and udev
+# for the .deb tests).
+DEPS_PACKAGES := pcscd libpcsclite-dev pkg-config
+TEST_DEPS_PACKAGES := $(DEPS_PACKAGES) vsmartcard-vpcd python3-virtualsmartcard chromium \
 	python3-pycryptodome socat openssl nginx \
 	nsis p7zip-full rpm osslsigncode systemd udev \
 	libeac-dev swig python3-dev gcc xz-utils
@@ -35,12 +41,13 @@ INTEGRATION_ENV = CCCD_INTEGRATION=1 CCCD_ARTIFACTS=$(CURDIR)/artifacts
 all: build
 
 deps:
-	scripts/install-deps.sh $(DEB_PACKAGES)
+	scripts/install-deps.sh $(DEPS_PACKAGES)
 
-# What the integration tests need beyond the Debian packages: OpenPACE's
-# Python bindings, built from Debian's openpace source package (seconds; a
-# no-op when built).
-test-deps: deps
+# Beyond the Debian packages, the integration tests need OpenPACE's Python
+# bindings, built from Debian's openpace source package (seconds; a no-op
+# when built).
+test-deps:
+	scripts/install-deps.sh $(TEST_DEPS_PACKAGES)
 	scripts/build-openpace-python.sh
 
 build:
@@ -84,7 +91,7 @@ race: test-deps build
 	$(INTEGRATION_ENV) CCCD_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
 
 # Statement coverage per package (unit tests; add CCCD_INTEGRATION=1 after
-# `make deps` and scripts/start-services.sh for the integration paths).
+# `make test-deps` and scripts/start-services.sh for the integration paths).
 cover:
 	$(GO) test -count=1 -cover ./... | sed -nE 's/^(ok +)?[[:space:]]*(github[^[:space:]]+)[[:space:]].*coverage: ([^ ]+( statements)?|[0-9.]+%).*/\2 \3/p' | awk '{ printf "%-55s %s\n", $$1, $$2 }'
 

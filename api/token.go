@@ -9,10 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cccd-agent/cccd/internal/fsutil"
 )
 
 // TokenFile is the name of the bearer-token file in the data directory.
@@ -27,18 +28,12 @@ const DefaultTokenName = "default"
 // trusted.
 func LoadOrCreateToken(dir string) (string, error) {
 	path := filepath.Join(dir, TokenFile)
-	b, err := os.ReadFile(path)
+	// A regular file only, owner-only on Unix (fsutil.ReadSecret). Windows
+	// reports every file as 0666; there the data directory's ACL (SYSTEM and
+	// Administrators only, set by the installer) guards it.
+	b, err := fsutil.ReadSecret(path, 4096, false)
 	switch {
 	case err == nil:
-		st, err := os.Stat(path)
-		if err != nil {
-			return "", err
-		}
-		// Windows reports every file as 0666; there the data directory's
-		// ACL (SYSTEM and Administrators only, set by the installer) guards it.
-		if runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
-			return "", fmt.Errorf("api: %s is readable by other users (mode %o): run chmod 600 on it", path, st.Mode().Perm())
-		}
 		tok := strings.TrimSpace(string(b))
 		if len(tok) < 32 {
 			return "", fmt.Errorf("api: %s holds no valid token: delete it to have a new one made", path)
@@ -206,12 +201,9 @@ func (ts *TokenSet) reload() {
 			continue
 		}
 		p := filepath.Join(ts.dir, e.Name())
-		info, err := os.Stat(p)
-		// A token file others may read is not trusted (as api-token).
-		if err != nil || runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
-			continue
-		}
-		b, err := os.ReadFile(p)
+		// A token file others may read, or not a regular file, is not
+		// trusted (as api-token).
+		b, err := fsutil.ReadSecret(p, 4096, false)
 		if tok := strings.TrimSpace(string(b)); err == nil && len(tok) >= 32 {
 			tokens[e.Name()] = []byte(tok)
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	bolt "go.etcd.io/bbolt"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -24,6 +26,42 @@ var ErrBadRoster = errors.New("roster file rejected")
 
 // maxLineErrors caps ImportError.Lines; Count keeps the total.
 const maxLineErrors = 1000
+
+// MaxCSVLine caps one physical line of a roster CSV: a real line is a few
+// hundred bytes, and a file without line breaks (a binary, a wrong export)
+// is refused after this much instead of being read whole into memory.
+const MaxCSVLine = 64 << 10
+
+// errLineTooLong is returned by lineLimitReader past MaxCSVLine.
+var errLineTooLong = errors.New("line too long")
+
+// lineLimitReader fails a read once a line grows past max bytes, counting
+// lines so that the error can name the line.
+type lineLimitReader struct {
+	r    io.Reader
+	max  int
+	cur  int // bytes of the current line so far
+	line int // 1-based number of the current line
+}
+
+func (l *lineLimitReader) Read(p []byte) (int, error) {
+	if l.cur > l.max {
+		return 0, errLineTooLong
+	}
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			l.line++
+			l.cur = 0
+			continue
+		}
+		l.cur++
+		if l.cur > l.max {
+			return i, errLineTooLong
+		}
+	}
+	return n, err
+}
 
 // LineError is one bad line of a roster CSV: its line number (1 = the
 // header), the column and the reason. It never carries the value itself,
@@ -47,6 +85,9 @@ func (e LineError) Error() string {
 type ImportError struct {
 	Lines []LineError
 	Count int
+	// BadLines counts the lines with at least one error (a line may break
+	// several rules).
+	BadLines int
 }
 
 // Error counts the bad lines and quotes the first; the CLI lists the rest.
@@ -85,6 +126,17 @@ var requiredColumns = []string{"soCCCD", "maThe", "hoTen", "gtTheTu", "gtTheDen"
 // it: they are collected and returned as an *ImportError after the last
 // line, as is a file without records.
 func ParseRosterCSV(r io.Reader, fn func(line int, rec RosterRecord) error) error {
+	limit := &lineLimitReader{r: r, max: MaxCSVLine, line: 1}
+	err := parseRosterCSV(limit, fn)
+	if errors.Is(err, errLineTooLong) {
+		var bad ImportError
+		bad.add(LineError{Line: limit.line, Reason: fmt.Sprintf("longer than %d KiB; a roster line is a few hundred bytes: is this the roster CSV?", MaxCSVLine>>10)})
+		return &bad
+	}
+	return err
+}
+
+func parseRosterCSV(r io.Reader, fn func(line int, rec RosterRecord) error) error {
 	br := bufio.NewReaderSize(r, 1<<16)
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
@@ -121,6 +173,7 @@ func ParseRosterCSV(r io.Reader, fn func(line int, rec RosterRecord) error) erro
 		}
 		if errors.As(err, &pe) {
 			bad.add(LineError{Line: pe.StartLine, Reason: "malformed CSV (" + pe.Err.Error() + ")"})
+			bad.BadLines++
 			continue
 		}
 		if err != nil {
@@ -132,6 +185,7 @@ func ParseRosterCSV(r io.Reader, fn func(line int, rec RosterRecord) error) erro
 		}
 		if len(fields) != len(cols) {
 			bad.add(LineError{Line: line, Reason: fmt.Sprintf("%d fields, the header has %d", len(fields), len(cols))})
+			bad.BadLines++
 			continue
 		}
 		rec, lerrs := parseRosterLine(cols, fields, line)
@@ -139,6 +193,7 @@ func ParseRosterCSV(r io.Reader, fn func(line int, rec RosterRecord) error) erro
 			for _, e := range lerrs {
 				bad.add(e)
 			}
+			bad.BadLines++
 			continue
 		}
 		records++
@@ -200,19 +255,12 @@ func parseRosterLine(cols []int, fields []string, line int) (RosterRecord, []Lin
 	fail := func(field, reason string) { errs = append(errs, LineError{Line: line, Field: field, Reason: reason}) }
 	ptr := fieldsOf(&rec)
 	for i, col := range cols {
-		name := rosterColumns[col]
-		// A quoted value may span lines (an address): fold line breaks and
-		// tabs into spaces; other control characters are refused.
-		v := strings.TrimSpace(foldSpace.Replace(fields[i]))
-		if !utf8.ValidString(v) {
-			fail(name, "not valid UTF-8; save the file as UTF-8")
+		v, reason := normalizeField(fields[i])
+		if reason != "" {
+			fail(rosterColumns[col], reason)
 			continue
 		}
-		if strings.IndexFunc(v, unicode.IsControl) >= 0 {
-			fail(name, "contains a control character")
-			continue
-		}
-		*ptr[col] = norm.NFC.String(v)
+		*ptr[col] = v
 	}
 	for _, c := range requiredColumns {
 		if *ptr[slices.Index(rosterColumns, c)] == "" && !hasField(errs, c) {
@@ -229,12 +277,37 @@ func parseRosterLine(cols []int, fields []string, line int) (RosterRecord, []Lin
 	return rec, errs
 }
 
+// normalizeField is what every roster value goes through, from a CSV line
+// or a feed: a quoted value may span lines (an address), so line breaks and
+// tabs fold into spaces; surrounding space is trimmed; other control
+// characters and invalid UTF-8 are refused (the reason says which); the
+// text is normalised to NFC.
+func normalizeField(v string) (string, string) {
+	v = strings.TrimSpace(foldSpace.Replace(v))
+	if !utf8.ValidString(v) {
+		return "", "not valid UTF-8; save the file as UTF-8"
+	}
+	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return "", "contains a control character"
+	}
+	return norm.NFC.String(v), ""
+}
+
 // ValidateRecord applies the CSV import's field rules to a record from
 // elsewhere (a feed object): the first broken rule as a one-line error that
 // names the field, never its value. It normalises rec as the import does
-// (upper-case maThe, maSoBHXH from the card number). capNhat is exempt: in a
-// feed it is the source's update marker (docs/FEED.md), not checked as a date.
+// (spaces folded and trimmed, NFC, upper-case maThe, maSoBHXH from the card
+// number) and refuses what a CSV line may not hold (control characters,
+// invalid UTF-8). capNhat is exempt from the date rule: in a feed it is the
+// source's update marker (docs/FEED.md), not checked as a date.
 func ValidateRecord(rec *RosterRecord) error {
+	for i, f := range fieldsOf(rec) {
+		v, reason := normalizeField(*f)
+		if reason != "" {
+			return fmt.Errorf("%w: %s: %s", ErrBadRoster, rosterColumns[i], reason)
+		}
+		*f = v
+	}
 	for _, c := range requiredColumns {
 		if *fieldsOf(rec)[slices.Index(rosterColumns, c)] == "" {
 			return fmt.Errorf("%w: %s: required value missing", ErrBadRoster, c)
@@ -399,19 +472,34 @@ func validTimestamp(s string) bool {
 	return false
 }
 
+// ErrShrink: an import would replace the roster with half of its records
+// or fewer; nothing was stored. Pass ImportOptions.Force to accept it.
+var ErrShrink = errors.New("roster file holds half the roster or less")
+
+// ImportOptions says how ImportCSV stores a file.
+type ImportOptions struct {
+	Source string    // the roster's Source, e.g. "import:FILE"
+	Now    time.Time // publication and sync time
+	// Force accepts a file with half the records held or fewer (a
+	// truncated export must not replace a whole roster by mistake; the
+	// demo's two records are not replaced by one).
+	Force bool
+}
+
 // ImportCSV replaces the roster with the records of a roster CSV (see
 // ParseRosterCSV), all or nothing: if any line is bad, or repeats the
 // soCCCD, maThe or maSoBHXH of an earlier line, nothing is stored and the
-// error is an *ImportError listing every bad line in line order. On success
-// the roster gets the next version, source as its Source, and now as its
-// publication and sync time. Cancelling ctx stops the import with nothing
-// stored.
-func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string, now time.Time) (RosterMeta, error) {
+// error is an *ImportError listing every bad line in line order. A file with
+// half the records held or fewer is refused with ErrShrink unless
+// opts.Force. On success the roster gets the next version, opts.Source as
+// its Source, and opts.Now as its publication and sync time. Cancelling ctx
+// stops the import with nothing stored.
+func (db *DB) ImportCSV(ctx context.Context, r io.Reader, opts ImportOptions) (RosterMeta, error) {
 	cur, err := db.RosterMeta()
 	if err != nil {
 		return RosterMeta{}, err
 	}
-	meta := RosterMeta{Version: cur.Version + 1, Published: now, Synced: now, Source: source}
+	meta := RosterMeta{Version: cur.Version + 1, Published: opts.Now, Synced: opts.Now, Source: opts.Source}
 	var lines []int32 // line of each yielded record, to place duplicates
 	var bad *ImportError
 	each := func(yield func(RosterRecord) error) error {
@@ -433,6 +521,9 @@ func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string, now tim
 	}
 	check := func(dups *DuplicateError) error {
 		if dups.Count == 0 && bad == nil {
+			if n := len(lines); !opts.Force && 2*n <= cur.Records {
+				return fmt.Errorf("%w: the file holds %d records, the roster held has %d; nothing was imported: check the file, or pass --force to replace the roster with it", ErrShrink, n, cur.Records)
+			}
 			return nil
 		}
 		all := &ImportError{}
@@ -457,4 +548,86 @@ func (db *DB) ImportCSV(ctx context.Context, r io.Reader, source string, now tim
 		return RosterMeta{}, fmt.Errorf("import roster: %w", err)
 	}
 	return db.RosterMeta()
+}
+
+// ImportCounts is what an import of a roster CSV would do to the roster
+// held: records added, changed, left as they are and removed, and the lines
+// refused (bad, or repeating a key of an earlier line).
+type ImportCounts struct {
+	Added     int `json:"added"`
+	Changed   int `json:"changed"`
+	Unchanged int `json:"unchanged"`
+	Removed   int `json:"removed"`
+	Invalid   int `json:"invalid"`
+}
+
+// DryRunCSV reads a roster CSV as ImportCSV would and counts what it would
+// change, writing nothing. Repeated keys are found through 64-bit hashes of
+// the keys (8 bytes per key whatever the roster's size); a collision would
+// count one valid line as a repeat, at odds of about n²/2⁶⁵. The
+// *ImportError of a file with bad lines is returned beside the counts.
+func (db *DB) DryRunCSV(ctx context.Context, r io.Reader) (ImportCounts, error) {
+	var c ImportCounts
+	seen := map[uint64]struct{}{}
+	h := fnv.New64a()
+	repeats := func(field byte, v string) bool {
+		if v == "" {
+			return false
+		}
+		h.Reset()
+		h.Write([]byte{field})
+		h.Write([]byte(v))
+		k := h.Sum64()
+		if _, ok := seen[k]; ok {
+			return true
+		}
+		seen[k] = struct{}{}
+		return false
+	}
+	kept := 0 // records of the file found in the roster held
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		roster := tx.Bucket(bucketRoster)
+		n := 0
+		return ParseRosterCSV(r, func(_ int, rec RosterRecord) error {
+			if n++; n%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			// Three separate checks: each key is marked seen either way.
+			r1, r2, r3 := repeats('i', rec.SoCCCD), repeats('c', strings.ToUpper(rec.MaThe)), repeats('b', rec.MaSoBHXH)
+			if r1 || r2 || r3 {
+				c.Invalid++
+				return nil
+			}
+			v := roster.Get([]byte(rec.SoCCCD))
+			if v == nil {
+				c.Added++
+				return nil
+			}
+			kept++
+			old, err := decodeRecord(v)
+			if err != nil {
+				return err
+			}
+			if old == rec {
+				c.Unchanged++
+			} else {
+				c.Changed++
+			}
+			return nil
+		})
+	})
+	var ie *ImportError
+	if errors.As(err, &ie) {
+		c.Invalid += max(ie.BadLines, min(ie.Count, 1))
+	} else if err != nil {
+		return c, fmt.Errorf("roster dry run: %w", err)
+	}
+	cur, merr := db.RosterMeta()
+	if merr != nil {
+		return c, merr
+	}
+	c.Removed = cur.Records - kept
+	return c, err
 }

@@ -131,7 +131,7 @@ func TestParseRosterCSVNormalises(t *testing.T) {
 
 func TestImportCSV(t *testing.T) {
 	db := openTemp(t)
-	m, err := db.ImportCSV(context.Background(), strings.NewReader(csvHeader+csvLine(1)+csvLine(2)+csvLine(3)), "import:a.csv", testTime)
+	m, err := db.ImportCSV(context.Background(), strings.NewReader(csvHeader+csvLine(1)+csvLine(2)+csvLine(3)), ImportOptions{Source: "import:a.csv", Now: testTime, Force: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestImportCSV(t *testing.T) {
 				{3, "maSoBHXH", "repeats an earlier line"}, {4, "", "1 fields, the header has 16"}}},
 		{"no records", csvHeader, nil},
 	} {
-		_, err := db.ImportCSV(context.Background(), strings.NewReader(tc.in), "import:b.csv", testTime)
+		_, err := db.ImportCSV(context.Background(), strings.NewReader(tc.in), ImportOptions{Source: "import:b.csv", Now: testTime, Force: true})
 		var ie *ImportError
 		if !errors.As(err, &ie) {
 			t.Fatalf("%s: err %v", tc.name, err)
@@ -174,7 +174,7 @@ func TestImportCSV(t *testing.T) {
 			t.Errorf("%s: record of a rejected file stored", tc.name)
 		}
 	}
-	m, err = db.ImportCSV(context.Background(), strings.NewReader(csvHeader+csvLine(7)), "import:c.csv", testTime)
+	m, err = db.ImportCSV(context.Background(), strings.NewReader(csvHeader+csvLine(7)), ImportOptions{Source: "import:c.csv", Now: testTime, Force: true})
 	if err != nil || m.Version != 2 || m.Records != 1 {
 		t.Fatalf("second import: %+v %v", m, err)
 	}
@@ -187,7 +187,7 @@ func TestImportCSVCancelled(t *testing.T) {
 	db := openTemp(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := db.ImportCSV(ctx, strings.NewReader(csvHeader+csvLine(1)), "x", testTime); !errors.Is(err, context.Canceled) {
+	if _, err := db.ImportCSV(ctx, strings.NewReader(csvHeader+csvLine(1)), ImportOptions{Source: "x", Now: testTime}); !errors.Is(err, context.Canceled) {
 		t.Errorf("err %v", err)
 	}
 	if m, _ := db.RosterMeta(); m.Version != 0 {

@@ -94,6 +94,7 @@ func Open(path string) (*DB, error) {
 	}
 	removeTempFiles(path)
 	removeSideRosterFiles(path)
+	removeCompactFiles(path)
 	return db, nil
 }
 

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Check-in exports for a hospital information system. They carry the
@@ -37,8 +39,10 @@ var checkinCSVHeader = []string{"seq", "key", "time", "reader", "facility", "soC
 	"verification", "confirmed", "delivered_at", "attempts", "last_error", "recheck_changed"}
 
 // WriteCheckinsCSV writes cs as UTF-8 CSV with a header line. Times are
-// RFC 3339; empty times are empty cells. A value that a spreadsheet would
-// run as a formula (starting with = + - @) is prefixed with a quote.
+// RFC 3339; empty times are empty cells. Control characters other than
+// TAB, CR and LF are dropped (a forged chip can plant NUL or ESC in DG13),
+// and a value that a spreadsheet would run as a formula (starting with
+// = + - @, TAB or CR) is prefixed with a quote.
 func WriteCheckinsCSV(w io.Writer, cs []Checkin) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(checkinCSVHeader); err != nil {
@@ -51,7 +55,7 @@ func WriteCheckinsCSV(w io.Writer, cs []Checkin) error {
 			rfc3339(c.Eligibility.AsOf), c.Verification, strconv.FormatBool(c.Confirmed),
 			rfc3339(c.DeliveredAt), strconv.Itoa(c.Attempts), c.LastError, strconv.FormatBool(c.RecheckChanged)}
 		for i, v := range row {
-			row[i] = defuseFormula(v)
+			row[i] = defuseFormula(stripControls(v))
 		}
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("write check-ins as CSV: %w", err)
@@ -71,10 +75,23 @@ func rfc3339(t time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
-// defuseFormula keeps a spreadsheet from evaluating a cell (CSV injection).
+// defuseFormula keeps a spreadsheet from evaluating a cell (CSV injection,
+// OWASP's list: = + - @ and the TAB and CR a cell may start with).
 func defuseFormula(v string) string {
-	if v != "" && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@') {
+	if v != "" && strings.IndexByte("=+-@\t\r", v[0]) >= 0 {
 		return "'" + v
 	}
 	return v
+}
+
+// stripControls drops control characters but TAB, CR and LF (kept for
+// multi-line addresses; csv quotes them) and replaces invalid UTF-8.
+func stripControls(v string) string {
+	v = strings.ToValidUTF8(v, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\t' && r != '\r' && r != '\n' {
+			return -1
+		}
+		return r
+	}, v)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -147,5 +148,34 @@ func TestWriteCheckinsXML4750(t *testing.T) {
 	}
 	if sexXML("") != "3" || sexXML("NAM") != "1" {
 		t.Error("GIOI_TINH mapping")
+	}
+}
+
+func TestCSVExportDefusesAndStrips(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"\tcmd", "'\tcmd"},
+		{"\r=1+1", "'\r=1+1"},
+		{"=1+1", "'=1+1"},
+		{"-2", "'-2"},
+		{"\x00=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"}, // a NUL must not hide a formula
+		{"Nguyễn\x1b[31mVăn\x7f", "Nguyễn[31mVăn"},
+		{"Số 1\nphường 2", "Số 1\nphường 2"},
+		{"a\xffb", "a\uFFFDb"},
+		{"\u0085x", "x"}, // C1 control
+	} {
+		c := exportSample()[0]
+		c.HoTen = tc.in
+		var buf bytes.Buffer
+		if err := WriteCheckinsCSV(&buf, []Checkin{c}); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.Index(rows[0], "hoTen")
+		if got := rows[1][i]; got != tc.want {
+			t.Errorf("hoTen %q exported as %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }

@@ -462,10 +462,10 @@ func TestErrorsCarryNoPersonalData(t *testing.T) {
 	other := synthRecord(8)
 	other.MaThe = secret.MaThe
 	collect(db.ApplyRosterDelta(1, RosterMeta{Version: 2}, []RosterRecord{other}, nil))
-	_, err := db.ImportCSV(context.Background(), strings.NewReader(csvHeader+csvLine(7)+csvLine(7)), "f.csv", testTime)
+	_, err := db.ImportCSV(context.Background(), strings.NewReader(csvHeader+csvLine(7)+csvLine(7)), ImportOptions{Source: "f.csv", Now: testTime, Force: true})
 	collect(err)
 	line := strings.Replace(csvLine(7), "15/02/1990", "31/02/1990", 1)
-	_, err = db.ImportCSV(context.Background(), strings.NewReader(csvHeader+line), "f.csv", testTime)
+	_, err = db.ImportCSV(context.Background(), strings.NewReader(csvHeader+line), ImportOptions{Source: "f.csv", Now: testTime, Force: true})
 	collect(err)
 	// A corrupt record read back.
 	db.bolt.Update(func(tx *bolt.Tx) error {

@@ -339,7 +339,7 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 	a.metrics.Checkins.WithLabelValues(string(elig.Status)).Inc()
 	a.log.Info("card read", "reader", name, "access", res.Access, "verification", res.Verification.Status,
 		"eligibility", elig.Status, "apdus", res.Timing.APDUs, "ms", res.Timing.TotalMS, "checkin", seq,
-		"id", redact.ID(res.Document.IDNumber))
+		"id", redact.Last4(res.Document.IDNumber))
 	readID := a.reads.put(res.PullView(), a.cfg.Now())
 	a.showResult(name, seq, readID)
 	// The outbox hears of the stored check-in before anyone else does, so a

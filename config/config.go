@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"net/url"
@@ -56,8 +57,16 @@ type Config struct {
 	Gateway  Gateway  `json:"gateway"`
 	Webhook  Webhook  `json:"webhook"`
 	Read     Read     `json:"read"`
+	Checkins Checkins `json:"checkins"`
 	Audit    Audit    `json:"audit"`
 	Log      Log      `json:"log"`
+}
+
+// Checkins configures how long check-ins are kept.
+type Checkins struct {
+	// Retention: delivered check-ins older than this are deleted at start
+	// and daily; undelivered ones are kept (and counted in /metrics).
+	Retention Duration `json:"retention"`
 }
 
 // Audit configures the audit trail kept in the database.
@@ -131,6 +140,12 @@ type Roster struct {
 	SyncInterval Duration `json:"sync_interval"`
 	// Freshness: answers from a roster or cache older than this are provisional.
 	Freshness Duration `json:"freshness"`
+	// SyncTimeout bounds one sync (scheduled, `cccd roster sync` or POST
+	// /api/v1/sync) from start to end.
+	SyncTimeout Duration `json:"sync_timeout"`
+	// MaxShrink is the largest fraction of the roster a publication may drop
+	// (0.5: fewer than half the records held is refused); 1 = no check.
+	MaxShrink float64 `json:"max_shrink"`
 }
 
 // Gateway configures the BHXH card-check gateway (optional).
@@ -179,11 +194,13 @@ func Default() Config {
 			IdleLock: Duration(15 * time.Minute), ShiftLimit: Duration(12 * time.Hour), ReadTTL: Duration(5 * time.Minute)},
 		Readers: Readers{PCSC: true, PN532: []string{}, QR: []QR{}},
 		Trust:   Trust{Paths: []string{}},
-		Roster:  Roster{SyncInterval: Duration(6 * time.Hour), Freshness: Duration(7 * 24 * time.Hour)},
-		Gateway: Gateway{Timeout: Duration(10 * time.Second)},
-		Read:    Read{KeyTimeout: Duration(2 * time.Minute)},
-		Audit:   Audit{Retention: Duration(365 * 24 * time.Hour)},
-		Log:     Log{Level: "info", Format: "json"},
+		Roster: Roster{SyncInterval: Duration(6 * time.Hour), Freshness: Duration(7 * 24 * time.Hour),
+			SyncTimeout: Duration(30 * time.Minute), MaxShrink: 0.5},
+		Gateway:  Gateway{Timeout: Duration(10 * time.Second)},
+		Read:     Read{KeyTimeout: Duration(2 * time.Minute)},
+		Checkins: Checkins{Retention: Duration(90 * 24 * time.Hour)},
+		Audit:    Audit{Retention: Duration(365 * 24 * time.Hour)},
+		Log:      Log{Level: "info", Format: "json"},
 	}
 }
 
@@ -209,6 +226,11 @@ func Decode(b []byte, cfg *Config) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(cfg); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	// A second object (two configs pasted together, a merge gone wrong) would
+	// otherwise be ignored silently.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: data after the configuration object (offset %d): the file must hold one JSON object", ErrInvalid, dec.InputOffset())
 	}
 	return cfg.Validate()
 }
@@ -268,8 +290,17 @@ func (c *Config) Validate() error {
 	if c.API.ReadTTL <= 0 || time.Duration(c.API.ReadTTL) > time.Hour {
 		return fmt.Errorf("%w: api.read_ttl must be positive and at most an hour (a read holds the photo)", ErrInvalid)
 	}
+	if time.Duration(c.Checkins.Retention) < 24*time.Hour {
+		return fmt.Errorf("%w: checkins.retention must be at least a day (\"24h\")", ErrInvalid)
+	}
 	if time.Duration(c.Audit.Retention) < 24*time.Hour {
 		return fmt.Errorf("%w: audit.retention must be at least a day (\"24h\")", ErrInvalid)
+	}
+	if time.Duration(c.Roster.SyncTimeout) < 10*time.Second {
+		return fmt.Errorf("%w: roster.sync_timeout must be at least \"10s\"", ErrInvalid)
+	}
+	if !(c.Roster.MaxShrink > 0 && c.Roster.MaxShrink <= 1) {
+		return fmt.Errorf("%w: roster.max_shrink must be a fraction above 0 and at most 1 (0.5: a publication may not drop more than half the roster; 1: no check)", ErrInvalid)
 	}
 	if c.Read.KeyTimeout <= 0 {
 		return fmt.Errorf("%w: read.key_timeout must be positive", ErrInvalid)

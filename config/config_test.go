@@ -174,3 +174,27 @@ func FuzzParseListen(f *testing.F) {
 		}
 	})
 }
+
+func TestTrailingDataRefused(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{`{"listen":"127.0.0.1:7400"}`, true},
+		{"{\"listen\":\"127.0.0.1:7400\"}\n \t\n", true},
+		{`{"listen":"127.0.0.1:7400"}{"listen":"0.0.0.0:80"}`, false},
+		{"{}\n{\"log\":{\"level\":\"debug\"}}", false},
+		{`{} x`, false},
+		{`{} ]`, false},
+		{`{} 1`, false},
+	} {
+		cfg := Default()
+		err := Decode([]byte(tc.in), &cfg)
+		if (err == nil) != tc.ok {
+			t.Errorf("Decode(%q) = %v, want ok=%v", tc.in, err, tc.ok)
+		}
+		if err != nil && !errors.Is(err, ErrInvalid) {
+			t.Errorf("Decode(%q): %v does not match ErrInvalid", tc.in, err)
+		}
+	}
+}

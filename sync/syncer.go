@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	stdsync "sync"
 	"time"
 
 	"github.com/cccd-agent/cccd/internal/clock"
@@ -28,6 +27,15 @@ const metaHTTPState = "feed.http"
 
 // ErrNotConfigured: the Syncer lacks a feed URL, a publisher key or a work directory.
 var ErrNotConfigured = errors.New("roster feed not configured")
+
+// ErrTimeout: a sync did not finish within Config.Timeout; the roster held
+// is kept, and the next attempt resumes the downloads.
+var ErrTimeout = errors.New("roster sync took too long")
+
+// ErrShrink: the publication has fewer records than the roster held by more
+// than Config.MaxShrink; it is refused unless Config.Force is set (a
+// truncated export at the publisher must not empty the clinics' rosters).
+var ErrShrink = errors.New("roster publication shrinks too much")
 
 // Config configures a Syncer.
 type Config struct {
@@ -55,6 +63,15 @@ type Config struct {
 	// StallTimeout aborts a transfer that receives no data for this long
 	// (it resumes on the next attempt); 0 means 60 s.
 	StallTimeout time.Duration
+	// Timeout bounds one Sync from start to end, the wait for a sync already
+	// running included; 0 means 30 minutes.
+	Timeout time.Duration
+	// MaxShrink is the largest fraction of the records held that a
+	// publication may drop (0.5: it may not hold fewer than half of them);
+	// 0 means 0.5, 1 turns the check off.
+	MaxShrink float64
+	// Force accepts a publication that shrinks more than MaxShrink.
+	Force bool
 	// Now returns the time; nil means time.Now.
 	Now func() time.Time
 }
@@ -89,7 +106,7 @@ type Syncer struct {
 	base        *url.URL
 	manifestURL *url.URL
 
-	mu         stdsync.Mutex
+	running    chan struct{} // holds a token while a sync runs
 	downloaded int64
 }
 
@@ -137,7 +154,14 @@ func New(store Store, cfg Config) (*Syncer, error) {
 	if cfg.Now == nil {
 		cfg.Now = clock.Now
 	}
-	return &Syncer{cfg: cfg, store: store, client: cfg.Client, log: cfg.Logger, base: u, manifestURL: manifest}, nil
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Minute
+	}
+	if cfg.MaxShrink <= 0 || cfg.MaxShrink > 1 {
+		cfg.MaxShrink = 0.5
+	}
+	return &Syncer{cfg: cfg, store: store, client: cfg.Client, log: cfg.Logger, base: u, manifestURL: manifest,
+		running: make(chan struct{}, 1)}, nil
 }
 
 // Run syncs now and then every Interval (jittered), retrying failures with a
@@ -152,15 +176,30 @@ func (s *Syncer) Run(ctx context.Context) error {
 }
 
 // Sync runs one sync attempt and records its outcome with
-// SetRosterSyncResult. On any error the roster held is left as it was.
-func (s *Syncer) Sync(ctx context.Context) (Result, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// SetRosterSyncResult. On any error the roster held is left as it was. The
+// attempt, with the wait for one already running, ends after Config.Timeout
+// with an error wrapping ErrTimeout.
+func (s *Syncer) Sync(parent context.Context) (Result, error) {
+	ctx, cancel := context.WithTimeoutCause(parent, s.cfg.Timeout, ErrTimeout)
+	defer cancel()
+	select {
+	case s.running <- struct{}{}:
+	case <-ctx.Done():
+		if parent.Err() != nil {
+			return Result{}, parent.Err()
+		}
+		return Result{}, fmt.Errorf("%w: another sync ran for the whole of roster.sync_timeout (%v)", ErrTimeout, s.cfg.Timeout)
+	}
+	defer func() { <-s.running }()
 	s.downloaded = 0
 	start := s.cfg.Now()
 	res, err := s.sync(ctx)
 	res.Bytes = s.downloaded
-	if err != nil && ctx.Err() != nil {
+	if err != nil && parent.Err() == nil && errors.Is(context.Cause(ctx), ErrTimeout) {
+		err = fmt.Errorf("%w: gave up after roster.sync_timeout (%v), roster kept at version %d; the next sync resumes the download (%v)",
+			ErrTimeout, s.cfg.Timeout, res.From, err)
+	}
+	if err != nil && parent.Err() != nil {
 		// Cut short by our own caller (shutdown): the feed did not fail, so
 		// the last real outcome stays on record for the status page.
 		s.log.Info("roster sync interrupted", "feed", s.redactedURL())
@@ -219,6 +258,9 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 	if fromFeed && m.Version == cur.Version {
 		res.Mode = ModeUpToDate
 	} else {
+		if err := s.checkShrink(cur, m); err != nil {
+			return res, err
+		}
 		// A configured feed is the roster's authority: a roster from
 		// elsewhere (a local import) is replaced by the feed's snapshot.
 		if err := os.MkdirAll(s.cfg.WorkDir, 0o700); err != nil {
@@ -254,6 +296,20 @@ func (s *Syncer) update(ctx context.Context, cur cache.RosterMeta, m *feed.Manif
 		}
 	}
 	return s.applySnapshot(ctx, cur, meta, m)
+}
+
+// checkShrink refuses, unless forced, a publication holding fewer records
+// than (1 - MaxShrink) of the roster held.
+func (s *Syncer) checkShrink(cur cache.RosterMeta, m *feed.Manifest) error {
+	if s.cfg.Force || cur.Records == 0 {
+		return nil
+	}
+	floor := float64(cur.Records) * (1 - s.cfg.MaxShrink)
+	if float64(m.Records) >= floor {
+		return nil
+	}
+	return fmt.Errorf("%w: version %d of %s holds %d records, the roster held has %d (more than %.0f%% fewer); roster kept at version %d: check the publication, then run `cccd roster sync --force` (with the agent stopped) to accept it",
+		ErrShrink, m.Version, s.redactedURL(), m.Records, cur.Records, s.cfg.MaxShrink*100, cur.Version)
 }
 
 func chainSize(chain []feed.Delta) int64 {

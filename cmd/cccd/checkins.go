@@ -6,9 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/cccd-agent/cccd/internal/clock"
+	"github.com/cccd-agent/cccd/internal/fsutil"
 
 	"github.com/spf13/cobra"
 
@@ -35,11 +38,16 @@ func newCheckinsListCmd() *cobra.Command {
 		Short: "List check-ins (ID numbers masked) with their eligibility and delivery state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.Load(global.configFile)
+			if err != nil {
+				return usageError(err)
+			}
 			db, err := openCache()
 			if err != nil {
 				return err
 			}
 			defer db.Close()
+			cutoff := clock.Now().Add(-time.Duration(cfg.Checkins.Retention))
 			var cs []cache.Checkin
 			if pending {
 				cs, err = db.PendingDeliveries(limit)
@@ -53,7 +61,7 @@ func newCheckinsListCmd() *cobra.Command {
 			fmt.Fprintln(tw, "SEQ\tTIME\tID\tELIGIBILITY\tCODE\tCHIP\tCONFIRMED\tDELIVERY")
 			for _, c := range cs {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%v\t%s\n", c.Seq, c.Time.Local().Format("2006-01-02 15:04"),
-					redact.ID(c.SoCCCD), c.Eligibility.Status, c.Eligibility.Code, c.Verification, c.Confirmed, checkinDelivery(c))
+					redact.ID(c.SoCCCD), c.Eligibility.Status, c.Eligibility.Code, c.Verification, c.Confirmed, checkinDelivery(c, cutoff))
 			}
 			return tw.Flush()
 		},
@@ -65,14 +73,21 @@ func newCheckinsListCmd() *cobra.Command {
 }
 
 // checkinDelivery summarises the outbox state of c.
-func checkinDelivery(c cache.Checkin) string {
+// checkinDelivery says where a check-in's delivery stands; an undelivered
+// one older than checkins.retention (cutoff) is flagged: it is kept until
+// the HIS accepts it.
+func checkinDelivery(c cache.Checkin, cutoff time.Time) string {
+	flag := ""
+	if c.DeliveredAt.IsZero() && c.Time.Before(cutoff) {
+		flag = "past retention, kept until delivered; "
+	}
 	switch {
 	case !c.DeliveredAt.IsZero():
 		return "delivered " + c.DeliveredAt.Local().Format("2006-01-02 15:04")
 	case c.Attempts > 0:
-		return fmt.Sprintf("pending, %d attempts: %s", c.Attempts, c.LastError)
+		return fmt.Sprintf("%spending, %d attempts: %s", flag, c.Attempts, c.LastError)
 	}
-	return "pending"
+	return flag + "pending"
 }
 
 func newCheckinsExportCmd() *cobra.Command {
@@ -139,15 +154,17 @@ func newCheckinsExportCmd() *cobra.Command {
 				return write(cmd.OutOrStdout(), cs)
 			}
 			// The export holds personal data: owner-only, like the cache.
-			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+			// Written under a temporary name and renamed: never through a
+			// symlink planted at out, never half a file.
+			f, err := fsutil.Create(out, 0o600)
 			if err != nil {
 				return usageError(fmt.Errorf("create export file: %w", err))
 			}
+			defer f.Abort()
 			if err := write(f, cs); err != nil {
-				f.Close()
 				return err
 			}
-			if err := f.Close(); err != nil {
+			if err := f.Commit(); err != nil {
 				return fmt.Errorf("write export file: %w", err)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "exported %d check-ins to %s\n", len(cs), out)
@@ -173,15 +190,8 @@ func exportXML0(cmd *cobra.Command, cs []cache.Checkin, dir string) error {
 			noEpisode++
 		}
 		path := filepath.Join(dir, cache.XML0FileName(c.Seq))
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		err := fsutil.WriteWith(path, 0o600, func(w io.Writer) error { return cache.WriteCheckinXML0(w, c) })
 		if err != nil {
-			return usageError(fmt.Errorf("create XML0 file: %w", err))
-		}
-		if err := cache.WriteCheckinXML0(f, c); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
 			return fmt.Errorf("write XML0 file: %w", err)
 		}
 	}
@@ -190,4 +200,73 @@ func exportXML0(cmd *cobra.Command, cs []cache.Checkin, dir string) error {
 		fmt.Fprintf(cmd.ErrOrStderr(), "%d of them have no MA_LK yet: the HIS sets its episode with PATCH /api/v1/checkins/{seq}/episode before submitting\n", noEpisode)
 	}
 	return nil
+}
+
+func init() { registerCheckins(newCheckinsPurgeCmd) }
+
+func newCheckinsPurgeCmd() *cobra.Command {
+	var before string
+	c := &cobra.Command{
+		Use:   "purge --before DATE",
+		Short: "Delete the delivered check-ins received before DATE (undelivered ones are kept), then compact the database",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			now := clock.Now()
+			cutoff, err := parseBefore(before, now)
+			if err != nil {
+				return usageError(err)
+			}
+			db, err := openCache()
+			if err != nil {
+				return err
+			}
+			res, err := db.PurgeCheckins(cutoff)
+			if err == nil {
+				err = db.AppendAudit(cache.AuditRecord{Time: now, Event: "checkins-purged",
+					Result: "deleted:" + strconv.Itoa(res.Deleted), Client: "cli"})
+			}
+			path := db.Path()
+			if cerr := db.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "deleted %d delivered check-ins received before %s\n", res.Deleted, cutoff.Local().Format(time.RFC3339))
+			if res.Undelivered > 0 {
+				fmt.Fprintf(w, "kept %d older check-ins the HIS has not accepted yet (see `cccd checkins list --pending`)\n", res.Undelivered)
+			}
+			if res.Deleted == 0 {
+				return nil
+			}
+			// The deleted records' pages are free but still hold them:
+			// rewrite the file without them.
+			cr, err := cache.Compact(path)
+			if err != nil {
+				return fmt.Errorf("check-ins deleted, but the database was not compacted (run `cccd db compact`): %w", err)
+			}
+			fmt.Fprintf(w, "database compacted: %d → %d bytes\n", cr.SizeBefore, cr.SizeAfter)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&before, "before", "", "a date (2026-09-01, local midnight) or an RFC 3339 time; required")
+	return c
+}
+
+// parseBefore reads --before: a date (local midnight) or an RFC 3339 time,
+// not in the future.
+func parseBefore(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	var t time.Time
+	var err error
+	if t, err = time.ParseInLocation("2006-01-02", s, time.Local); err != nil {
+		if t, err = time.Parse(time.RFC3339, s); err != nil {
+			return time.Time{}, fmt.Errorf("--before %q: give a date (2026-09-01) or an RFC 3339 time", s)
+		}
+	}
+	if t.After(now) {
+		return time.Time{}, fmt.Errorf("--before %s is in the future; give a past date", s)
+	}
+	return t, nil
 }

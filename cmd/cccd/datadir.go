@@ -9,6 +9,7 @@ import (
 
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/config"
+	"github.com/cccd-agent/cccd/internal/fsutil"
 )
 
 // cacheFileName is the bbolt file in the data directory.
@@ -17,8 +18,14 @@ const cacheFileName = "cccd.db"
 // serviceDataDir is where the system service keeps its data on Unix.
 const serviceDataDir = "/var/lib/cccd"
 
+// maxSecretFile bounds a secret file (gateway password, webhook
+// Authorization header): a larger one is the wrong file.
+const maxSecretFile = 64 << 10
+
 // dataDir returns the data directory, created with mode 0700: --data, else
 // data_dir of the --config file, else the per-OS default (defaultDataDir).
+// On Unix a directory other users may open is refused with the chmod that
+// fixes it: it holds the database and the API tokens.
 func dataDir() (string, error) {
 	dir, err := dataDirPath()
 	if err != nil {
@@ -26,6 +33,9 @@ func dataDir() (string, error) {
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create data directory: %w; pass --data DIR", err)
+	}
+	if err := fsutil.CheckPrivateDir(dir); err != nil {
+		return "", usageError(err)
 	}
 	return dir, nil
 }

@@ -216,6 +216,9 @@ func runCLI(t *testing.T, data string, args ...string) (string, string, int) {
 	old := global
 	t.Cleanup(func() { global = old })
 	global = globalFlags{}
+	// t.TempDir's directories are 0755 under the usual umask; a data
+	// directory open to others is refused.
+	os.Chmod(data, 0o700)
 	root := newRootCmd()
 	var out, errOut bytes.Buffer
 	root.SetOut(&out)

@@ -30,5 +30,5 @@ func init() {
 	group("sim", "Simulated CCCD chip: make profiles, present one to pcscd", &simSubcommands)
 	group("roster", "Local insurance roster: import, publish, sync, status, lookup", &rosterSubcommands)
 	group("trust", "Trust anchors for passive authentication: import, list", &trustSubcommands)
-	group("checkins", "Check-in records: list, export", &checkinsSubcommands)
+	group("checkins", "Check-in records: list, export, purge", &checkinsSubcommands)
 }

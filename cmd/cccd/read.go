@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cccd-agent/cccd/checkin"
+	"github.com/cccd-agent/cccd/internal/fsutil"
 	"github.com/cccd-agent/cccd/verify"
 )
 
@@ -83,7 +83,7 @@ func writePhoto(path string, r *checkin.ReadResult) error {
 	if r.Photo == nil || len(r.Photo.Data) == 0 {
 		return errors.New("the card holds no readable photo")
 	}
-	return os.WriteFile(path, r.Photo.Data, 0o600)
+	return fsutil.WriteFile(path, r.Photo.Data, 0o600)
 }
 
 // verdictWords says the verification status the way the console does.

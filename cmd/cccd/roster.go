@@ -30,8 +30,9 @@ func init() {
 }
 
 func newRosterImportCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "import FILE",
+	var force, dryRun bool
+	c := &cobra.Command{
+		Use:   "import FILE [--force] [--dry-run]",
 		Short: "Replace the local roster with a CSV file (gateway field names in the header), all or nothing",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -45,7 +46,10 @@ func newRosterImportCmd() *cobra.Command {
 				return withCode(exitRoster, err)
 			}
 			defer db.Close()
-			m, err := db.ImportCSV(cmd.Context(), f, "import:"+filepath.Base(args[0]), clock.Now())
+			if dryRun {
+				return rosterDryRun(cmd, db, f, force)
+			}
+			m, err := db.ImportCSV(cmd.Context(), f, cache.ImportOptions{Source: "import:" + filepath.Base(args[0]), Now: clock.Now(), Force: force})
 			if err != nil {
 				printImportErrors(cmd.ErrOrStderr(), err)
 				return withCode(exitRoster, err)
@@ -54,6 +58,29 @@ func newRosterImportCmd() *cobra.Command {
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&force, "force", false, "replace the roster even with half of the records it holds or fewer")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "print what the import would change (added, changed, removed, invalid) and write nothing")
+	return c
+}
+
+// rosterDryRun prints the counts of an import and whether it would be
+// refused; the exit code is the one the import would have.
+func rosterDryRun(cmd *cobra.Command, db *cache.DB, f io.Reader, force bool) error {
+	c, err := db.DryRunCSV(cmd.Context(), f)
+	var ie *cache.ImportError
+	if err != nil && !errors.As(err, &ie) {
+		return withCode(exitRoster, err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "dry run, nothing written: %d added, %d changed, %d unchanged, %d removed, %d invalid\n",
+		c.Added, c.Changed, c.Unchanged, c.Removed, c.Invalid)
+	if err != nil {
+		printImportErrors(cmd.ErrOrStderr(), err)
+		return withCode(exitRoster, err)
+	}
+	if n := c.Added + c.Changed + c.Unchanged; !force && 2*n <= c.Unchanged+c.Changed+c.Removed {
+		return withCode(exitRoster, fmt.Errorf("%w: the file holds %d records, the roster held has %d; the import would need --force", cache.ErrShrink, n, c.Unchanged+c.Changed+c.Removed))
+	}
+	return nil
 }
 
 // printImportErrors lists every bad line the importer reported; the error

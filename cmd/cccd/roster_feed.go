@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -77,8 +78,9 @@ func newRosterPublishCmd() *cobra.Command {
 
 func newRosterSyncCmd() *cobra.Command {
 	var from, pubPath string
+	var force bool
 	c := &cobra.Command{
-		Use:   "sync [--from URL] [--pubkey PUB.pem]",
+		Use:   "sync [--from URL] [--pubkey PUB.pem] [--force]",
 		Short: "Bring the local roster up to date from the signed feed",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -111,7 +113,8 @@ func newRosterSyncCmd() *cobra.Command {
 			dir := filepath.Dir(db.Path())
 			// The outcome is printed; log lines would only repeat it.
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-			scfg := cccdsync.Config{URL: from, PublicKey: pub, WorkDir: filepath.Join(dir, "feed"), Logger: quiet}
+			scfg := cccdsync.Config{URL: from, PublicKey: pub, WorkDir: filepath.Join(dir, "feed"), Logger: quiet,
+				Timeout: time.Duration(cfg.Roster.SyncTimeout), MaxShrink: cfg.Roster.MaxShrink, Force: force}
 			if term.IsTerminal(int(os.Stderr.Fd())) {
 				scfg.Progress = stderrProgress
 			}
@@ -130,6 +133,7 @@ func newRosterSyncCmd() *cobra.Command {
 	}
 	c.Flags().StringVar(&from, "from", "", "feed URL (directory holding manifest.json); default roster.feed_url")
 	c.Flags().StringVar(&pubPath, "pubkey", "", "publisher Ed25519 public key, SPKI PEM; default roster.publisher_key")
+	c.Flags().BoolVar(&force, "force", false, "accept a publication that drops more of the roster than roster.max_shrink")
 	return c
 }
 

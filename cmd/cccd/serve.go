@@ -22,6 +22,7 @@ import (
 	"github.com/cccd-agent/cccd/checkin"
 	"github.com/cccd-agent/cccd/config"
 	"github.com/cccd-agent/cccd/internal/clock"
+	"github.com/cccd-agent/cccd/internal/fsutil"
 	"github.com/cccd-agent/cccd/internal/logging"
 	"github.com/cccd-agent/cccd/internal/metrics"
 	"github.com/cccd-agent/cccd/reader"
@@ -119,6 +120,7 @@ type agentExtras struct {
 func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentExtras) error {
 	recentLog := logging.NewRecent(500)
 	log := newLogger(cfg, recentLog)
+	compactAtStart(filepath.Join(dir, cacheFileName), log)
 	db, err := cache.Open(filepath.Join(dir, cacheFileName))
 	if err != nil {
 		if errors.Is(err, cache.ErrLocked) {
@@ -164,7 +166,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	if cfg.Webhook.URL != "" {
 		dcfg := delivery.Config{WebhookURL: cfg.Webhook.URL, InsecureHTTP: cfg.Webhook.InsecureHTTP, Logger: log, Judge: checkin.RecheckJudge(eligCfg)}
 		if cfg.Webhook.AuthorizationFile != "" {
-			auth, err := os.ReadFile(cfg.Webhook.AuthorizationFile)
+			auth, err := fsutil.ReadSecret(cfg.Webhook.AuthorizationFile, maxSecretFile, true)
 			if err != nil {
 				return usageError(fmt.Errorf("webhook.authorization_file: %w", err))
 			}
@@ -220,10 +222,10 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	}
 	scheme := "http"
 	if cfg.API.Remote {
-		cert, err := tls.LoadX509KeyPair(cfg.API.TLSCert, cfg.API.TLSKey)
+		cert, err := loadTLSCert(cfg.API)
 		if err != nil {
 			ln.Close()
-			return usageError(fmt.Errorf("api.tls_cert/api.tls_key: %w", err))
+			return usageError(err)
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		scheme = "https"
@@ -250,7 +252,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		go deliverer.Run(runCtx)
 	}
 	go updateGauges(runCtx, db, m)
-	go pruneAudit(runCtx, db, time.Duration(cfg.Audit.Retention), log)
+	go runRetention(runCtx, db, retentionFromConfig(cfg), m, log)
 
 	url := scheme + "://" + ln.Addr().String() + "/"
 	log.Info("agent ready", "console", url, "data", dir, "readers", len(backends))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/internal/clock"
+	"github.com/cccd-agent/cccd/internal/fsutil"
 
 	"github.com/coreos/go-systemd/v22/daemon"
 
@@ -57,7 +59,7 @@ func newGateway(cfg config.Config, log *slog.Logger) (*gateway.Client, error) {
 	if cfg.Gateway.URL == "" {
 		return nil, nil
 	}
-	pw, err := os.ReadFile(cfg.Gateway.PasswordFile)
+	pw, err := fsutil.ReadSecret(cfg.Gateway.PasswordFile, maxSecretFile, true)
 	if err != nil {
 		return nil, fmt.Errorf("gateway.password_file: %w", err)
 	}
@@ -79,6 +81,7 @@ func newSyncer(cfg config.Config, db *cache.DB, dir string, log *slog.Logger) (*
 	return cccdsync.New(db, cccdsync.Config{
 		URL: cfg.Roster.FeedURL, PublicKey: pub, WorkDir: filepath.Join(dir, "feed"),
 		Logger: log, Interval: time.Duration(cfg.Roster.SyncInterval),
+		Timeout: time.Duration(cfg.Roster.SyncTimeout), MaxShrink: cfg.Roster.MaxShrink,
 	})
 }
 
@@ -128,21 +131,20 @@ func notifySystemd(ctx context.Context, log *slog.Logger) {
 	}()
 }
 
-// pruneAudit deletes audit records older than the retention period, at
-// start and then daily.
-func pruneAudit(ctx context.Context, db *cache.DB, retention time.Duration, log *slog.Logger) {
-	tick := time.NewTicker(24 * time.Hour)
-	defer tick.Stop()
-	for {
-		if n, err := db.PruneAudit(clock.Now().Add(-retention)); err != nil {
-			log.Error("audit trail not pruned", "err", err)
-		} else if n > 0 {
-			log.Info("audit records past retention deleted", "records", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+// loadTLSCert loads api.tls_cert and api.tls_key; the key is a secret file
+// (regular, not open to others: fsutil.ReadSecret).
+func loadTLSCert(a config.API) (tls.Certificate, error) {
+	certPEM, err := os.ReadFile(a.TLSCert)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("api.tls_cert: %w", err)
 	}
+	keyPEM, err := fsutil.ReadSecret(a.TLSKey, maxSecretFile, true)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("api.tls_key: %w", err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("api.tls_cert/api.tls_key: %w", err)
+	}
+	return cert, nil
 }

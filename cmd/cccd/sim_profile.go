@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/internal/clock"
+	"github.com/cccd-agent/cccd/internal/fsutil"
 
 	"github.com/spf13/cobra"
 
@@ -63,7 +64,7 @@ func init() {
 					if f.pem == nil {
 						continue
 					}
-					if err := os.WriteFile(f.path, f.pem, 0o644); err != nil {
+					if err := fsutil.WriteFile(f.path, f.pem, 0o644); err != nil {
 						return fmt.Errorf("sim profile: write %s: %w", f.path, err)
 					}
 				}

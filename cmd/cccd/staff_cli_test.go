@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ func runCLIStdin(t *testing.T, data, stdin string, args ...string) (string, stri
 	old := global
 	t.Cleanup(func() { global = old })
 	global = globalFlags{}
+	os.Chmod(data, 0o700) // t.TempDir's 0755 would be refused
 	root := newRootCmd()
 	var out, errOut bytes.Buffer
 	root.SetIn(strings.NewReader(stdin))

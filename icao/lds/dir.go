@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/cccd-agent/cccd/internal/fsutil"
 )
 
 // The dump directory is the offline form of Files: one file per LDS file,
@@ -34,27 +36,11 @@ func WriteDir(dir string, f *Files) error {
 		return fmt.Errorf("lds: create the dump directory: %w", err)
 	}
 	for _, id := range f.IDs() {
-		if err := writeFile(filepath.Join(dir, DirName(id)), f.Get(id)); err != nil {
+		if err := fsutil.WriteFile(filepath.Join(dir, DirName(id)), f.Get(id), 0o600); err != nil {
 			return fmt.Errorf("lds: write %s: %w", DirName(id), err)
 		}
 	}
 	return nil
-}
-
-func writeFile(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".dump-*") // mode 0600
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // ReadDir reads the files of a dump directory that WriteDir would write;

@@ -32,6 +32,7 @@ var allowed = map[string][]string{
 	"internal/safehttp": nil,
 	"internal/archtest": nil,
 	"internal/passhash": nil,
+	"internal/fsutil":   nil,
 
 	// pki: certificates, CMS, CRLs, keys; below every icao package.
 	"pki/oids": nil,
@@ -41,7 +42,7 @@ var allowed = map[string][]string{
 	"icao/mrz":        {"internal/clock"},
 	"icao/curves":     {"pki", "pki/..."},
 	"icao/activeauth": {"internal/tlv", "pki/..."},
-	"icao/lds":        {"icao/mrz", "internal/tlv", "pki", "pki/..."},
+	"icao/lds":        {"icao/mrz", "internal/fsutil", "internal/tlv", "pki", "pki/..."},
 	"icao":            {"icao/lds", "internal/tlv"},
 	"icao/pace":       {"icao", "icao/curves", "icao/lds", "internal/tlv", "pki/..."},
 	"icao/chipauth":   {"icao", "icao/curves", "icao/lds", "internal/tlv", "pki", "pki/..."},

@@ -1,8 +1,8 @@
 // Package logging builds the agent's slog logger. Code must not log personal
 // data in the first place (internal/redact); this package adds a safety net
 // that masks any run of 9 to 12 digits — the shape of ID, document and
-// insurance numbers — in messages and string attributes before they are
-// written.
+// insurance numbers — to its last four digits in messages and string
+// attributes before they are written.
 package logging
 
 import (
@@ -14,11 +14,20 @@ import (
 	"github.com/cccd-agent/cccd/internal/redact"
 )
 
-var idLike = regexp.MustCompile(`\d{9,12}`)
+var (
+	idLike = regexp.MustCompile(`\d{9,12}`)
+	// masked is an ID as redact.ID writes it in errors ("0010******45"):
+	// in a log its leading digits go too.
+	masked = regexp.MustCompile(`\b\d{4}(\*{2,8}\d{2})\b`)
+)
 
-// Scrub masks every ID-shaped digit run in s.
+// Scrub masks every ID-shaped digit run in s to its last four digits
+// (redact.Last4), and drops the leading digits of IDs an error already
+// masked with redact.ID, so that a log line never shows more than the last
+// four digits of an ID number.
 func Scrub(s string) string {
-	return idLike.ReplaceAllStringFunc(s, redact.ID)
+	s = idLike.ReplaceAllStringFunc(s, redact.Last4)
+	return masked.ReplaceAllString(s, "****$1")
 }
 
 // New returns a logger writing to w, as JSON lines when asJSON is set and as

@@ -19,7 +19,22 @@ func TestScrubMasksIDShapedNumbers(t *testing.T) {
 			t.Fatalf("log leaks %q: %s", leak, out)
 		}
 	}
-	if !strings.Contains(out, "0791******89") || !strings.Contains(out, `"apdus":42`) {
+	if !strings.Contains(out, "********6789") || !strings.Contains(out, `"apdus":42`) {
 		t.Fatalf("log lost its non-personal content: %s", out)
+	}
+}
+
+// Logs show at most the last four digits of an ID, also of one an error
+// masked with redact.ID.
+func TestScrubLastFour(t *testing.T) {
+	for in, want := range map[string]string{
+		"id 001099012345 read":            "id ********2345 read",
+		"lookup 0010******45: not found":  "lookup **********45: not found",
+		"card 7901234567":                 "card ******4567",
+		"seq 12345678, 42 APDUs, 2026-12": "seq 12345678, 42 APDUs, 2026-12",
+	} {
+		if got := Scrub(in); got != want {
+			t.Errorf("Scrub(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -29,6 +29,9 @@ type Metrics struct {
 	RosterRecords    prometheus.Gauge
 	// OutboxDepth is the number of check-ins not yet delivered to the HIS.
 	OutboxDepth prometheus.Gauge
+	// CheckinsPastRetention counts undelivered check-ins older than
+	// checkins.retention: kept (never deleted undelivered), so flagged here.
+	CheckinsPastRetention prometheus.Gauge
 	// GatewaySeconds is the BHXH gateway latency by outcome (ok, error, timeout).
 	GatewaySeconds *prometheus.HistogramVec
 	// Checkins counts recorded check-ins by eligibility status.
@@ -63,6 +66,9 @@ func New() *Metrics {
 		OutboxDepth: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "cccd_outbox_depth", Help: "Check-ins waiting for delivery to the HIS.",
 		}),
+		CheckinsPastRetention: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "cccd_checkins_undelivered_past_retention", Help: "Undelivered check-ins older than checkins.retention (kept until the HIS accepts them).",
+		}),
 		GatewaySeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "cccd_gateway_duration_seconds", Help: "BHXH gateway call latency by outcome.",
 			Buckets: prometheus.DefBuckets,
@@ -72,7 +78,7 @@ func New() *Metrics {
 		}, []string{"eligibility"}),
 	}
 	m.Registry.MustRegister(m.Reads, m.ReadReasons, m.ReadSeconds, m.APDUsPerRead,
-		m.RosterAgeSeconds, m.RosterRecords, m.OutboxDepth, m.GatewaySeconds, m.Checkins,
+		m.RosterAgeSeconds, m.RosterRecords, m.OutboxDepth, m.CheckinsPastRetention, m.GatewaySeconds, m.Checkins,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

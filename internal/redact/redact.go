@@ -15,6 +15,17 @@ func ID(s string) string {
 	return s[:4] + strings.Repeat("*", len(s)-6) + s[len(s)-2:]
 }
 
+// Last4 masks an ID number for logs, keeping only its last four characters:
+// "001099012345" → "********2345". The leading digits (province, sex and
+// century of birth) are the ones that narrow a person down. Values shorter
+// than 8 are masked whole.
+func Last4(s string) string {
+	if len(s) < 8 {
+		return strings.Repeat("*", len(s))
+	}
+	return strings.Repeat("*", len(s)-4) + s[len(s)-4:]
+}
+
 // Bytes returns a placeholder that says only how long a secret or personal
 // value was, for traces: "<13 bytes>".
 func Bytes(b []byte) string {

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/cccd-agent/cccd/icao"
+	"github.com/cccd-agent/cccd/internal/fsutil"
 	"github.com/cccd-agent/cccd/internal/tlv"
 )
 
@@ -121,5 +122,5 @@ func (p *Profile) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, b, 0o600)
+	return fsutil.WriteFile(path, b, 0o600)
 }

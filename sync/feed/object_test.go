@@ -143,6 +143,11 @@ func TestObjectRejects(t *testing.T) {
 		{"record without maThe", rawObject(snap("1"), `{"soCCCD":"001099012345","hoTen":"X","gtTheTu":"01/01/2026","gtTheDen":"31/12/2026"}`)},
 		{"bad date", rawObject(snap("1"), withField(rec2, "ngayDu5Nam", "31/02/2020"))},
 		{"line too long", rawObject(snap("1"), `{"soCCCD":"001099012345","hoTen":"`+strings.Repeat("a", maxLine)+`"}`)},
+		// The CSV line rules too (issue 16): no control characters (a NUL,
+		// an ESC sequence), valid UTF-8.
+		{"NUL in a name", rawObject(snap("1"), strings.Replace(rec, `"X"`, `"X\u0000Y"`, 1))},
+		{"ESC in an address", rawObject(snap("1"), withField(rec, "diaChi", `a\u001b[2Jb`))},
+		{"C1 control in a delta put", rawObject(delta, `{"put":`+strings.Replace(rec, `"X"`, `"X\u0085Y"`, 1)+`}`)},
 	}
 	for _, tc := range tests {
 		_, _, err := readAll(t, tc.data)

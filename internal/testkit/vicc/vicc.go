@@ -105,7 +105,7 @@ func checkEnv(t testing.TB, port int) string {
 		testenv.Missing(t, Python+" not installed")
 	}
 	if _, err := os.Stat(libDir); err != nil {
-		testenv.Missing(t, "python3-virtualsmartcard not installed (make deps)")
+		testenv.Missing(t, "python3-virtualsmartcard not installed (make test-deps)")
 	}
 	name := ReaderName(port)
 	if info, ok := readerInfo(name); !ok {
