@@ -117,52 +117,69 @@ func allDigits(s string) bool {
 // FoldName makes a name comparable the way a receptionist types it: lower
 // case, without diacritics (NFD, combining marks dropped; đ/Đ become d),
 // runs of spaces and punctuation as one space. "Nguyễn  Văn" → "nguyen van".
-func FoldName(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+func FoldName(s string) string { return string(appendFold(nil, []byte(s))) }
+
+// appendFold appends FoldName of src to dst.
+func appendFold(dst, src []byte) []byte {
+	start := len(dst)
 	space := true // drops leading separators
 	add := func(r rune) {
 		switch {
 		case r == 'đ' || r == 'Đ':
 			r = 'd'
+		case r < utf8.RuneSelf:
+			switch {
+			case 'A' <= r && r <= 'Z':
+				r += 'a' - 'A'
+			case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
+			default:
+				if !space {
+					dst = append(dst, ' ')
+					space = true
+				}
+				return
+			}
+			dst = append(dst, byte(r))
+			space = false
+			return
 		case unicode.Is(unicode.Mn, r):
 			return
 		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
 			if !space {
-				b.WriteByte(' ')
+				dst = append(dst, ' ')
 				space = true
 			}
 			return
 		}
-		b.WriteRune(unicode.ToLower(r))
+		dst = utf8.AppendRune(dst, unicode.ToLower(r))
 		space = false
 	}
-	if isASCII(s) {
-		for i := 0; i < len(s); i++ {
-			add(rune(s[i]))
+	for i := 0; i < len(src); {
+		if c := src[i]; c < utf8.RuneSelf {
+			add(rune(c))
+			i++
+			continue
 		}
-	} else {
-		var it norm.Iter
-		it.InitString(norm.NFD, s)
-		for !it.Done() {
-			seg := it.Next()
-			for len(seg) > 0 {
-				r, n := utf8.DecodeRune(seg)
-				add(r)
-				seg = seg[n:]
-			}
+		// The rune's canonical decomposition (NFD) from the tables, without
+		// an iterator's buffers; the marks it yields are dropped anyway, so
+		// their order does not matter.
+		p := norm.NFD.Properties(src[i:])
+		n := max(p.Size(), 1)
+		seg := p.Decomposition()
+		if seg == nil {
+			seg = src[i : i+n]
 		}
+		for len(seg) > 0 {
+			r, w := utf8.DecodeRune(seg)
+			add(r)
+			seg = seg[w:]
+		}
+		i += n
 	}
-	return strings.TrimSuffix(b.String(), " ")
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
+	if len(dst) > start && dst[len(dst)-1] == ' ' {
+		dst = dst[:len(dst)-1]
 	}
-	return true
+	return dst
 }
 
 // summary is what a filter looks at, taken from a stored record without
@@ -194,23 +211,30 @@ func summarize(seq uint64, v []byte) summary {
 	return s
 }
 
-// jsonString finds the top-level string member name of a record's JSON.
-// Its quoted key can only appear as a key: inside a string value every
-// quote is escaped. A value with escapes is decoded by encoding/json.
+// jsonString is jsonField as a string.
 func jsonString(v []byte, name string) (string, bool) {
+	b, ok := jsonField(v, name)
+	return string(b), ok
+}
+
+// jsonField finds the top-level string member name of a record's JSON and
+// returns its value, a view into v when it has no escapes. Its quoted key
+// can only appear as a key: inside a string value every quote is escaped.
+// A value with escapes is decoded by encoding/json.
+func jsonField(v []byte, name string) ([]byte, bool) {
 	var pat [32]byte
 	p := append(append(append(pat[:0], '"'), name...), `":"`...)
 	i := bytes.Index(v, p)
 	if i < 0 {
-		return "", false
+		return nil, false
 	}
 	rest := v[i+len(p):]
 	end := bytes.IndexByte(rest, '"')
 	if end < 0 {
-		return "", false
+		return nil, false
 	}
 	if bytes.IndexByte(rest[:end], '\\') < 0 {
-		return string(rest[:end]), true
+		return rest[:end], true
 	}
 	// Escapes: find the closing quote that is not escaped and let the
 	// decoder read the literal.
@@ -221,12 +245,49 @@ func jsonString(v []byte, name string) (string, bool) {
 		case '"':
 			var s string
 			if json.Unmarshal(v[i+len(p)-1:i+len(p)+j+1], &s) != nil {
-				return "", false
+				return nil, false
 			}
-			return s, true
+			return []byte(s), true
 		}
 	}
-	return "", false
+	return nil, false
+}
+
+// matchRaw reports whether the stored record v passes f, reading only the
+// member the filter needs; buf is scratch space for folding, returned for
+// reuse. ok is false when the record is not laid out as json.Marshal writes
+// it (the caller then decodes it and uses match).
+func (f *CheckinFilter) matchRaw(seq uint64, v, buf []byte) (match, ok bool, scratch []byte) {
+	switch f.kind {
+	case matchDigits:
+		if seq == f.seq {
+			return true, true, buf
+		}
+		if !bytes.Contains(v, []byte(f.digits)) { // cheap: the digits must be somewhere
+			return false, true, buf
+		}
+		id, ok := jsonField(v, "soCCCD")
+		return ok && bytes.HasSuffix(id, []byte(f.digits)), ok, buf
+	case matchDate:
+		dob, ok1 := jsonField(v, "ngaySinh")
+		t, ok2 := jsonField(v, "time")
+		if !ok1 || !ok2 {
+			return false, false, buf
+		}
+		if string(dob) == f.date {
+			return true, true, buf
+		}
+		at, err := time.Parse(time.RFC3339Nano, string(t))
+		return err == nil && at.In(f.loc).Format("2006-01-02") == f.date, true, buf
+	case matchName:
+		name, ok := jsonField(v, "hoTen")
+		if !ok {
+			return false, false, buf
+		}
+		buf = appendFold(buf[:0], name)
+		return bytes.Contains(buf, []byte(f.name)), true, buf
+	}
+	return true, true, buf
 }
 
 // match reports whether the record s summarizes passes f.
@@ -242,16 +303,6 @@ func (f *CheckinFilter) match(s *summary) bool {
 		return err == nil && t.In(f.loc).Format("2006-01-02") == f.date
 	case matchName:
 		return strings.Contains(FoldName(s.hoTen), f.name)
-	}
-	return true
-}
-
-// prefilter is a cheap necessary condition on the raw record: the digits
-// of a digit search appear in it (as the end of the ID number), or the
-// record is the check-in they number.
-func (f *CheckinFilter) prefilter(seq uint64, v []byte) bool {
-	if f.kind == matchDigits {
-		return seq == f.seq || bytes.Contains(v, []byte(f.digits))
 	}
 	return true
 }
@@ -272,11 +323,11 @@ func (db *DB) CheckinsBefore(before uint64, limit int, f CheckinFilter) ([]Check
 	out := []Checkin{}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketCheckins).Cursor()
-		var k, v []byte
+		var k, v, scratch []byte
 		if before == 0 {
 			k, v = c.Last()
 		} else {
-			k, v = c.Seek(seqKey(before))
+			k, _ = c.Seek(seqKey(before))
 			if k == nil {
 				k, v = c.Last()
 			} else {
@@ -289,14 +340,16 @@ func (db *DB) CheckinsBefore(before uint64, limit int, f CheckinFilter) ([]Check
 				continue
 			}
 			if f.kind != matchAll {
-				if !f.prefilter(seq, v) {
-					continue
+				var m, ok bool
+				m, ok, scratch = f.matchRaw(seq, v, scratch)
+				if !ok {
+					s := summarize(seq, v)
+					if !s.parsed {
+						return fmt.Errorf("check-in %d: %w", seq, ErrCorrupt)
+					}
+					m = f.match(&s)
 				}
-				s := summarize(seq, v)
-				if !s.parsed {
-					return fmt.Errorf("check-in %d: %w", seq, ErrCorrupt)
-				}
-				if !f.match(&s) {
+				if !m {
 					continue
 				}
 			}

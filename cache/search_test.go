@@ -188,8 +188,10 @@ func FuzzParseCheckinFilter(f *testing.F) {
 		"05/12/2026", "5/1/2026", "2026-12-05", "31/02/2026", "2026-13-01", "--", "\xff", "1/1/1", "a/b/c"} {
 		f.Add(s)
 	}
-	rec := summary{seq: 7, soCCCD: "079190012345", hoTen: "Nguyễn Văn An", ngaySinh: "1990-05-17",
-		time: "2026-12-05T08:00:00+07:00", parsed: true}
+	stored := Checkin{Seq: 7, SoCCCD: "079190012345", HoTen: "Nguyễn \"Văn\" An", NgaySinh: "1990-05-17",
+		Time: time.Date(2026, 12, 5, 8, 0, 0, 0, ict)}
+	raw, _ := json.Marshal(&stored)
+	rec := summarize(7, raw)
 	f.Fuzz(func(t *testing.T, q string) {
 		fl, err := ParseCheckinFilter(q, ict)
 		if err != nil {
@@ -201,7 +203,11 @@ func FuzzParseCheckinFilter(f *testing.F) {
 			}
 			return
 		}
-		fl.match(&rec)
+		// The fast reader of the stored bytes agrees with the decoded record.
+		slow := fl.match(&rec)
+		if fast, ok, _ := fl.matchRaw(7, raw, nil); !ok || fast != slow {
+			t.Fatalf("matchRaw %v (%v), match %v", fast, ok, slow)
+		}
 		if fl.kind == matchName && (!utf8.ValidString(fl.name) || fl.name == "") {
 			t.Fatalf("folded name %q", fl.name)
 		}
