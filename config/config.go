@@ -57,7 +57,16 @@ type Config struct {
 	Webhook  Webhook  `json:"webhook"`
 	Read     Read     `json:"read"`
 	Audit    Audit    `json:"audit"`
+	Checkins Checkins `json:"checkins"`
 	Log      Log      `json:"log"`
+}
+
+// Checkins configures how check-ins are recorded.
+type Checkins struct {
+	// RetapWindow: the same card read again within it after a check-in
+	// (not cancelled) records no new check-in; the result names the earlier
+	// one. 0 turns it off.
+	RetapWindow Duration `json:"retap_window"`
 }
 
 // Audit configures the audit trail kept in the database.
@@ -177,13 +186,14 @@ func Default() Config {
 		Listen: "127.0.0.1:7400",
 		API: API{HISOrigins: []string{}, MaxBodyBytes: 64 << 10, RatePerSecond: 2000,
 			IdleLock: Duration(15 * time.Minute), ShiftLimit: Duration(12 * time.Hour), ReadTTL: Duration(5 * time.Minute)},
-		Readers: Readers{PCSC: true, PN532: []string{}, QR: []QR{}},
-		Trust:   Trust{Paths: []string{}},
-		Roster:  Roster{SyncInterval: Duration(6 * time.Hour), Freshness: Duration(7 * 24 * time.Hour)},
-		Gateway: Gateway{Timeout: Duration(10 * time.Second)},
-		Read:    Read{KeyTimeout: Duration(2 * time.Minute)},
-		Audit:   Audit{Retention: Duration(365 * 24 * time.Hour)},
-		Log:     Log{Level: "info", Format: "json"},
+		Readers:  Readers{PCSC: true, PN532: []string{}, QR: []QR{}},
+		Trust:    Trust{Paths: []string{}},
+		Roster:   Roster{SyncInterval: Duration(6 * time.Hour), Freshness: Duration(7 * 24 * time.Hour)},
+		Gateway:  Gateway{Timeout: Duration(10 * time.Second)},
+		Read:     Read{KeyTimeout: Duration(2 * time.Minute)},
+		Audit:    Audit{Retention: Duration(365 * 24 * time.Hour)},
+		Checkins: Checkins{RetapWindow: Duration(10 * time.Minute)},
+		Log:      Log{Level: "info", Format: "json"},
 	}
 }
 
@@ -270,6 +280,9 @@ func (c *Config) Validate() error {
 	}
 	if time.Duration(c.Audit.Retention) < 24*time.Hour {
 		return fmt.Errorf("%w: audit.retention must be at least a day (\"24h\")", ErrInvalid)
+	}
+	if c.Checkins.RetapWindow < 0 || time.Duration(c.Checkins.RetapWindow) > 12*time.Hour {
+		return fmt.Errorf("%w: checkins.retap_window must be between \"0s\" (off) and \"12h\"", ErrInvalid)
 	}
 	if c.Read.KeyTimeout <= 0 {
 		return fmt.Errorf("%w: read.key_timeout must be positive", ErrInvalid)
