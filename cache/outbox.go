@@ -48,7 +48,7 @@ type Checkin struct {
 	Episode *Episode `json:"episode,omitempty"`
 
 	Eligibility  CheckinEligibility `json:"eligibility"`
-	Verification string             `json:"verification"` // chip verdict: "verified", "intact-untrusted", "failed"
+	Verification string             `json:"verification"` // chip verdict: "verified", "intact-untrusted", "failed"; "none" for a manual check-in (no card)
 	Confirmed    bool               `json:"confirmed"`    // the receptionist confirmed the check-in
 	// Cancelled: the receptionist cancelled the check-in (a wrong patient,
 	// a visit that did not happen). It stays in the list and goes to the HIS
