@@ -296,7 +296,9 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 	}
 	a.metrics.ReadSeconds.Observe(elapsed.Seconds())
 	a.metrics.APDUsPerRead.Observe(float64(res.Timing.APDUs))
-	a.metrics.Checkins.WithLabelValues(string(elig.Status)).Inc()
+	if !repeat {
+		a.metrics.Checkins.WithLabelValues(string(elig.Status)).Inc()
+	}
 	a.log.Info("card read", "reader", name, "access", res.Access, "verification", res.Verification.Status,
 		"eligibility", elig.Status, "apdus", res.Timing.APDUs, "ms", res.Timing.TotalMS, "checkin", seq,
 		"id", redact.ID(res.Document.IDNumber))

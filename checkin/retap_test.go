@@ -63,6 +63,9 @@ func TestAgentRetapWindow(t *testing.T) {
 		if fourth.Seq == third.Seq || fourth.Repeat {
 			t.Fatalf("tap after a cancel: seq %d repeat %v, want a new check-in", fourth.Seq, fourth.Repeat)
 		}
+		if got := r.counter(t, "cccd_checkins_total", string(Eligible)); got != 3 {
+			t.Errorf("cccd_checkins_total{eligible} = %v after four taps, one a repeat; want 3", got)
+		}
 	})
 	t.Run("off", func(t *testing.T) {
 		slot := sim.NewSlot("desk", newChip(t, false), 0)
