@@ -106,6 +106,7 @@ type reply struct {
 	body   map[string]any
 	hdr    http.Header
 	cookie string
+	raw    []byte
 }
 
 func (a *authServer) call(method, path, body string, hdr map[string]string) reply {
@@ -117,7 +118,7 @@ func (a *authServer) call(method, path, body string, hdr map[string]string) repl
 	}
 	rec := httptest.NewRecorder()
 	a.h.ServeHTTP(rec, req)
-	r := reply{status: rec.Code, hdr: rec.Header()}
+	r := reply{status: rec.Code, hdr: rec.Header(), raw: rec.Body.Bytes()}
 	_ = json.Unmarshal(rec.Body.Bytes(), &r.body)
 	_ = json.Unmarshal(rec.Body.Bytes(), &r.err)
 	for _, c := range rec.Result().Cookies() {

@@ -23,6 +23,10 @@ type Backend interface {
 	SubmitKey(ctx context.Context, reader, key string) error
 	// Checkins lists check-ins after sequence number after, oldest first.
 	Checkins(ctx context.Context, after uint64, limit int) ([]cache.Checkin, error)
+	// CheckinsBefore lists up to limit check-ins with a sequence number
+	// below before (0: from the newest), newest first, matching the search
+	// text q ("" = all); ErrBadInput when q cannot be used.
+	CheckinsBefore(ctx context.Context, before uint64, limit int, q string) ([]cache.Checkin, error)
 	// Checkin returns one check-in.
 	Checkin(ctx context.Context, seq uint64) (cache.Checkin, error)
 	// ConfirmCheckin marks a check-in confirmed by the receptionist.
@@ -30,6 +34,13 @@ type Backend interface {
 	// ConfirmCurrent confirms seq only while it is the current result of
 	// reader (no other card came since); ErrConflict otherwise.
 	ConfirmCurrent(ctx context.Context, reader string, seq uint64) (cache.Checkin, error)
+	// CancelCheckin marks a check-in cancelled; cancelling again changes
+	// nothing.
+	CancelCheckin(ctx context.Context, seq uint64) (cache.Checkin, error)
+	// ManualLookup answers eligibility for a patient without a card from
+	// the typed ID number, name and date of birth and records the check-in;
+	// ErrBadInput names the field that is wrong.
+	ManualLookup(ctx context.Context, p checkin.ManualPerson) (checkin.ManualResult, error)
 	// SetEpisode stores the HIS's episode fields (MA_LK, MA_BN, MA_LOAI_KCB,
 	// MA_DOITUONG_KCB) on a check-in; ErrBadInput when they break QĐ 4750's
 	// limits.

@@ -114,6 +114,8 @@ func (s *Server) routes() {
 	api("GET /api/v1/checkins/{seq}", s.handleCheckin)
 	api("GET /api/v1/reads/{id}", s.handleRead)
 	api("POST /api/v1/checkins/{seq}/confirm", s.handleConfirm)
+	api("POST /api/v1/checkins/{seq}/cancel", s.handleCancel)
+	api("POST /api/v1/lookups", s.handleManualLookup)
 	api("PATCH /api/v1/checkins/{seq}/episode", s.handleEpisode)
 	api("GET /api/v1/roster/{id}", func(w http.ResponseWriter, r *http.Request) {
 		// The ID number looked up is personal data: only the answer's status is recorded.
@@ -324,6 +326,11 @@ func (s *Server) handleSubmitKey(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleCheckins(w http.ResponseWriter, r *http.Request) {
+	query := r.URL.Query()
+	if query.Has("before") {
+		s.handleCheckinsBefore(w, r)
+		return
+	}
 	after, err1 := queryUint(r, "after", 0)
 	limit, err2 := queryUint(r, "limit", 50)
 	if err := errors.Join(err1, err2); err != nil {
@@ -341,6 +348,49 @@ func (s *Server) handleCheckins(w http.ResponseWriter, r *http.Request) {
 	})
 	// The list holds each person's data: who saw which range is recorded.
 	s.audit(r, cache.AuditRecord{Event: "checkins-listed", Checkin: after, Result: code + ":" + strconv.Itoa(n)})
+}
+
+// Page sizes of the newest-first list (?before=).
+const (
+	defaultPageSize = 20
+	maxPageSize     = 500
+)
+
+// handleCheckinsBefore serves the desk's list: newest first below before,
+// filtered by q. The search text is never recorded (it is a name, an ID or
+// a date of birth).
+func (s *Server) handleCheckinsBefore(w http.ResponseWriter, r *http.Request) {
+	query := r.URL.Query()
+	if query.Has("after") {
+		writeError(w, http.StatusBadRequest, codeBadRequest, "use either after (oldest first) or before (newest first), not both")
+		return
+	}
+	before, err1 := queryUint(r, "before", 0)
+	limit, err2 := queryUint(r, "limit", defaultPageSize)
+	if err := errors.Join(err1, err2); err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+		return
+	}
+	if query.Get("before") == "" {
+		writeError(w, http.StatusBadRequest, codeBadRequest, "query parameter before must be a non-negative integer (0 = from the newest)")
+		return
+	}
+	if limit == 0 {
+		limit = defaultPageSize
+	}
+	limit = min(limit, maxPageSize)
+	q := query.Get("q")
+	var n int
+	code := s.replyCode(w, r, func() (any, error) {
+		list, err := s.backend.CheckinsBefore(r.Context(), before, int(limit), q)
+		n = len(list)
+		return list, err
+	})
+	result := code + ":" + strconv.Itoa(n)
+	if q != "" {
+		result += ":search"
+	}
+	s.audit(r, cache.AuditRecord{Event: "checkins-browsed", Checkin: before, Result: result})
 }
 
 func (s *Server) handleCheckin(w http.ResponseWriter, r *http.Request) {
@@ -386,6 +436,37 @@ func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
 		return s.backend.ConfirmCheckin(r.Context(), seq)
 	})
 	s.audit(r, cache.AuditRecord{Event: "checkin-confirmed", Reader: body.Reader, Checkin: seq, Result: code})
+}
+
+func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, "check-in number must be a positive integer")
+		return
+	}
+	code := s.replyCode(w, r, func() (any, error) { return s.backend.CancelCheckin(r.Context(), seq) })
+	s.audit(r, cache.AuditRecord{Event: "checkin-cancelled", Checkin: seq, Result: code})
+}
+
+// handleManualLookup checks a patient without a card from what the
+// receptionist typed and records the check-in. Only the eligibility status
+// (or the error code) is audited, never the person.
+func (s *Server) handleManualLookup(w http.ResponseWriter, r *http.Request) {
+	var body checkin.ManualPerson
+	if !decodeJSON(w, r, &body) {
+		s.audit(r, cache.AuditRecord{Event: "manual-lookup", Result: codeBadRequest})
+		return
+	}
+	var res checkin.ManualResult
+	code := s.replyCode(w, r, func() (any, error) {
+		var err error
+		res, err = s.backend.ManualLookup(r.Context(), body)
+		return res, err
+	})
+	if code == "ok" {
+		code = string(res.Eligibility.Status)
+	}
+	s.audit(r, cache.AuditRecord{Event: "manual-lookup", Checkin: res.Seq, Result: code})
 }
 
 // handleEpisode lets the HIS set the episode fields it owns on a check-in.

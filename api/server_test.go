@@ -43,6 +43,15 @@ func (b *recordingBackend) SubmitKey(_ context.Context, reader, key string) erro
 func (b *recordingBackend) Checkins(context.Context, uint64, int) ([]cache.Checkin, error) {
 	return []cache.Checkin{}, nil
 }
+func (b *recordingBackend) CheckinsBefore(context.Context, uint64, int, string) ([]cache.Checkin, error) {
+	return []cache.Checkin{}, nil
+}
+func (b *recordingBackend) CancelCheckin(_ context.Context, seq uint64) (cache.Checkin, error) {
+	return cache.Checkin{}, fmt.Errorf("check-in %d: %w", seq, checkin.ErrNotFound)
+}
+func (b *recordingBackend) ManualLookup(context.Context, checkin.ManualPerson) (checkin.ManualResult, error) {
+	return checkin.ManualResult{}, fmt.Errorf("id_number must be the 12 digits of the ID number: %w", checkin.ErrBadInput)
+}
 func (b *recordingBackend) Checkin(_ context.Context, seq uint64) (cache.Checkin, error) {
 	return cache.Checkin{}, fmt.Errorf("check-in %d: %w", seq, checkin.ErrNotFound)
 }

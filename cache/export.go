@@ -36,7 +36,7 @@ func WriteCheckinsJSON(w io.Writer, cs []Checkin) error {
 var checkinCSVHeader = []string{"seq", "key", "time", "reader", "facility", "soCCCD", "hoTen",
 	"ngaySinh", "gioiTinh", "diaChi", "maThe", "maDKBD", "gtTheTu", "gtTheDen", "maKV", "ngayDu5Nam",
 	"eligibility_status", "eligibility_code", "eligibility_source", "eligibility_as_of",
-	"verification", "confirmed", "delivered_at", "attempts", "last_error", "recheck_changed"}
+	"verification", "confirmed", "delivered_at", "attempts", "last_error", "recheck_changed", "cancelled"}
 
 // WriteCheckinsCSV writes cs as UTF-8 CSV with a header line. Times are
 // RFC 3339; empty times are empty cells. Control characters other than
@@ -53,7 +53,8 @@ func WriteCheckinsCSV(w io.Writer, cs []Checkin) error {
 			c.SoCCCD, c.HoTen, c.NgaySinh, c.GioiTinh, c.DiaChi, c.MaThe, c.MaDKBD, c.GtTheTu, c.GtTheDen,
 			c.MaKV, c.NgayDu5Nam, c.Eligibility.Status, c.Eligibility.Code, c.Eligibility.Source,
 			rfc3339(c.Eligibility.AsOf), c.Verification, strconv.FormatBool(c.Confirmed),
-			rfc3339(c.DeliveredAt), strconv.Itoa(c.Attempts), c.LastError, strconv.FormatBool(c.RecheckChanged)}
+			rfc3339(c.DeliveredAt), strconv.Itoa(c.Attempts), c.LastError, strconv.FormatBool(c.RecheckChanged),
+			strconv.FormatBool(c.Cancelled)}
 		for i, v := range row {
 			row[i] = defuseFormula(stripControls(v))
 		}

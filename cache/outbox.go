@@ -48,8 +48,13 @@ type Checkin struct {
 	Episode *Episode `json:"episode,omitempty"`
 
 	Eligibility  CheckinEligibility `json:"eligibility"`
-	Verification string             `json:"verification"` // chip verdict: "verified", "intact-untrusted", "failed"
+	Verification string             `json:"verification"` // chip verdict: "verified", "intact-untrusted", "failed"; "none" for a manual check-in (no card)
 	Confirmed    bool               `json:"confirmed"`    // the receptionist confirmed the check-in
+	// Cancelled: the receptionist cancelled the check-in (a wrong patient,
+	// a visit that did not happen). It stays in the list and goes to the HIS
+	// like a confirmation; it can no longer be confirmed.
+	Cancelled   bool      `json:"cancelled"`
+	CancelledAt time.Time `json:"cancelled_at,omitzero"`
 
 	DeliveredAt    time.Time `json:"delivered_at,omitzero"` // when the HIS accepted it; zero while pending
 	Attempts       int       `json:"attempts"`              // delivery attempts of the current revision so far
@@ -249,6 +254,7 @@ func (c *Checkin) NextRevision(held CheckinEligibility) {
 func sameForHIS(stored, sent *Checkin) bool {
 	a, b := stored.Eligibility, sent.Eligibility
 	return stored.Revision == sent.Revision && stored.Confirmed == sent.Confirmed &&
+		stored.Cancelled == sent.Cancelled &&
 		stored.RecheckChanged == sent.RecheckChanged &&
 		a.Status == b.Status && a.Code == b.Code && a.Source == b.Source && a.AsOf.Equal(b.AsOf)
 }

@@ -41,6 +41,10 @@ type AgentConfig struct {
 	// ReadTTL is how long a read can be pulled by id after the tap
 	// (Agent.Read); 0 means DefaultReadTTL.
 	ReadTTL time.Duration
+	// RetapWindow: a card read again within it after a check-in of the
+	// same ID number (not cancelled) records no new check-in; its result
+	// names the earlier one (ResultEvent.Repeat). 0 turns this off.
+	RetapWindow time.Duration
 }
 
 // Agent runs the reception flow: one session per tap, from the card present
@@ -323,7 +327,7 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 	a.publish("progress", name, ProgressEvent{Step: "eligibility", Percent: 95})
 	elig := a.lookup.Eligibility(ctx, personOf(res), a.cfg.Now())
 	rec := newCheckinRecord(res, elig, name, a.cfg.Facility, a.cfg.Now())
-	seq, err := a.db.AppendCheckin(rec)
+	seq, repeat, err := a.storeCheckin(rec)
 	if err != nil {
 		fail("error", fmt.Errorf("record check-in: %w", err))
 		return
@@ -336,7 +340,9 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 	}
 	a.metrics.ReadSeconds.Observe(elapsed.Seconds())
 	a.metrics.APDUsPerRead.Observe(float64(res.Timing.APDUs))
-	a.metrics.Checkins.WithLabelValues(string(elig.Status)).Inc()
+	if !repeat {
+		a.metrics.Checkins.WithLabelValues(string(elig.Status)).Inc()
+	}
 	a.log.Info("card read", "reader", name, "access", res.Access, "verification", res.Verification.Status,
 		"eligibility", elig.Status, "apdus", res.Timing.APDUs, "ms", res.Timing.TotalMS, "checkin", seq,
 		"id", redact.Last4(res.Document.IDNumber))
@@ -344,11 +350,14 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 	a.showResult(name, seq, readID)
 	// The outbox hears of the stored check-in before anyone else does, so a
 	// subscriber that sees the "checkin" event knows the delivery is under way.
-	if a.cfg.AfterCheckin != nil {
+	if a.cfg.AfterCheckin != nil && !repeat {
 		a.cfg.AfterCheckin()
 	}
-	a.publish("result", name, ResultEvent{Seq: seq, ReadID: readID, Read: res.EventView(), Eligibility: elig})
-	a.publish("checkin", name, CheckinEvent{Seq: seq})
+	a.publish("result", name, ResultEvent{Seq: seq, ReadID: readID, Read: res.EventView(), Eligibility: elig,
+		Confirmed: rec.Confirmed, Repeat: repeat})
+	if !repeat {
+		a.publish("checkin", name, CheckinEvent{Seq: seq})
+	}
 }
 
 // SubmitKey parses a typed key and gives it to readerName (SubmitParsedKey).

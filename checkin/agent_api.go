@@ -66,7 +66,8 @@ func (a *Agent) Checkin(_ context.Context, seq uint64) (cache.Checkin, error) {
 	return c, nil
 }
 
-// ConfirmCheckin marks check-in seq confirmed by the receptionist. A confirmation the HIS may not
+// ConfirmCheckin marks check-in seq confirmed by the receptionist; a
+// cancelled check-in cannot be confirmed (ErrConflict). A confirmation the HIS may not
 // have seen (it may already hold the unconfirmed check-in) goes out as the
 // check-in's next revision; one made while the check-in is being sent is
 // caught when the delivery is recorded (cache.MarkDelivered).
@@ -76,6 +77,9 @@ func (a *Agent) ConfirmCheckin(_ context.Context, seq uint64) (cache.Checkin, er
 		revised bool
 	)
 	err := a.db.UpdateCheckin(seq, func(c *cache.Checkin) error {
+		if c.Cancelled {
+			return fmt.Errorf("check-in %d was cancelled and cannot be confirmed; record a new check-in: %w", seq, ErrConflict)
+		}
 		if !c.Confirmed && c.MayBeHeldByHIS() {
 			c.NextRevision(c.Eligibility)
 			revised = true
@@ -86,6 +90,9 @@ func (a *Agent) ConfirmCheckin(_ context.Context, seq uint64) (cache.Checkin, er
 	})
 	if errors.Is(err, cache.ErrNotFound) {
 		return cache.Checkin{}, fmt.Errorf("check-in %d: %w", seq, ErrNotFound)
+	}
+	if errors.Is(err, ErrConflict) {
+		return cache.Checkin{}, fmt.Errorf("check-in %d was cancelled and cannot be confirmed; record a new check-in: %w", seq, ErrConflict)
 	}
 	if err != nil {
 		return cache.Checkin{}, err

@@ -53,6 +53,10 @@ type ResultEvent struct {
 	Read        *ReadResult `json:"read"`
 	Eligibility Eligibility `json:"eligibility"`
 	Confirmed   bool        `json:"confirmed"`
+	// Repeat: the same card was read again within the re-tap window
+	// (checkins.retap_window) and no new check-in was stored; Seq is the
+	// earlier check-in's.
+	Repeat bool `json:"repeat,omitempty"`
 }
 
 // ErrorEvent is the data of an "error" event: a code and what to tell the

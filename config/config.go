@@ -62,11 +62,15 @@ type Config struct {
 	Log      Log      `json:"log"`
 }
 
-// Checkins configures how long check-ins are kept.
+// Checkins configures how check-ins are recorded and how long they are kept.
 type Checkins struct {
 	// Retention: delivered check-ins older than this are deleted at start
 	// and daily; undelivered ones are kept (and counted in /metrics).
 	Retention Duration `json:"retention"`
+	// RetapWindow: the same card read again within it after a check-in
+	// (not cancelled) records no new check-in; the result names the earlier
+	// one. 0 turns it off.
+	RetapWindow Duration `json:"retap_window"`
 }
 
 // Audit configures the audit trail kept in the database.
@@ -198,7 +202,7 @@ func Default() Config {
 			SyncTimeout: Duration(30 * time.Minute), MaxShrink: 0.5},
 		Gateway:  Gateway{Timeout: Duration(10 * time.Second)},
 		Read:     Read{KeyTimeout: Duration(2 * time.Minute)},
-		Checkins: Checkins{Retention: Duration(90 * 24 * time.Hour)},
+		Checkins: Checkins{Retention: Duration(90 * 24 * time.Hour), RetapWindow: Duration(10 * time.Minute)},
 		Audit:    Audit{Retention: Duration(365 * 24 * time.Hour)},
 		Log:      Log{Level: "info", Format: "json"},
 	}
@@ -301,6 +305,9 @@ func (c *Config) Validate() error {
 	}
 	if !(c.Roster.MaxShrink > 0 && c.Roster.MaxShrink <= 1) {
 		return fmt.Errorf("%w: roster.max_shrink must be a fraction above 0 and at most 1 (0.5: a publication may not drop more than half the roster; 1: no check)", ErrInvalid)
+	}
+	if c.Checkins.RetapWindow < 0 || time.Duration(c.Checkins.RetapWindow) > 12*time.Hour {
+		return fmt.Errorf("%w: checkins.retap_window must be between \"0s\" (off) and \"12h\"", ErrInvalid)
 	}
 	if c.Read.KeyTimeout <= 0 {
 		return fmt.Errorf("%w: read.key_timeout must be positive", ErrInvalid)

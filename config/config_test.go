@@ -21,7 +21,7 @@ func TestDefaultRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Listen != def.Listen || got.Read.KeyTimeout != def.Read.KeyTimeout || time.Duration(got.Roster.SyncInterval) != 6*time.Hour {
+	if got.Listen != def.Listen || got.Read.KeyTimeout != def.Read.KeyTimeout || time.Duration(got.Checkins.RetapWindow) != 10*time.Minute || time.Duration(got.Roster.SyncInterval) != 6*time.Hour {
 		t.Fatalf("round trip changed the defaults: %+v", got)
 	}
 	if !strings.Contains(string(b), `"sync_interval": "6h0m0s"`) {
@@ -48,6 +48,10 @@ func TestValidate(t *testing.T) {
 		{"bad level", `{"log":{"level":"loud"}}`, false},
 		{"gateway without credentials", `{"gateway":{"url":"https://gw.example.vn"}}`, false},
 		{"not JSON", `listen = 1`, false},
+		{"retap window off", `{"checkins":{"retap_window":"0s"}}`, true},
+		{"retap window", `{"checkins":{"retap_window":"30m"}}`, true},
+		{"retap window too long", `{"checkins":{"retap_window":"13h"}}`, false},
+		{"retap window negative", `{"checkins":{"retap_window":"-1m"}}`, false},
 		{"http webhook", `{"webhook":{"url":"http://his.example.vn/hook"}}`, false},
 		{"http webhook, insecure_http", `{"webhook":{"url":"http://127.0.0.1:9/hook","insecure_http":true}}`, true},
 		{"https webhook", `{"webhook":{"url":"https://his.example.vn/hook"}}`, true},

@@ -184,8 +184,12 @@ func exportXML0(cmd *cobra.Command, cs []cache.Checkin, dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return usageError(fmt.Errorf("create export directory: %w", err))
 	}
-	noEpisode := 0
+	noEpisode, cancelled := 0, 0
 	for _, c := range cs {
+		if c.Cancelled { // the visit did not happen: nothing for BHXH
+			cancelled++
+			continue
+		}
 		if c.EpisodeMissing() {
 			noEpisode++
 		}
@@ -195,7 +199,10 @@ func exportXML0(cmd *cobra.Command, cs []cache.Checkin, dir string) error {
 			return fmt.Errorf("write XML0 file: %w", err)
 		}
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "exported %d XML0 files to %s\n", len(cs), dir)
+	fmt.Fprintf(cmd.ErrOrStderr(), "exported %d XML0 files to %s\n", len(cs)-cancelled, dir)
+	if cancelled > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "left out %d cancelled check-ins\n", cancelled)
+	}
 	if noEpisode > 0 {
 		fmt.Fprintf(cmd.ErrOrStderr(), "%d of them have no MA_LK yet: the HIS sets its episode with PATCH /api/v1/checkins/{seq}/episode before submitting\n", noEpisode)
 	}

@@ -306,7 +306,7 @@ func TestConsoleCheckinList(t *testing.T) {
 	if !c.Confirmed {
 		t.Fatal("check-in #37 was not confirmed from the list")
 	}
-	run(t, ctx, a, "more", chromedp.SetValue(chromedp.CSS("#search"), ""), chromedp.Click(chromedp.CSS("#search-form button")),
+	run(t, ctx, a, "more", chromedp.Evaluate[chromedp.Void](`void (document.querySelector("#search").value = "")`), chromedp.Click(chromedp.CSS("#search-form button")),
 		chromedp.Poll[chromedp.Void](`document.querySelectorAll("#checkins tr").length === 20`),
 		chromedp.Click(chromedp.CSS("#more")),
 		chromedp.Poll[chromedp.Void](`document.querySelectorAll("#checkins tr").length === 40`))

@@ -160,4 +160,23 @@ func TestCheckinsCLI(t *testing.T) {
 			t.Errorf("%s (%v):\n%s", f, fi.Mode(), b)
 		}
 	}
+
+	// A cancelled check-in is no visit: XML0 leaves it out and says so.
+	db, err = cache.Open(filepath.Join(data, cacheFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpdateCheckin(2, func(c *cache.Checkin) error { c.Cancelled = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	dir = filepath.Join(t.TempDir(), "xml0-cancelled")
+	_, errOut, code = runCLI(t, data, "checkins", "export", "--format", "xml0", "--out", dir)
+	files, _ = filepath.Glob(filepath.Join(dir, "XML0_*.xml"))
+	if code != 0 || len(files) != 1 || !strings.Contains(errOut, "exported 1 XML0 files") || !strings.Contains(errOut, "left out 1 cancelled") {
+		t.Fatalf("export xml0 with a cancelled check-in: %d %q %v", code, errOut, files)
+	}
+	if out, _, _ := runCLI(t, data, "checkins", "export", "--format", "csv"); !strings.Contains(out, ",cancelled\n") || !strings.Contains(out, ",true\n") {
+		t.Errorf("csv export without the cancelled column:\n%s", out)
+	}
 }

@@ -203,6 +203,8 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		Log:     log,
 		Status:  status,
 		ReadTTL: time.Duration(cfg.API.ReadTTL),
+
+		RetapWindow: time.Duration(cfg.Checkins.RetapWindow),
 	})
 
 	srv := api.New(api.Config{

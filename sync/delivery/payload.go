@@ -36,10 +36,14 @@ type Payload struct {
 	Verification   string                   `json:"verification"`
 	Confirmed      bool                     `json:"confirmed"`
 	RecheckChanged bool                     `json:"recheck_changed"`
+	// Cancelled: the receptionist cancelled the check-in; a cancel after
+	// the HIS may hold it comes as the next revision.
+	Cancelled   bool      `json:"cancelled"`
+	CancelledAt time.Time `json:"cancelled_at,omitzero"`
 
 	// Revision is 0 for the first version of a check-in and N for the
 	// N-th correction: an online re-check changed its eligibility, or the
-	// receptionist confirmed it after the HIS may have taken it.
+	// receptionist confirmed or cancelled it after the HIS may have taken it.
 	Revision int `json:"revision"`
 	// PreviousEligibility is, from revision 1 on, the eligibility of the
 	// version this one replaces; omitted at revision 0.
@@ -54,7 +58,7 @@ func NewPayload(c *cache.Checkin) Payload {
 		DiaChiSource: c.DiaChiSource,
 		MaThe:        c.MaThe, MaDKBD: c.MaDKBD, GtTheTu: c.GtTheTu, GtTheDen: c.GtTheDen, MaKV: c.MaKV,
 		NgayDu5Nam: c.NgayDu5Nam, Eligibility: c.Eligibility, Verification: c.Verification,
-		Confirmed: c.Confirmed, RecheckChanged: c.RecheckChanged,
+		Confirmed: c.Confirmed, RecheckChanged: c.RecheckChanged, Cancelled: c.Cancelled, CancelledAt: c.CancelledAt,
 		Revision: c.Revision, PreviousEligibility: c.PreviousEligibility,
 	}
 }
