@@ -104,7 +104,7 @@ func TestDoctorNamesEachBrokenThing(t *testing.T) {
 		fix    string
 		exit   int
 	}{
-		{"data directory open to others", func(dir string, _ *config.Config) { os.Chmod(dir, 0o755) }, "data-dir", "fail", "chmod 700", exitFailure},
+		{"data directory open to others", func(dir string, _ *config.Config) { os.Chmod(dir, 0o750) }, "data-dir", "fail", "chmod 700", exitFailure},
 		{"token readable by others", func(dir string, _ *config.Config) { os.Chmod(filepath.Join(dir, "api-token"), 0o644) }, "secrets", "fail", "chmod 600", exitFailure},
 		{"gateway password is a symlink", func(dir string, c *config.Config) {
 			target := filepath.Join(dir, "real")
