@@ -140,7 +140,10 @@ type Trust struct {
 type Roster struct {
 	FeedURL string `json:"feed_url"` // "" = no automatic sync
 	// PublisherKey is the path of the publisher's Ed25519 public key (PEM).
-	PublisherKey string   `json:"publisher_key"`
+	PublisherKey string `json:"publisher_key"`
+	// IdentityFile is this clinic's age identity (`cccd roster keygen`),
+	// which opens an encrypted feed; a secret file, mode 0600.
+	IdentityFile string   `json:"identity_file"`
 	SyncInterval Duration `json:"sync_interval"`
 	// Freshness: answers from a roster or cache older than this are provisional.
 	Freshness Duration `json:"freshness"`

@@ -28,7 +28,11 @@ func (s *Syncer) applySnapshot(ctx context.Context, cur cache.RosterMeta, meta c
 		return res, fmt.Errorf("roster sync: open snapshot: %w", err)
 	}
 	defer f.Close()
-	or, err := feed.NewObjectReader(f)
+	plain, err := feed.Plaintext(f, m.Encryption, s.cfg.Identities)
+	if err != nil {
+		return res, fmt.Errorf("roster snapshot rejected: %w", err)
+	}
+	or, err := feed.NewObjectReader(plain)
 	if err != nil {
 		return res, fmt.Errorf("roster snapshot rejected: %w", err)
 	}
@@ -66,7 +70,7 @@ func (s *Syncer) applySnapshot(ctx context.Context, cur cache.RosterMeta, meta c
 
 // applyDeltas merges the chain into one change set and applies it in one
 // transaction based on the current version.
-func (s *Syncer) applyDeltas(ctx context.Context, cur cache.RosterMeta, meta cache.RosterMeta, chain []feed.Delta) (Result, error) {
+func (s *Syncer) applyDeltas(ctx context.Context, cur cache.RosterMeta, meta cache.RosterMeta, chain []feed.Delta, encryption string) (Result, error) {
 	res := Result{Mode: ModeDelta, From: cur.Version, To: cur.Version, Records: cur.Records}
 	changes := map[string]*feed.Entry{}
 	for _, d := range chain {
@@ -74,7 +78,7 @@ func (s *Syncer) applyDeltas(ctx context.Context, cur cache.RosterMeta, meta cac
 		if err != nil {
 			return res, err
 		}
-		if err := readDelta(path, d, changes); err != nil {
+		if err := s.readDelta(path, d, encryption, changes); err != nil {
 			return res, fmt.Errorf("roster delta rejected, roster kept at version %d: %w", cur.Version, err)
 		}
 	}
@@ -109,13 +113,17 @@ func (s *Syncer) applyDeltas(ctx context.Context, cur cache.RosterMeta, meta cac
 }
 
 // readDelta decodes one delta object into changes (later deltas win).
-func readDelta(path string, d feed.Delta, changes map[string]*feed.Entry) error {
+func (s *Syncer) readDelta(path string, d feed.Delta, encryption string, changes map[string]*feed.Entry) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("open delta: %w", err)
 	}
 	defer f.Close()
-	or, err := feed.NewObjectReader(f)
+	plain, err := feed.Plaintext(f, encryption, s.cfg.Identities)
+	if err != nil {
+		return err
+	}
+	or, err := feed.NewObjectReader(plain)
 	if err != nil {
 		return err
 	}

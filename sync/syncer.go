@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/cccd-agent/cccd/internal/clock"
 
 	"github.com/cccd-agent/cccd/cache"
@@ -45,6 +47,9 @@ type Config struct {
 	// PublicKey is the pinned publisher key; manifests signed by any other
 	// key are refused.
 	PublicKey ed25519.PublicKey
+	// Identities open an encrypted feed (feed.EncryptionAge): this clinic's
+	// age identity. A plain feed needs none.
+	Identities []age.Identity
 	// WorkDir holds partial and verified downloads between attempts
 	// (e.g. DATA/feed); created with mode 0700.
 	WorkDir string
@@ -247,6 +252,11 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("roster feed %s rejected, roster kept at version %d: %w", s.redactedURL(), cur.Version, err)
 	}
+	if m.Encryption == "" {
+		// It works (tests, a lab), but a province's records are open to
+		// anyone with the URL: say so at every sync.
+		s.log.Warn("the roster feed is not encrypted: anyone with its URL can read it; ask the publisher to encrypt it to this clinic (cccd roster keygen)", "feed", s.redactedURL())
+	}
 	floor := seen
 	if fromFeed {
 		floor = max(floor, cur.Version)
@@ -281,7 +291,7 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 func (s *Syncer) update(ctx context.Context, cur cache.RosterMeta, m *feed.Manifest, fromFeed bool) (Result, error) {
 	meta := cache.RosterMeta{Version: m.Version, Published: m.Published, Synced: s.cfg.Now(), Source: s.redactedURL()}
 	if chain, ok := m.Chain(cur.Version); ok && fromFeed && chainSize(chain) < m.Snapshot.Size {
-		res, err := s.applyDeltas(ctx, cur, meta, chain)
+		res, err := s.applyDeltas(ctx, cur, meta, chain, m.Encryption)
 		if err == nil && res.Records == m.Records {
 			return res, nil
 		}

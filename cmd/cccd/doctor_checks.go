@@ -359,7 +359,15 @@ func (d *doctor) checkFeed(ctx context.Context) {
 		d.fail("feed", "the manifest does not verify: "+err.Error(), "check roster.publisher_key: is it this feed's key?", exitRoster)
 		return
 	}
-	d.ok("feed", fmt.Sprintf("%s reachable, manifest signed, version %d", shown, m.Version))
+	switch {
+	case m.Encryption == "":
+		d.warn("feed", fmt.Sprintf("%s reachable, manifest signed, version %d, but not encrypted: anyone with its URL can read the roster", shown, m.Version),
+			"ask the publisher to encrypt the feed to this clinic (cccd roster keygen, docs/FEED.md)")
+	case d.cfg.Roster.IdentityFile == "":
+		d.fail("feed", "the feed is encrypted and roster.identity_file is not set", "set roster.identity_file to this clinic's identity (cccd roster keygen)", exitRoster)
+	default:
+		d.ok("feed", fmt.Sprintf("%s reachable, manifest signed, version %d, encrypted", shown, m.Version))
+	}
 }
 
 func parseEd25519PEM(b []byte) (ed25519.PublicKey, error) {

@@ -10,12 +10,16 @@ import (
 	"path/filepath"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/config"
+	"github.com/cccd-agent/cccd/internal/clock"
+	"github.com/cccd-agent/cccd/internal/fsutil"
 	cccdsync "github.com/cccd-agent/cccd/sync"
 	"github.com/cccd-agent/cccd/sync/feed"
 )
@@ -27,8 +31,9 @@ import (
 func init() {
 	registerRoster(newRosterPublishCmd)
 	registerRoster(newRosterSyncCmd)
+	registerRoster(newRosterKeygenCmd)
 	for _, err := range []error{feed.ErrMalformed, feed.ErrBadSignature, feed.ErrUnknownKey,
-		feed.ErrHashMismatch, feed.ErrRollback, cccdsync.ErrUnavailable} {
+		feed.ErrHashMismatch, feed.ErrRollback, feed.ErrNoIdentity, cccdsync.ErrUnavailable} {
 		sentinelCodes = append(sentinelCodes, struct {
 			err  error
 			code int
@@ -37,7 +42,7 @@ func init() {
 }
 
 func newRosterPublishCmd() *cobra.Command {
-	var in, keyPath, out string
+	var in, keyPath, out, recipientsPath, identityPath string
 	var keep int
 	c := &cobra.Command{
 		Use:   "publish --in FILE --key KEY.pem --out DIR",
@@ -51,11 +56,29 @@ func newRosterPublishCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			opt := feed.PublishOptions{KeepDeltas: keep}
+			if recipientsPath != "" {
+				b, err := os.ReadFile(recipientsPath)
+				if err != nil {
+					return usageError(err)
+				}
+				if opt.Recipients, err = feed.ParseRecipients(b); err != nil {
+					return usageError(fmt.Errorf("--recipients %s: %w", recipientsPath, err))
+				}
+				if identityPath == "" {
+					return usagef("an encrypted feed needs --identity FILE too: the publisher's own age identity (cccd roster keygen), to read its previous publication")
+				}
+			}
+			if identityPath != "" {
+				if opt.Identities, err = readIdentities(identityPath); err != nil {
+					return err
+				}
+			}
 			records, err := readRosterCSV(in)
 			if err != nil {
 				return withCode(exitRoster, err)
 			}
-			res, err := feed.Publish(cmd.Context(), out, key, records, feed.PublishOptions{KeepDeltas: keep})
+			res, err := feed.Publish(cmd.Context(), out, key, records, opt)
 			if err != nil {
 				return withCode(exitRoster, fmt.Errorf("publish roster: %w", err))
 			}
@@ -66,6 +89,11 @@ func newRosterPublishCmd() *cobra.Command {
 				fmt.Fprintf(w, "delta from version %d: %d upserts, %d deletes, %d bytes\n", d.Base, d.Upserts, d.Deletes, d.Size)
 			}
 			fmt.Fprintf(w, "publisher key id %s\n", feed.KeyID(key.Public().(ed25519.PublicKey)))
+			if m.Encryption == "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "cccd: warning: the feed is not encrypted: anyone who has its URL can read every record; publish with --recipients FILE (the clinics' `cccd roster keygen` recipients)")
+			} else {
+				fmt.Fprintf(w, "encrypted to %d clinics and the publisher\n", len(opt.Recipients))
+			}
 			return nil
 		},
 	}
@@ -73,11 +101,63 @@ func newRosterPublishCmd() *cobra.Command {
 	c.Flags().StringVar(&keyPath, "key", "", "publisher Ed25519 private key, PKCS#8 PEM (openssl genpkey -algorithm ed25519)")
 	c.Flags().StringVar(&out, "out", "", "feed directory to write (served as static files)")
 	c.Flags().IntVar(&keep, "keep-deltas", feed.DefaultKeepDeltas, "deltas the manifest lists")
+	c.Flags().StringVar(&recipientsPath, "recipients", "", "encrypt to these clinics: a file of age recipients (age1…), one per line")
+	c.Flags().StringVar(&identityPath, "identity", "", "the publisher's own age identity (cccd roster keygen), with --recipients")
 	return c
 }
 
+// newRosterKeygenCmd makes a clinic's (or the publisher's) age identity for
+// an encrypted feed: the secret goes to a new 0600 file, the recipient to
+// stdout for the publisher's --recipients file.
+func newRosterKeygenCmd() *cobra.Command {
+	var out string
+	c := &cobra.Command{
+		Use:   "keygen --out FILE",
+		Short: "Make an age identity for an encrypted roster feed: FILE keeps the secret, the recipient is printed",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usagef("roster keygen needs --out FILE (then set roster.identity_file to it)")
+			}
+			if _, err := os.Lstat(out); err == nil {
+				return usagef("%s exists: keygen never overwrites an identity (a feed encrypted to it could no longer be read)", out)
+			}
+			identity, recipient, err := feed.GenerateIdentity()
+			if err != nil {
+				return err
+			}
+			text := "# cccd roster feed identity, made " + clock.Now().UTC().Format(time.RFC3339) + "\n# recipient: " + recipient + "\n" + identity + "\n"
+			if err := fsutil.WriteFile(out, []byte(text), 0o600); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), recipient)
+			fmt.Fprintf(cmd.ErrOrStderr(), "cccd: identity written to %s (keep it secret; set roster.identity_file); give the publisher the recipient above\n", out)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&out, "out", "", "file to write the identity to (mode 0600; must not exist)")
+	return c
+}
+
+// readIdentities reads an age identity file ("" = none): a secret file,
+// regular and not open to others.
+func readIdentities(path string) ([]age.Identity, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := fsutil.ReadSecret(path, 64<<10, false)
+	if err != nil {
+		return nil, usageError(fmt.Errorf("roster identity: %w", err))
+	}
+	ids, err := feed.ParseIdentities(b)
+	if err != nil {
+		return nil, usageError(fmt.Errorf("roster identity %s: %w", path, err))
+	}
+	return ids, nil
+}
+
 func newRosterSyncCmd() *cobra.Command {
-	var from, pubPath string
+	var from, pubPath, identityPath string
 	var force bool
 	c := &cobra.Command{
 		Use:   "sync [--from URL] [--pubkey PUB.pem] [--force]",
@@ -101,6 +181,13 @@ func newRosterSyncCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if identityPath == "" {
+				identityPath = cfg.Roster.IdentityFile
+			}
+			ids, err := readIdentities(identityPath)
+			if err != nil {
+				return err
+			}
 			db, err := openCache()
 			if err != nil {
 				var coded *codedError
@@ -113,7 +200,7 @@ func newRosterSyncCmd() *cobra.Command {
 			dir := filepath.Dir(db.Path())
 			// The outcome is printed; log lines would only repeat it.
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-			scfg := cccdsync.Config{URL: from, PublicKey: pub, WorkDir: filepath.Join(dir, "feed"), Logger: quiet,
+			scfg := cccdsync.Config{URL: from, PublicKey: pub, Identities: ids, WorkDir: filepath.Join(dir, "feed"), Logger: quiet,
 				Timeout: time.Duration(cfg.Roster.SyncTimeout), MaxShrink: cfg.Roster.MaxShrink, Force: force}
 			if term.IsTerminal(int(os.Stderr.Fd())) {
 				scfg.Progress = stderrProgress
@@ -134,6 +221,7 @@ func newRosterSyncCmd() *cobra.Command {
 	c.Flags().StringVar(&from, "from", "", "feed URL (directory holding manifest.json); default roster.feed_url")
 	c.Flags().StringVar(&pubPath, "pubkey", "", "publisher Ed25519 public key, SPKI PEM; default roster.publisher_key")
 	c.Flags().BoolVar(&force, "force", false, "accept a publication that drops more of the roster than roster.max_shrink")
+	c.Flags().StringVar(&identityPath, "identity", "", "this clinic's age identity for an encrypted feed; default roster.identity_file")
 	return c
 }
 

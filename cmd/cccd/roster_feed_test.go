@@ -63,3 +63,55 @@ func TestRosterPublishSyncCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestRosterEncryptedFeedCLI: a clinic makes its identity, the publisher
+// encrypts to it (and to itself), the clinic syncs with it; without it the
+// sync is refused (exit 6) and stores nothing.
+func TestRosterEncryptedFeedCLI(t *testing.T) {
+	openssl := testenv.LookPath(t, "openssl")
+	dir := t.TempDir()
+	key, pub := filepath.Join(dir, "key.pem"), filepath.Join(dir, "pub.pem")
+	for _, args := range [][]string{{"genpkey", "-algorithm", "ed25519", "-out", key}, {"pkey", "-in", key, "-pubout", "-out", pub}} {
+		if out, err := exec.Command(openssl, args...).CombinedOutput(); err != nil {
+			t.Fatalf("openssl %v: %v\n%s", args, err, out)
+		}
+	}
+	csv := filepath.Join(dir, "roster.csv")
+	os.WriteFile(csv, []byte("soCCCD,maThe,maSoBHXH,hoTen,ngaySinh,gtTheTu,gtTheDen,maDKBD\n"+
+		"001099012345,GD4010100000001,0100000001,Trần Văn A,05/03/1994,01/01/2026,31/12/2026,01832\n"), 0o600)
+	clinicID, publisherID := filepath.Join(dir, "clinic.age"), filepath.Join(dir, "publisher.age")
+	recipient, errOut, code := runCLI(t, t.TempDir(), "roster", "keygen", "--out", clinicID)
+	if code != exitOK || !strings.HasPrefix(recipient, "age1") || !strings.Contains(errOut, "roster.identity_file") {
+		t.Fatalf("keygen: exit %d %q %q", code, recipient, errOut)
+	}
+	if fi, err := os.Stat(clinicID); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("identity file mode: %v %v", fi, err)
+	}
+	if _, _, code := runCLI(t, t.TempDir(), "roster", "keygen", "--out", clinicID); code != exitUsage {
+		t.Errorf("keygen over an existing identity: exit %d, want %d", code, exitUsage)
+	}
+	runCLI(t, t.TempDir(), "roster", "keygen", "--out", publisherID)
+	recipients := filepath.Join(dir, "clinics.txt")
+	os.WriteFile(recipients, []byte("# clinic 01832\n"+recipient), 0o644)
+	feedDir := filepath.Join(dir, "feed")
+	srv := httptest.NewServer(http.FileServer(http.Dir(feedDir)))
+	defer srv.Close()
+
+	out, code := runCLICombined(t, "roster", "publish", "--in", csv, "--key", key, "--out", feedDir, "--recipients", recipients)
+	if code != exitUsage || !strings.Contains(out, "--identity") {
+		t.Errorf("encrypted publish without the publisher's identity: exit %d %q", code, out)
+	}
+	out, code = runCLICombined(t, "roster", "publish", "--in", csv, "--key", key, "--out", feedDir, "--recipients", recipients, "--identity", publisherID)
+	if code != exitOK || !strings.Contains(out, "encrypted to 1 clinics") || strings.Contains(out, "not encrypted") {
+		t.Fatalf("encrypted publish: exit %d %q", code, out)
+	}
+	data := filepath.Join(dir, "data")
+	out, code = runCLICombined(t, "--data", data, "roster", "sync", "--from", srv.URL, "--pubkey", pub)
+	if code != exitRoster || !strings.Contains(out, "encrypted") {
+		t.Errorf("sync without an identity: exit %d %q", code, out)
+	}
+	out, code = runCLICombined(t, "--data", data, "roster", "sync", "--from", srv.URL, "--pubkey", pub, "--identity", clinicID)
+	if code != exitOK || !strings.Contains(out, "1 records") {
+		t.Errorf("sync with the clinic's identity: exit %d %q", code, out)
+	}
+}

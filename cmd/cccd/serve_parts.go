@@ -78,8 +78,12 @@ func newSyncer(cfg config.Config, db *cache.DB, dir string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
+	ids, err := readIdentities(cfg.Roster.IdentityFile)
+	if err != nil {
+		return nil, err
+	}
 	return cccdsync.New(db, cccdsync.Config{
-		URL: cfg.Roster.FeedURL, PublicKey: pub, WorkDir: filepath.Join(dir, "feed"),
+		URL: cfg.Roster.FeedURL, PublicKey: pub, Identities: ids, WorkDir: filepath.Join(dir, "feed"),
 		Logger: log, Interval: time.Duration(cfg.Roster.SyncInterval),
 		Timeout: time.Duration(cfg.Roster.SyncTimeout), MaxShrink: cfg.Roster.MaxShrink,
 	})

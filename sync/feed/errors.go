@@ -17,4 +17,6 @@ var (
 	ErrRollback = errors.New("feed: rollback to an older roster version")
 	// ErrBadKey: a key file is not an Ed25519 key in the expected PEM form.
 	ErrBadKey = errors.New("feed: not an Ed25519 key")
+	// ErrBadAgeKey: a recipients or identity file is not age's.
+	ErrBadAgeKey = errors.New("feed: not an age key")
 )

@@ -37,6 +37,9 @@ type Manifest struct {
 	Records   int       `json:"records"`   // records in the roster at Version
 	Snapshot  Object    `json:"snapshot"`  // the full roster at Version
 	Deltas    []Delta   `json:"deltas"`    // ascending Target; the last one ends at Version
+	// Encryption is "" for objects anyone with the URL can read, or
+	// EncryptionAge for objects only the clinics' identities open.
+	Encryption string `json:"encryption,omitempty"`
 }
 
 // Object is a content-addressed file under objects/: its URL path is
@@ -141,6 +144,9 @@ func (m *Manifest) validate() error {
 	}
 	if m.Records < 0 {
 		return bad("negative record count")
+	}
+	if m.Encryption != "" && m.Encryption != EncryptionAge {
+		return bad("unknown encryption %q", m.Encryption)
 	}
 	if err := m.Snapshot.validate(); err != nil {
 		return bad("snapshot: %v", err)

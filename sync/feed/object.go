@@ -97,8 +97,13 @@ func EncodeObject(h Header, entries []Entry) ([]byte, Object, error) {
 	if err := zw.Close(); err != nil {
 		return nil, Object{}, fmt.Errorf("feed: zstd close: %w", err)
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	return buf.Bytes(), Object{SHA256: hex.EncodeToString(sum[:]), Size: int64(buf.Len())}, nil
+	return buf.Bytes(), refOf(buf.Bytes()), nil
+}
+
+// refOf names stored bytes by their SHA-256 and size.
+func refOf(data []byte) Object {
+	sum := sha256.Sum256(data)
+	return Object{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
 }
 
 func (e Entry) key() string {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/cccd-agent/cccd/internal/clock"
 
 	"github.com/cccd-agent/cccd/cache"
@@ -26,6 +28,12 @@ const DefaultKeepDeltas = 30
 type PublishOptions struct {
 	Now        time.Time // publication time; zero means time.Now
 	KeepDeltas int       // deltas listed in the manifest; 0 means DefaultKeepDeltas
+	// Recipients, when set, encrypt every object to these clinics
+	// (EncryptionAge). Identities then must hold the publisher's own
+	// identity: its recipient is added, and it opens the previous
+	// publication to compute the delta.
+	Recipients []age.Recipient
+	Identities []age.Identity
 }
 
 // PublishResult says what Publish wrote.
@@ -59,7 +67,15 @@ func Publish(ctx context.Context, dir string, key ed25519.PrivateKey, records []
 	if !ok {
 		return nil, ErrBadKey
 	}
-	prev, prevRecords, err := loadPublication(dir, pub)
+	recipients := opt.Recipients
+	if len(recipients) > 0 {
+		own, err := ownRecipients(opt.Identities)
+		if err != nil {
+			return nil, err
+		}
+		recipients = append(append([]age.Recipient(nil), recipients...), own...)
+	}
+	prev, prevRecords, err := loadPublication(dir, pub, opt.Identities)
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +89,9 @@ func Publish(ctx context.Context, dir string, key ed25519.PrivateKey, records []
 		Published: opt.Now.UTC().Truncate(time.Second),
 		Records:   len(records),
 	}
+	if len(recipients) > 0 {
+		m.Encryption = EncryptionAge
+	}
 	res := &PublishResult{Manifest: m}
 	if prev != nil {
 		// Versions are seconds since the epoch when the clock allows it, so
@@ -80,7 +99,7 @@ func Publish(ctx context.Context, dir string, key ed25519.PrivateKey, records []
 		m.Version = max(m.Version, prev.Version+1)
 		res.Previous = prev.Version
 	}
-	snapData, snapRef, err := EncodeObject(Header{Kind: KindSnapshot, Version: m.Version}, SnapshotEntries(records))
+	snapData, snapRef, err := encodeStored(Header{Kind: KindSnapshot, Version: m.Version}, SnapshotEntries(records), recipients)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +109,7 @@ func Publish(ctx context.Context, dir string, key ed25519.PrivateKey, records []
 	m.Snapshot = snapRef
 	if prev != nil {
 		entries := Diff(prevRecords, records)
-		data, ref, err := EncodeObject(Header{Kind: KindDelta, Base: prev.Version, Version: m.Version}, entries)
+		data, ref, err := encodeStored(Header{Kind: KindDelta, Base: prev.Version, Version: m.Version}, entries, recipients)
 		if err != nil {
 			return nil, err
 		}
@@ -141,9 +160,35 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
+// encodeStored encodes an object as it is stored: sealed to recipients when
+// there are any.
+func encodeStored(h Header, entries []Entry, recipients []age.Recipient) ([]byte, Object, error) {
+	data, ref, err := EncodeObject(h, entries)
+	if err != nil || len(recipients) == 0 {
+		return data, ref, err
+	}
+	return sealObject(data, recipients)
+}
+
+// ownRecipients are the recipients of the publisher's identities, so that
+// the publisher can read its own previous publication.
+func ownRecipients(ids []age.Identity) ([]age.Recipient, error) {
+	var out []age.Recipient
+	for _, id := range ids {
+		if x, ok := id.(*age.X25519Identity); ok {
+			out = append(out, x.Recipient())
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("an encrypted feed needs the publisher's own identity too (it reads the previous publication): %w", ErrNoIdentity)
+	}
+	return out, nil
+}
+
 // loadPublication reads the previous manifest of dir and its snapshot's
-// records; a directory without a manifest is a first publication.
-func loadPublication(dir string, pub ed25519.PublicKey) (*Manifest, []cache.RosterRecord, error) {
+// records, opening an encrypted one with ids; a directory without a
+// manifest is a first publication.
+func loadPublication(dir string, pub ed25519.PublicKey, ids []age.Identity) (*Manifest, []cache.RosterRecord, error) {
 	data, err := os.ReadFile(filepath.Join(dir, ManifestName))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
@@ -162,7 +207,11 @@ func loadPublication(dir string, pub ed25519.PublicKey) (*Manifest, []cache.Rost
 	if err := VerifyObject(obj, m.Snapshot); err != nil {
 		return nil, nil, err
 	}
-	records, err := ReadSnapshot(bytes.NewReader(obj), m.Version)
+	plain, err := Plaintext(bytes.NewReader(obj), m.Encryption, ids)
+	if err != nil {
+		return nil, nil, fmt.Errorf("feed: read previous snapshot: %w", err)
+	}
+	records, err := ReadSnapshot(plain, m.Version)
 	if err != nil {
 		return nil, nil, err
 	}
