@@ -141,6 +141,10 @@ type Roster struct {
 	FeedURL string `json:"feed_url"` // "" = no automatic sync
 	// PublisherKey is the path of the publisher's Ed25519 public key (PEM).
 	PublisherKey string `json:"publisher_key"`
+	// FeedAuthFile holds the Authorization header value the feed server
+	// wants (e.g. "Basic …", "Bearer …"): credentials stay out of feed_url
+	// and of the database; a secret file.
+	FeedAuthFile string `json:"feed_auth_file"`
 	// IdentityFile is this clinic's age identity (`cccd roster keygen`),
 	// which opens an encrypted feed; a secret file, mode 0600.
 	IdentityFile string   `json:"identity_file"`

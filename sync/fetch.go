@@ -46,7 +46,7 @@ type manifestResponse struct {
 func (s *Syncer) getManifest(ctx context.Context, prev *httpState) (*manifestResponse, error) {
 	ctx, guard := newStallGuard(ctx, s.cfg.StallTimeout)
 	defer guard.stop()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.manifestURL.String(), nil)
+	req, err := s.newRequest(ctx, s.manifestURL.String())
 	if err != nil {
 		return nil, fmt.Errorf("roster feed: build request: %w", err)
 	}
@@ -125,7 +125,7 @@ func (s *Syncer) download(ctx context.Context, ref feed.Object, part, label stri
 	u := s.base.ResolveReference(&url.URL{Path: feed.ObjectPath(ref.SHA256)})
 	ctx, guard := newStallGuard(ctx, s.cfg.StallTimeout)
 	defer guard.stop()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	req, err := s.newRequest(ctx, u.String())
 	if err != nil {
 		return fmt.Errorf("roster feed: build request: %w", err)
 	}
@@ -288,4 +288,13 @@ func (s stallReader) Read(p []byte) (int, error) {
 		s.g.timer.Reset(s.g.d)
 	}
 	return n, err
+}
+
+// newRequest is a GET of the feed with its configured Authorization.
+func (s *Syncer) newRequest(ctx context.Context, url string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err == nil && s.cfg.Authorization != "" {
+		req.Header.Set("Authorization", s.cfg.Authorization)
+	}
+	return req, err
 }

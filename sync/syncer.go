@@ -3,6 +3,8 @@ package sync
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,6 +49,11 @@ type Config struct {
 	// PublicKey is the pinned publisher key; manifests signed by any other
 	// key are refused.
 	PublicKey ed25519.PublicKey
+	// Authorization is sent as the Authorization header of every feed
+	// request (from roster.feed_auth_file, so that credentials stay out of
+	// the URL and the config file); "" sends none. Go's client drops it on a
+	// redirect to another host.
+	Authorization string
 	// Identities open an encrypted feed (feed.EncryptionAge): this clinic's
 	// age identity. A plain feed needs none.
 	Identities []age.Identity
@@ -237,7 +244,7 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 		seen = state.Version
 	}
 	fromFeed := cur.Version > 0 && cur.Source == s.redactedURL()
-	if state != nil && (state.URL != s.manifestURL.String() || state.KeyID != keyID || state.Version != cur.Version || !fromFeed) {
+	if state != nil && (state.URL != s.urlFingerprint() || state.KeyID != keyID || state.Version != cur.Version || !fromFeed) {
 		state = nil // validators of another feed, key or roster: ask unconditionally
 	}
 	mr, err := s.getManifest(ctx, state)
@@ -281,7 +288,7 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 		}
 		s.cleanWorkDir()
 	}
-	s.saveState(httpState{URL: s.manifestURL.String(), KeyID: keyID, ETag: mr.etag, LastModified: mr.lastModified, Version: m.Version})
+	s.saveState(httpState{URL: s.urlFingerprint(), KeyID: keyID, ETag: mr.etag, LastModified: mr.lastModified, Version: m.Version})
 	return res, nil
 }
 
@@ -364,6 +371,13 @@ func (s *Syncer) cleanWorkDir() {
 }
 
 // redactedURL is the feed URL without a password, for logs and errors.
+// urlFingerprint stands for the feed URL in the database: a URL may carry
+// credentials (user:password@, ?token=), which never go to disk.
+func (s *Syncer) urlFingerprint() string {
+	sum := sha256.Sum256([]byte(s.manifestURL.String()))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
 func (s *Syncer) redactedURL() string {
 	u := *s.manifestURL
 	u.RawQuery = ""

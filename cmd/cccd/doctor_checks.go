@@ -108,7 +108,7 @@ func (d *doctor) checkSecrets() {
 	if names, err := filepath.Glob(filepath.Join(d.dir, "tokens", "*")); err == nil {
 		files = append(files, names...)
 	}
-	for _, f := range []string{d.cfg.Gateway.PasswordFile, d.cfg.Webhook.AuthorizationFile} {
+	for _, f := range []string{d.cfg.Gateway.PasswordFile, d.cfg.Webhook.AuthorizationFile, d.cfg.Roster.FeedAuthFile, d.cfg.Roster.IdentityFile, d.cfg.API.TLSKey} {
 		if f != "" {
 			files = append(files, f)
 		}

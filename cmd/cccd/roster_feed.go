@@ -188,6 +188,10 @@ func newRosterSyncCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			auth, err := readFeedAuth(cfg.Roster.FeedAuthFile)
+			if err != nil {
+				return err
+			}
 			db, err := openCache()
 			if err != nil {
 				var coded *codedError
@@ -200,7 +204,7 @@ func newRosterSyncCmd() *cobra.Command {
 			dir := filepath.Dir(db.Path())
 			// The outcome is printed; log lines would only repeat it.
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-			scfg := cccdsync.Config{URL: from, PublicKey: pub, Identities: ids, WorkDir: filepath.Join(dir, "feed"), Logger: quiet,
+			scfg := cccdsync.Config{URL: from, PublicKey: pub, Identities: ids, Authorization: auth, WorkDir: filepath.Join(dir, "feed"), Logger: quiet,
 				Timeout: time.Duration(cfg.Roster.SyncTimeout), MaxShrink: cfg.Roster.MaxShrink, Force: force}
 			if term.IsTerminal(int(os.Stderr.Fd())) {
 				scfg.Progress = stderrProgress

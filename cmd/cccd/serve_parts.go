@@ -82,8 +82,12 @@ func newSyncer(cfg config.Config, db *cache.DB, dir string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
+	auth, err := readFeedAuth(cfg.Roster.FeedAuthFile)
+	if err != nil {
+		return nil, err
+	}
 	return cccdsync.New(db, cccdsync.Config{
-		URL: cfg.Roster.FeedURL, PublicKey: pub, Identities: ids, WorkDir: filepath.Join(dir, "feed"),
+		URL: cfg.Roster.FeedURL, PublicKey: pub, Identities: ids, Authorization: auth, WorkDir: filepath.Join(dir, "feed"),
 		Logger: log, Interval: time.Duration(cfg.Roster.SyncInterval),
 		Timeout: time.Duration(cfg.Roster.SyncTimeout), MaxShrink: cfg.Roster.MaxShrink,
 	})
@@ -151,4 +155,17 @@ func loadTLSCert(a config.API) (tls.Certificate, error) {
 		return tls.Certificate{}, fmt.Errorf("api.tls_cert/api.tls_key: %w", err)
 	}
 	return cert, nil
+}
+
+// readFeedAuth reads roster.feed_auth_file ("" = none): a secret file
+// holding the Authorization header value for the feed server.
+func readFeedAuth(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	b, err := fsutil.ReadSecret(path, maxSecretFile, true)
+	if err != nil {
+		return "", usageError(fmt.Errorf("roster.feed_auth_file: %w", err))
+	}
+	return strings.TrimSpace(string(b)), nil
 }
