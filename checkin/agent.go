@@ -62,6 +62,7 @@ type Agent struct {
 	status  func() StatusInfo
 	extLen  icao.ExtendedLengthMemo // per reader and ATR, for the agent's lifetime
 	reads   *recentReads            // the last few minutes' reads, in memory only
+	unsaved unsavedQueue            // check-ins the disk did not take yet (unsaved.go)
 
 	mu    sync.Mutex
 	slots map[string]*slot
@@ -106,6 +107,8 @@ func NewAgent(cfg AgentConfig) *Agent {
 // Run follows the watcher until ctx ends, then waits for running reads to
 // finish or be cancelled.
 func (a *Agent) Run(ctx context.Context) {
+	a.wg.Add(1)
+	go func() { defer a.wg.Done(); a.retryUnsaved(ctx) }()
 	for ev := range a.watcher.Run(ctx) {
 		a.handle(ctx, ev)
 	}
@@ -329,7 +332,10 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 	rec := newCheckinRecord(res, elig, name, a.cfg.Facility, a.cfg.Now())
 	seq, repeat, err := a.storeCheckin(rec)
 	if err != nil {
-		fail("error", fmt.Errorf("record check-in: %w", err))
+		// The read is good: keep the check-in in memory and retry; the HIS
+		// hears of it only once it is stored.
+		a.keepUnsaved(rec, err)
+		fail("cannot-save", fmt.Errorf("%w: %w", errNotSaved, err))
 		return
 	}
 	elapsed := a.cfg.Now().Sub(start)

@@ -19,6 +19,10 @@ type StatusInfo struct {
 	// TrustAnchors counts the CSCA certificates the agent verifies with
 	// (0: every genuine card reads intact-untrusted).
 	TrustAnchors int `json:"trust_anchors"`
+	// UnsavedCheckins were read but wait in memory for the disk
+	// (StorageProblem says why: disk-full, read-only, io-error).
+	UnsavedCheckins int    `json:"unsaved_checkins"`
+	StorageProblem  string `json:"storage_problem,omitempty"`
 }
 
 // RosterStatus describes the local roster for the console's banner.
@@ -39,6 +43,7 @@ func (a *Agent) Status(context.Context) StatusInfo {
 	a.mu.Lock()
 	st.Readers = len(a.slots)
 	a.mu.Unlock()
+	st.UnsavedCheckins, st.StorageProblem = a.unsavedStatus()
 	return st
 }
 

@@ -16,6 +16,10 @@ const (
 	msgNoReader   = "Không mở được đầu đọc: kiểm tra cáp hoặc chạy cccd doctor."
 )
 
+// errNotSaved: the read succeeded but its check-in could not be stored (it
+// waits in memory, unsaved.go).
+var errNotSaved = errors.New("check-in not saved")
+
 // ErrorEvents maps what went wrong to a code and the two messages. The first
 // match wins.
 var ErrorEvents = []struct {
@@ -23,6 +27,9 @@ var ErrorEvents = []struct {
 	code   string
 	vi, en string
 }{
+	{errNotSaved, "cannot-save",
+		"Đã đọc thẻ nhưng chưa lưu được lượt tiếp đón (ổ đĩa đầy hoặc lỗi ghi): máy giữ lại và sẽ tự lưu khi có chỗ — báo bộ phận kỹ thuật.",
+		"The card was read but the check-in could not be saved (disk full or a write error): it is kept and saved once there is room — call IT."},
 	{icao.ErrAccessDenied, "wrong-key",
 		// The CCCD prints no separate CAN: it is the ID number's last 6 digits.
 		"Sai mã CAN: kiểm tra 6 số cuối của số CCCD và nhập lại.",

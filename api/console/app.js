@@ -47,8 +47,11 @@ const T = {
       "no-reader": "Không tìm thấy hoặc không mở được đầu đọc: kiểm tra cáp USB.",
       "key-timeout": "Chưa nhập mã CAN: nhập 6 số cuối của số CCCD rồi đặt lại thẻ.",
       "card-mute": "Thẻ không phản hồi: lấy thẻ ra và đặt lại, giữ yên trên đầu đọc.",
-      "read-error": "Không đọc được thẻ: đặt lại thẻ; nếu vẫn lỗi, báo bộ phận kỹ thuật."
+      "read-error": "Không đọc được thẻ: đặt lại thẻ; nếu vẫn lỗi, báo bộ phận kỹ thuật.",
+      "cannot-save": "Đã đọc thẻ nhưng chưa lưu được lượt tiếp đón: máy giữ lại và sẽ tự lưu khi ổ đĩa có chỗ."
     },
+    storage: { "disk-full": "ổ đĩa đầy", "read-only": "ổ đĩa chỉ cho đọc", "io-error": "lỗi ghi ổ đĩa" },
+    cannotSave: "Không lưu được lượt tiếp đón", waiting: "đang chờ lưu", callIT: "báo bộ phận kỹ thuật",
     api: {
       "bad-request": "Dữ liệu nhập chưa đúng: kiểm tra lại.", "not-found": "Không tìm thấy (có thể đã hết hạn).",
       "conflict": "Kết quả này không còn là thẻ đang trên đầu đọc: xác nhận từ danh sách nếu đúng người.",
@@ -101,8 +104,11 @@ const T = {
       "no-reader": "The reader is not found or cannot be opened: check its USB cable.",
       "key-timeout": "No CAN was entered: type the last 6 digits of the ID number, then lay the card again.",
       "card-mute": "The card does not answer: lift it and lay it down again, keep it still.",
-      "read-error": "The card could not be read: lay it down again; if it keeps failing, call IT."
+      "read-error": "The card could not be read: lay it down again; if it keeps failing, call IT.",
+      "cannot-save": "The card was read but the check-in could not be saved: it is kept and saved once the disk has room."
     },
+    storage: { "disk-full": "the disk is full", "read-only": "the disk is read-only", "io-error": "a disk write error" },
+    cannotSave: "Cannot save check-ins", waiting: "waiting to be saved", callIT: "call IT",
     api: {
       "bad-request": "Something typed is not right: check it.", "not-found": "Not found (it may have expired).",
       "conflict": "This result is no longer the card on the reader: confirm it from the list if it is the right person.",
@@ -441,6 +447,10 @@ async function refreshStatus() {
 function renderBanners() {
   const conn = $("conn");
   conn.textContent = t("agentDown"); conn.classList.toggle("hidden", !agentDown);
+  // Check-ins the disk did not take: red until they are stored.
+  const st = $("storage"), n = (roster && roster.unsaved_checkins) || 0;
+  st.textContent = n ? `${t("cannotSave")}: ${T[lang].storage[roster.storage_problem] || T[lang].storage["io-error"]} (${n} ${t("waiting")}) — ${t("callIT")}` : "";
+  st.classList.toggle("hidden", !n);
   const banner = $("banner");
   const r = (roster && roster.roster) || {};
   if (roster && roster.online === false) { banner.textContent = t("offline") + (r.age_seconds ? " (" + t("rosterAge") + " " + age(r.age_seconds) + ")" : ""); banner.classList.remove("hidden"); }

@@ -46,7 +46,14 @@ With --feed the agent also syncs the roster from that feed; an unreachable feed 
 sees offline (the insurance answer becomes provisional).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg := config.Default()
+			// --config brings the admin's own settings (API, check-ins,
+			// gateway, ...) to the demo; the reader, facility and roster
+			// stay the demo's.
+			cfg, err := config.Load(global.configFile)
+			if err != nil {
+				return usageError(err)
+			}
+			cfg.Readers = config.Default().Readers
 			cfg.Readers.PCSC = false
 			cfg.Facility = config.Facility{Code: demoFacility, Name: "Phòng khám Demo"}
 			cfg.Log.Format = "text"

@@ -36,6 +36,10 @@ type Metrics struct {
 	GatewaySeconds *prometheus.HistogramVec
 	// Checkins counts recorded check-ins by eligibility status.
 	Checkins *prometheus.CounterVec
+	// CheckinSaveFailures counts attempts to store a check-in that failed
+	// (a full or read-only disk); CheckinsUnsaved is how many wait in memory.
+	CheckinSaveFailures prometheus.Counter
+	CheckinsUnsaved     prometheus.Gauge
 }
 
 // New creates the collectors on a fresh registry, with the Go runtime and
@@ -76,8 +80,14 @@ func New() *Metrics {
 		Checkins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cccd_checkins_total", Help: "Recorded check-ins by eligibility status.",
 		}, []string{"eligibility"}),
+		CheckinSaveFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cccd_checkin_save_failures_total", Help: "Attempts to store a check-in that failed (disk full, read-only); the check-in is kept in memory and retried.",
+		}),
+		CheckinsUnsaved: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "cccd_checkins_unsaved", Help: "Check-ins read but not yet stored, waiting in memory for the disk.",
+		}),
 	}
-	m.Registry.MustRegister(m.Reads, m.ReadReasons, m.ReadSeconds, m.APDUsPerRead,
+	m.Registry.MustRegister(m.CheckinSaveFailures, m.CheckinsUnsaved, m.Reads, m.ReadReasons, m.ReadSeconds, m.APDUsPerRead,
 		m.RosterAgeSeconds, m.RosterRecords, m.OutboxDepth, m.CheckinsPastRetention, m.GatewaySeconds, m.Checkins,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
