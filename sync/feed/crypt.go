@@ -39,7 +39,7 @@ func ParseRecipients(text []byte) ([]age.Recipient, error) {
 		out = append(out, r)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("recipients file: %v: %w", err, ErrBadAgeKey)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no recipient in the file: %w", ErrBadAgeKey)
