@@ -313,4 +313,20 @@ func TestConsoleCheckinList(t *testing.T) {
 	if last := text(t, ctx, "#checkins tr:last-child button"); last != "#561" {
 		t.Errorf("after one more page the list ends at %s, want #561", last)
 	}
+	// A patient without a card: looked up by ID, name and date of birth,
+	// recorded as such.
+	run(t, ctx, a, "lookup without a card",
+		chromedp.Click(chromedp.CSS("#manual summary")),
+		chromedp.SetValue(chromedp.CSS("#m-id"), "001085004321"),
+		chromedp.SetValue(chromedp.CSS("#m-name"), "Trần Văn Bình"),
+		chromedp.SetValue(chromedp.CSS("#m-dob"), "03/11/1985"),
+		chromedp.Click(chromedp.CSS("#manual-form button")),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#detail-h").textContent.startsWith("#601")`))
+	if got := text(t, ctx, "#detail-fields"); !strings.Contains(got, "tra cứu không có thẻ") {
+		t.Errorf("the manual check-in does not say how it was made: %q", got)
+	}
+	if st := attr(t, ctx, "#detail-verdict", "data-status"); st != "not-eligible" {
+		t.Errorf("manual lookup verdict %q, want not-eligible (the demo roster's expired card)", st)
+	}
+	screenshot(t, ctx, "desk-manual-lookup.png")
 }
