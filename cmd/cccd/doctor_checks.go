@@ -22,6 +22,7 @@ import (
 	"github.com/cccd-agent/cccd/config"
 	"github.com/cccd-agent/cccd/internal/safehttp"
 	"github.com/cccd-agent/cccd/reader/pcsc"
+	"github.com/cccd-agent/cccd/reader/pn532"
 	"github.com/cccd-agent/cccd/sync/feed"
 	"github.com/cccd-agent/cccd/sync/gateway"
 	"github.com/cccd-agent/cccd/verify"
@@ -245,10 +246,14 @@ func (d *doctor) checkReaders(ctx context.Context) {
 		d.readers = rep.Readers
 	}
 	for _, port := range r.PN532 {
-		d.checkPort("pn532", port)
+		if d.checkPort("pn532", port) {
+			d.probePN532(ctx, port)
+		}
 	}
 	for _, q := range r.QR {
-		d.checkPort("qr", q.Port)
+		if d.checkPort("qr", q.Port) {
+			d.ok("qr", q.Port)
+		}
 	}
 	if r.BLE.Enabled {
 		if runtime.GOOS != "linux" {
@@ -264,25 +269,49 @@ func (d *doctor) checkReaders(ctx context.Context) {
 	}
 }
 
-// checkPort checks that a configured serial port exists. The agent holds
-// the ports it uses, so whether the device answers is the agent's to say
-// (its log, the reader list); here only what can be seen from outside.
-func (d *doctor) checkPort(kind, port string) {
+// checkPort checks that a configured serial port exists; true when it is
+// worth asking the device behind it.
+func (d *doctor) checkPort(kind, port string) bool {
 	if port == "auto" {
 		d.ok(kind, "ports found by USB ID at start")
-		return
+		return false
 	}
 	fi, err := os.Stat(port)
 	switch {
 	case runtime.GOOS == "windows":
 		d.ok(kind, port+" (not checked on Windows)")
+		return false
 	case err != nil:
 		d.fail(kind, port+" does not exist", "plug the device in, or fix the port in the configuration (ls /dev/serial/by-id)", exitNoCard)
+		return false
 	case fi.Mode()&os.ModeCharDevice == 0:
 		d.fail(kind, port+" is not a serial device", "fix the port in the configuration (ls /dev/serial/by-id)", exitNoCard)
-	default:
-		d.ok(kind, port)
+		return false
 	}
+	return true
+}
+
+// probePN532 asks the board on port for its firmware. A running agent
+// holds the port, so then its reader list is the witness instead.
+func (d *doctor) probePN532(ctx context.Context, port string) {
+	if d.agent != nil {
+		d.ok("pn532", port+" (in use by the running agent: see `cccd readers` or the console)")
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	r, err := pn532.New(pn532.Config{Path: port, Retries: 1})
+	if err != nil {
+		d.fail("pn532", port+": "+err.Error(), "check the port's permissions (the dialout group) and that no other program holds it", exitNoCard)
+		return
+	}
+	defer r.Close()
+	fw, err := r.Firmware(ctx)
+	if err != nil {
+		d.fail("pn532", port+" exists but no PN532 answers: "+err.Error(), "check the board's HSU mode switches and its cable, or that this is the right port", exitNoCard)
+		return
+	}
+	d.ok("pn532", fmt.Sprintf("%s: PN532 firmware %d.%d answers", port, fw.Version, fw.Revision))
 }
 
 func (d *doctor) checkRoster(in *cache.Inspection) {

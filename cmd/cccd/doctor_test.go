@@ -114,6 +114,7 @@ func TestDoctorNamesEachBrokenThing(t *testing.T) {
 			c.Gateway.PasswordFile = link
 		}, "secrets", "fail", "regular file", exitFailure},
 		{"PN532 port missing", func(_ string, c *config.Config) { c.Readers.PN532 = []string{"/dev/ttyNOPE-cccd"} }, "pn532", "fail", "/dev/serial/by-id", exitNoCard},
+		{"PN532 port that answers nothing", func(_ string, c *config.Config) { c.Readers.PN532 = []string{"/dev/null"} }, "pn532", "fail", "HSU", exitNoCard},
 		{"QR port missing", func(_ string, c *config.Config) {
 			c.Readers.QR = []config.QR{{Port: "/dev/ttyNOPE-qr", Reader: "sim:demo"}}
 		}, "qr", "fail", "port", exitNoCard},

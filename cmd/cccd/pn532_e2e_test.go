@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +53,12 @@ func TestReadThroughPN532(t *testing.T) {
 	}
 	if res.Reader != "pn532:"+bench.Path || res.Access != "PACE-CAN" || res.Personal.FullName != sim.DemoName || res.Verification.Chip.Status != "ok" {
 		t.Fatalf("read through PN532: %+v", res)
+	}
+	// The doctor finds the board answering on its port.
+	cfgPath := filepath.Join(t.TempDir(), "cccd.json")
+	os.WriteFile(cfgPath, []byte(`{"readers": {"pcsc": false, "pn532": ["`+bench.Path+`"]}}`), 0o600)
+	if out, _, _ := runCLI(t, t.TempDir(), "--config", cfgPath, "doctor"); !strings.Contains(out, "PN532 firmware") {
+		t.Errorf("doctor does not see the PN532 answering:\n%s", out)
 	}
 	// A wrong CAN is refused with exit code 3, and the reader still works.
 	err = exec.CommandContext(ctx, cccdBinary(t), "read", "--data", t.TempDir(), "--reader", "pn532:"+bench.Path, "--can", "999999").Run()
