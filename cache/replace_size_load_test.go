@@ -4,6 +4,7 @@ package cache
 
 import (
 	"os"
+	"strings"
 	"path/filepath"
 	"testing"
 	"time"
@@ -31,19 +32,21 @@ func TestReplaceRosterFileSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
+	resetPeakRSS()
 	if err := db.ReplaceRoster(RosterMeta{Version: 1, Source: "load"}, recordsN(0, n, n)); err != nil {
 		t.Fatal(err)
 	}
 	fresh, freshTime := size(), time.Since(start)
-	t.Logf("fresh import of %d records: %v, file %.1f MiB", n, freshTime.Round(time.Millisecond), mib(fresh))
+	t.Logf("fresh import of %d records: %v, file %.1f MiB, peak RSS %s", n, freshTime.Round(time.Millisecond), mib(fresh), peakRSS())
 	for i, offset := range []int{n / 2, n / 3} {
 		// A changed roster: records shifted so that every record's content
 		// differs from the one held under its key.
 		start = time.Now()
+		resetPeakRSS()
 		if err := db.ReplaceRoster(RosterMeta{Version: uint64(i + 2), Source: "load"}, shifted(offset, n)); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("replace %d: %v, file %.1f MiB = %.2f× the fresh import", i+1, time.Since(start).Round(time.Millisecond), mib(size()), float64(size())/float64(fresh))
+		t.Logf("replace %d: %v, file %.1f MiB = %.2f× the fresh import, peak RSS %s", i+1, time.Since(start).Round(time.Millisecond), mib(size()), float64(size())/float64(fresh), peakRSS())
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -70,6 +73,24 @@ func TestReplaceRosterFileSize(t *testing.T) {
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// resetPeakRSS starts a new peak-RSS measurement (Linux: writing 5 to
+// /proc/self/clear_refs resets VmHWM); elsewhere peakRSS says unknown.
+func resetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS is the process's VmHWM since the last reset (Linux).
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
 
 // shifted yields n records whose content differs from recordsN(0, n, n)
 // under the same keys: record i carries the name and dates of record
