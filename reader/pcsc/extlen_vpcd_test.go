@@ -2,6 +2,7 @@ package pcsc_test
 
 import (
 	"context"
+	"encoding/binary"
 	"strings"
 	"testing"
 	"time"
@@ -21,9 +22,12 @@ var extLenFiles = []string{"COM", "SOD", "DG1", "DG2", "DG13", "DG14", "DG15"}
 // extLenMaxAPDUs is issue #17's ceiling for the whole read with extended length.
 const extLenMaxAPDUs = 20
 
-// extLenProfile is the demo card (a generated CCCD profile with a face DG2
-// of about 20 KB, DG14 and DG15), with or without extended length announced
-// in its ATR.
+// extLenDG2 is the size of DG2 in these reads: 20 KB.
+const extLenDG2 = 20 * 1024
+
+// extLenProfile is the demo card (a generated CCCD profile with DG14 and
+// DG15) with a 20 KB DG2, with or without extended length announced in its
+// ATR.
 func extLenProfile(t *testing.T, announce bool) *sim.Profile {
 	t.Helper()
 	p, err := sim.DemoProfile()
@@ -39,9 +43,17 @@ func extLenProfile(t *testing.T, announce bool) *sim.Profile {
 			t.Fatalf("demo profile lacks %s", name)
 		}
 	}
-	if n := len(p.Files["DG2"]); n < 15000 {
-		t.Fatalf("demo DG2 is %d bytes, want a real-card-sized photo (15–20 KB)", n)
+	// Issue #17 asks for a 20 KB DG2: grow the demo's (about 18 KB) to
+	// extLenDG2 bytes, padding inside its TLV. These reads do no passive
+	// authentication, so the SOD's hash of DG2 does not matter here.
+	dg2 := p.Files["DG2"]
+	if len(dg2) < 4 || dg2[0] != 0x75 || dg2[1] != 0x82 || int(dg2[2])<<8|int(dg2[3]) != len(dg2)-4 || len(dg2) > extLenDG2 {
+		t.Fatalf("demo DG2 (%d bytes) is not 75 82 LLLL <body> below %d bytes", len(dg2), extLenDG2)
 	}
+	grown := make([]byte, extLenDG2)
+	copy(grown, dg2)
+	binary.BigEndian.PutUint16(grown[2:], extLenDG2-4)
+	p.Files["DG2"] = grown
 	t.Logf("DG2 %d bytes, %d bytes in the %d files", len(p.Files["DG2"]), extLenSize(p), len(extLenFiles))
 	return p
 }
