@@ -47,6 +47,10 @@ type Options struct {
 	MRZ string
 	// ExtendedLength advertises extended length in the ATR.
 	ExtendedLength bool
+	// MAC6282 makes the launcher MAC-protect 6282 answers under secure
+	// messaging (DO'99' + DO'8E'); the library as shipped sends them with
+	// DO'87' only, so a reader refuses a READ BINARY past the end of a file.
+	MAC6282 bool
 	// Trace makes the library log every APDU to the test log.
 	Trace bool
 }
@@ -90,6 +94,9 @@ func StartOptions(t testing.TB, port int, files map[string][]byte, opts Options)
 	}
 	if opts.ExtendedLength {
 		args = append(args, "--extended-length")
+	}
+	if opts.MAC6282 {
+		args = append(args, "--mac-6282")
 	}
 	if opts.Trace {
 		args = append(args, "--trace")

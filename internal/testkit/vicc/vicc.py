@@ -13,6 +13,9 @@ without touching any installed file:
     by exact source substitutions whose match counts are asserted (another
     library version makes the launcher refuse to start), compiled and put in
     place of each function's code object;
+  * with --mac-6282, MAC-protects 6282 answers under secure messaging
+    (DO'99' + DO'8E'; SEutils.py protect_response MACs 9000 only, so a
+    READ BINARY past the end of a file comes back unauthenticated);
   * guards the OS object's execute so that a library exception answers 6F00
     instead of killing the card;
   * derives the BAC keys from TD1 and TD2 MRZs correctly (the library slices
@@ -24,7 +27,7 @@ It builds the ICAO file system itself (MF with EF.CardAccess 011C, EF.DIR
 --dir, DG1 optionally built from --mrz, and runs its own vpcd loop.
 
 Usage: vicc.py --port 35963 --dir DIR [--mrz MRZ] [--extended-length]
-               [--no-guard] [--no-ssc-fix] [--trace]
+               [--no-guard] [--no-ssc-fix] [--mac-6282] [--trace]
 
 It prints one line "vicc: ready ..." on stderr once connected to vpcd and
 exits 0 on SIGTERM/SIGINT or when vpcd closes the connection (pcscd gone),
@@ -90,7 +93,7 @@ def replace_code(func, subs, cls=None):
     func.__code__ = new.__code__
 
 
-def repair(ssc_fix, pack_extra=()):
+def repair(ssc_fix, pack_extra=(), mac_6282=False):
     """Apply the in-memory repairs; return their names. pack_extra adds
     substitutions to TLVutils.pack (a function's code is replaced once, from
     its installed source, so all of its substitutions go in one call)."""
@@ -118,12 +121,23 @@ def repair(ssc_fix, pack_extra=()):
         cls="Security_Environment")
     done.append("Security_Environment.parse_SM_CAPDU on bytes")
 
-    replace_code(env.protect_response, [
+    protect = [
         ('return_data = ""', 'return_data = b""', 1),
         ('if result != "":', 'if result != b"":', 1),
-        ('encrypted = "\\x01" + encrypted', 'encrypted = b"\\x01" + encrypted', 1)],
-        cls="Security_Environment")
+        ('encrypted = "\\x01" + encrypted', 'encrypted = b"\\x01" + encrypted', 1)]
+    if mac_6282:
+        # The library MACs 9000 answers only: a READ BINARY past the end of
+        # the file (6282) comes back with DO'87' and no DO'99'/DO'8E', which
+        # a reader must refuse. Protect 6282 as ICAO 9303-11 does: DO'99'
+        # with the status, then the MAC over DO'87' and DO'99'.
+        protect.append(('\n    if sw == SW["NORMAL"]:',
+                        '\n    if sw == SW["WARN_EOFBEFORENEREAD"]:'
+                        '\n        return_data += pack([(0x99, 2, inttostring(sw, 2))])'
+                        '\n    if sw in (SW["NORMAL"], SW["WARN_EOFBEFORENEREAD"]):', 1))
+    replace_code(env.protect_response, protect, cls="Security_Environment")
     done.append("Security_Environment.protect_response on bytes")
+    if mac_6282:
+        done.append("6282 answers under SM carry DO'99' and DO'8E'")
 
     if ssc_fix:
         replace_code(CU.crypto_checksum, [
@@ -256,6 +270,8 @@ def main():
     ap.add_argument("--extended-length", action="store_true")
     ap.add_argument("--no-guard", action="store_true")
     ap.add_argument("--no-ssc-fix", action="store_true")
+    ap.add_argument("--mac-6282", action="store_true",
+                    help="MAC-protect 6282 (end of file before Le) answers under SM")
     ap.add_argument("--trace", action="store_true", help="log every APDU (library INFO)")
     args = ap.parse_args()
 
@@ -266,7 +282,7 @@ def main():
     import logging
     logging.basicConfig(level=logging.INFO if args.trace else logging.WARNING,
                         format="vicc: %(levelname)s %(message)s")
-    repairs = repair(not args.no_ssc_fix)
+    repairs = repair(not args.no_ssc_fix, mac_6282=args.mac_6282)
 
     files = {}
     for name in os.listdir(args.dir):
