@@ -21,7 +21,9 @@ func (f *fakeAdmin) RosterStatus(context.Context) (any, error) {
 func (f *fakeAdmin) RosterLookup(_ context.Context, key, lang string) (any, error) {
 	return map[string]string{"status": "eligible", "lang": lang}, nil
 }
-func (f *fakeAdmin) TrustList(context.Context) (any, error) { return map[string]any{"anchors": []any{}}, nil }
+func (f *fakeAdmin) TrustList(context.Context) (any, error) {
+	return map[string]any{"anchors": []any{}}, nil
+}
 func (f *fakeAdmin) ImportRoster(_ context.Context, body io.Reader, opts RosterImport) (any, error) {
 	n, err := io.Copy(io.Discard, body)
 	f.rosterBytes, f.opts = int(n), opts

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,8 +180,13 @@ func TestProgressNotOnPipe(t *testing.T) {
 		t.Error("a regular file counts as a terminal")
 	}
 	p := newProgress(c, 10, "x")
-	p.add(5)
+	if r := strings.NewReader("abc"); p.reader(r) != io.Reader(r) {
+		t.Error("the no-op bar wraps the reader")
+	}
 	p.done()
+	if s := newSteps(c, "x"); s.step() != nil {
+		t.Error("the no-op step bar gives a callback")
+	}
 	if fi, _ := f.Stat(); fi.Size() != 0 {
 		t.Errorf("the no-op bar wrote %d bytes", fi.Size())
 	}

@@ -40,6 +40,32 @@ func newProgress(cmd *cobra.Command, total int64, label string) *progress {
 	)}
 }
 
+// newSteps starts a bar of percent done whose label follows the step
+// (a card read: `cccd dump`).
+func newSteps(cmd *cobra.Command, label string) *progress {
+	if !progressOn(cmd) {
+		return &progress{}
+	}
+	return &progress{bar: progressbar.NewOptions(100,
+		progressbar.OptionSetWriter(cmd.ErrOrStderr()),
+		progressbar.OptionSetDescription(label),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionThrottle(100e6),
+	)}
+}
+
+// step shows the step being done and the percent reached; nil when the bar
+// is a no-op, so that callers can hand it on as an optional callback.
+func (p *progress) step() func(string, int) {
+	if p.bar == nil {
+		return nil
+	}
+	return func(step string, pct int) {
+		p.bar.Describe(step)
+		_ = p.bar.Set(pct)
+	}
+}
+
 // reader counts what is read from r on the bar.
 func (p *progress) reader(r io.Reader) io.Reader {
 	if p.bar == nil {
@@ -47,13 +73,6 @@ func (p *progress) reader(r io.Reader) io.Reader {
 	}
 	pr := progressbar.NewReader(r, p.bar)
 	return &pr
-}
-
-// add counts n units (files) done.
-func (p *progress) add(n int) {
-	if p.bar != nil {
-		p.bar.Add(n)
-	}
 }
 
 // done clears the bar.
