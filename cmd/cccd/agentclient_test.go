@@ -41,6 +41,17 @@ func TestCLIThroughRunningAgent(t *testing.T) {
 		t.Fatalf("roster lookup by card: exit %d", code)
 	}
 
+	// --token NAME uses a named token; an unknown name says so (exit 1).
+	if _, errOut, code = runCLI(t, dir, "token", "create", "desk1"); code != 0 {
+		t.Fatalf("token create: %d %q", code, errOut)
+	}
+	if out, errOut, code = runCLI(t, dir, "--token", "desk1", "status"); code != 0 || !strings.Contains(out, "readers:   1") {
+		t.Fatalf("status --token desk1: exit %d, %q %q", code, out, errOut)
+	}
+	if _, errOut, code = runCLI(t, dir, "--token", "nosuch", "status"); code != exitFailure || !strings.Contains(errOut, "token") {
+		t.Fatalf("status --token nosuch: exit %d, %q", code, errOut)
+	}
+
 	out, errOut, code = runCLI(t, dir, "status", "--json")
 	var before struct {
 		Readers      int `json:"readers"`
@@ -156,6 +167,13 @@ func TestCLIReadCommandsCreateNothing(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 0 {
 		t.Errorf("read commands created %v", entries)
+	}
+	// An agent.json left by a crash (nothing listens there) is ignored.
+	if err := writeAgentFile(dir, agentFile{URL: "http://127.0.0.1:1/", PID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runCLI(t, dir, "roster", "status"); code != exitUsage || !strings.Contains(errOut, "no database at") {
+		t.Errorf("stale agent.json: exit %d, %q", code, errOut)
 	}
 }
 
