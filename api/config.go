@@ -74,6 +74,10 @@ type Config struct {
 	// ID-shaped numbers), served to token holders at
 	// GET /api/v1/diagnostics/log for `cccd doctor --bundle`; nil = none.
 	RecentLog func() []byte
+	// Admin serves the roster and trust routes the CLI uses while the agent
+	// holds the database (GET /api/v1/roster, GET /api/v1/trust, POST
+	// /api/v1/roster/import, POST /api/v1/trust/import); nil leaves them out.
+	Admin Admin
 }
 
 func (c Config) withDefaults() Config {

@@ -28,6 +28,7 @@ const (
 	codeConflict        = "conflict"
 	codeUnavailable     = "unavailable"
 	codeInternal        = "internal"
+	codeRefused         = "refused" // an import the agent checked and refused (bad file, shrinking roster)
 )
 
 func writeError(w http.ResponseWriter, status int, code, message string) {

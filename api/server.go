@@ -98,8 +98,9 @@ func (s *Server) routes() {
 		s.mux.Handle("GET /metrics", s.programOnly(s.cfg.Metrics))
 	}
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request)) {
-		s.apiMux.Handle(pattern, s.protect(http.HandlerFunc(h)))
+		s.apiMux.Handle(pattern, s.protect(http.HandlerFunc(h), s.cfg.MaxBodyBytes))
 	}
+	s.adminRoutes()
 	api("POST /api/v1/session", s.handleSignIn)
 	api("GET /api/v1/session", s.handleWhoAmI)
 	api("DELETE /api/v1/session", s.handleSignOut)
@@ -162,7 +163,7 @@ func (s *Server) routes() {
 	s.apiMux.Handle("OPTIONS /api/v1/", http.HandlerFunc(s.handlePreflight))
 	notFound := s.protect(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such API endpoint; see docs/API.md")
-	}))
+	}), s.cfg.MaxBodyBytes)
 	s.mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := s.apiMux.Handler(r); pattern != "" {
 			s.apiMux.ServeHTTP(w, r)
@@ -210,8 +211,8 @@ func (s *Server) allowedMethods(r *http.Request) []string {
 }
 
 // protect applies the browser and program rules to an /api/v1 handler:
-// origin policy, rate limit, body cap, then authentication.
-func (s *Server) protect(next http.Handler) http.Handler {
+// origin policy, rate limit, body cap (maxBody bytes), then authentication.
+func (s *Server) protect(next http.Handler, maxBody int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
 		if origin != "" && !s.guard.originAllowed(origin) {
@@ -229,11 +230,11 @@ func (s *Server) protect(next http.Handler) http.Handler {
 			writeError(w, http.StatusTooManyRequests, codeRateLimited, "too many requests; slow down")
 			return
 		}
-		if r.ContentLength > s.cfg.MaxBodyBytes {
-			writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("request body over %d bytes", s.cfg.MaxBodyBytes))
+		if r.ContentLength > maxBody {
+			writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("request body over %d bytes", maxBody))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		if sc.ended != "" {
 			s.auditAs(r, Caller{Staff: sc.sess.staff, Origin: sc.sess.origin}, cache.AuditRecord{Event: sc.ended, Result: "ok"})
 		}

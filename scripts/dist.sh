@@ -174,6 +174,13 @@ for t in "${targets[@]}"; do
   case "$t" in windows/*) command -v makensis >/dev/null || die "windows/amd64 needs makensis: apt-get install nsis" ;; esac
 done
 
+# step numbers the steps, on a terminal only: a log CI keeps stays as it was.
+STEPS=$((${#targets[@]} + 2)) STEP=0
+step() {
+  STEP=$((STEP + 1))
+  if [ -t 2 ]; then printf 'dist: [%d/%d] %s\n' "$STEP" "$STEPS" "$*" >&2; fi
+}
+
 mkdir -p "$DIST"
 DIST=$(cd "$DIST" && pwd)
 rm -f "$DIST"/cccd-* "$DIST"/cccd_* "$DIST"/config.*.json "$DIST"/SHA256SUMS
@@ -182,6 +189,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 # The packaged configuration is `cccd serve --print-config` of this very
 # source, so it never drifts from the config package's defaults.
+step "host build (linux/$HOST_ARCH) and the packaged configurations"
 build linux "$HOST_ARCH" "$WORK/cccd-host"
 echo '{"data_dir": "/var/lib/cccd"}' >"$WORK/linux-overlay.json"
 "$WORK/cccd-host" serve --print-config --config "$WORK/linux-overlay.json" >"$DIST/config.linux.json"
@@ -190,6 +198,7 @@ echo '{"data_dir": "/var/lib/cccd"}' >"$WORK/linux-overlay.json"
 NFPM_BIN=
 for t in "${targets[@]}"; do
   goos=${t%/*} goarch=${t#*/}
+  step "$t"
   case "$goos" in
     linux)
       bin="$DIST/cccd-$VERSION-linux-$goarch"
@@ -219,6 +228,7 @@ for t in "${targets[@]}"; do
   esac
 done
 
+step "checking the version stamps, writing SHA256SUMS"
 # Every binary must carry the one stamp, and the Linux ones must say it:
 # the host's natively, arm64's under qemu-user with the multiarch libraries.
 want="cccd $VERSION (commit $COMMIT, built $DATE, linux/$HOST_ARCH)"

@@ -42,20 +42,28 @@ func newCheckinsListCmd() *cobra.Command {
 			if err != nil {
 				return usageError(err)
 			}
-			db, err := openCache()
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			cutoff := clock.Now().Add(-time.Duration(cfg.Checkins.Retention))
 			var cs []cache.Checkin
-			if pending {
-				cs, err = db.PendingDeliveries(limit)
-			} else {
-				cs, err = db.ListCheckins(after, limit)
-			}
-			if err != nil {
+			if ac, err := findAgent(cmd.Context()); err != nil {
 				return err
+			} else if ac != nil {
+				if cs, err = agentCheckins(cmd, ac, after, limit, pending); err != nil {
+					return err
+				}
+			} else {
+				db, err := openCacheRead()
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				if pending {
+					cs, err = db.PendingDeliveries(limit)
+				} else {
+					cs, err = db.ListCheckins(after, limit)
+				}
+				if err != nil {
+					return err
+				}
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "SEQ\tTIME\tID\tELIGIBILITY\tCODE\tCHIP\tCONFIRMED\tDELIVERY")
@@ -70,6 +78,25 @@ func newCheckinsListCmd() *cobra.Command {
 	c.Flags().IntVar(&limit, "limit", 100, "at most N check-ins (0: all)")
 	c.Flags().BoolVar(&pending, "pending", false, "only check-ins not yet delivered to the HIS")
 	return c
+}
+
+// agentCheckins lists check-ins through the running agent; --pending keeps
+// the undelivered, not cancelled ones, oldest first, as the outbox does.
+func agentCheckins(cmd *cobra.Command, ac *agentClient, after uint64, limit int, pending bool) ([]cache.Checkin, error) {
+	if !pending {
+		return ac.checkins(cmd.Context(), after, limit)
+	}
+	all, err := ac.checkins(cmd.Context(), 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []cache.Checkin
+	for _, c := range all {
+		if c.DeliveredAt.IsZero() && !c.Cancelled && (limit <= 0 || len(out) < limit) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // checkinDelivery summarises the outbox state of c.
@@ -132,20 +159,29 @@ func newCheckinsExportCmd() *cobra.Command {
 			default:
 				return usagef("--format must be json, csv, xml0 or xml4750")
 			}
-			db, err := openCache()
-			if err != nil {
+			var cs []cache.Checkin
+			if ac, err := findAgent(cmd.Context()); err != nil {
 				return err
-			}
-			defer db.Close()
-			cs, err := db.ListCheckins(after, 0)
-			if err != nil {
-				return err
-			}
-			// Who exported what (the range and the count, never the data) goes
-			// into the audit trail before anything is written.
-			if err := db.AppendAudit(cache.AuditRecord{Time: clock.Now(), Event: "checkins-exported", Checkin: after,
-				Result: format + ":" + strconv.Itoa(len(cs)), Client: "cli"}); err != nil {
-				return err
+			} else if ac != nil {
+				// The agent records each page it lists in its audit trail.
+				if cs, err = ac.checkins(cmd.Context(), after, 0); err != nil {
+					return err
+				}
+			} else {
+				db, err := openCacheRead()
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				if cs, err = db.ListCheckins(after, 0); err != nil {
+					return err
+				}
+				// Who exported what (the range and the count, never the data) goes
+				// into the audit trail before anything is written.
+				if err := db.AppendAudit(cache.AuditRecord{Time: clock.Now(), Event: "checkins-exported", Checkin: after,
+					Result: format + ":" + strconv.Itoa(len(cs)), Client: "cli"}); err != nil {
+					return err
+				}
 			}
 			if format == "xml0" {
 				return exportXML0(cmd, cs, out)

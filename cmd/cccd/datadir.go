@@ -107,3 +107,21 @@ func openCache() (*cache.DB, error) {
 	}
 	return db, nil
 }
+
+// openCacheRead opens the database for a command that only reads: it never
+// creates the data directory or the file, and says where it looked when
+// there is none (exit 2).
+func openCacheRead() (*cache.DB, error) {
+	dir, err := dataDirPath()
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, cacheFileName)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, usagef("no database at %s (looked in the data directory %s: pass --data or --config)", path, dir)
+	}
+	if err := fsutil.CheckPrivateDir(dir); err != nil {
+		return nil, usageError(err)
+	}
+	return cache.Open(path)
+}

@@ -27,7 +27,9 @@ func newDumpCmd() *cobra.Command {
 			if out == "" {
 				return usagef("--out DIR is required")
 			}
-			c, _, err := f.capture(cmd.Context(), checkin.ReadOptions{AllowBAC: f.allowBAC, Trace: f.tracer(), SkipChipAuth: true})
+			bar := newSteps(cmd, "reading the chip")
+			c, _, err := f.capture(cmd.Context(), checkin.ReadOptions{AllowBAC: f.allowBAC, Trace: f.tracer(), SkipChipAuth: true, Progress: bar.step()})
+			bar.done()
 			if err != nil {
 				return err
 			}

@@ -36,6 +36,16 @@ func withCode(code int, err error) error {
 	return &codedError{code: code, err: err}
 }
 
+// orCode marks err with code unless it carries one already (the agent
+// client and openCacheRead choose theirs).
+func orCode(code int, err error) error {
+	var coded *codedError
+	if errors.As(err, &coded) {
+		return err
+	}
+	return withCode(code, err)
+}
+
 func usageError(err error) error { return withCode(exitUsage, err) }
 
 func usagef(format string, a ...any) error { return usageError(fmt.Errorf(format, a...)) }

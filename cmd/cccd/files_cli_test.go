@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"github.com/cccd-agent/cccd/cache"
 	"io"
 	"log/slog"
 	"math/big"
@@ -48,6 +49,12 @@ func TestExportOutDoesNotFollowSymlink(t *testing.T) {
 	victim := filepath.Join(dir, "victim")
 	os.WriteFile(victim, []byte("keep"), 0o644)
 	out := filepath.Join(dir, "export.json")
+	db, err := cache.Open(filepath.Join(data, cacheFileName)) // export never creates the database
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	os.Chmod(data, 0o700)
 	if err := os.Symlink(victim, out); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 type globalFlags struct {
 	dataDir    string
 	configFile string
+	token      string // --token NAME: the named token the CLI uses with a running agent
 }
 
 var global globalFlags
@@ -27,6 +28,7 @@ func newRootCmd() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&global.dataDir, "data", "", "data directory (default: per OS)")
 	root.PersistentFlags().StringVar(&global.configFile, "config", "", "configuration file")
+	root.PersistentFlags().StringVar(&global.token, "token", "", "with a running agent: use the named token DATA_DIR/tokens/NAME instead of api-token")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	for _, c := range commands {
 		root.AddCommand(c())

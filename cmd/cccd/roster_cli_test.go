@@ -28,9 +28,10 @@ func TestRosterCLI(t *testing.T) {
 		"07909000000X,GD4797900000001,Nguyễn Văn Thử,"+from+","+to+"\n"+
 		"079090000003,GD47979,Lê Văn Lỗi,"+from+","+to+"\n"), 0o600)
 
-	_, _, code := runCLI(t, data, "roster", "lookup", "079090000001")
-	if code != exitRoster {
-		t.Errorf("lookup without a roster: exit %d", code)
+	// No database yet: a read command creates none and says where it looked.
+	_, errOut, code := runCLI(t, data, "roster", "lookup", "079090000001")
+	if code != exitUsage || !strings.Contains(errOut, "no database at") {
+		t.Errorf("lookup without a database: exit %d, %q", code, errOut)
 	}
 	out, _, code := runCLI(t, data, "roster", "import", good)
 	if code != 0 || !strings.Contains(out, "version 1: 2 records") {
@@ -39,7 +40,7 @@ func TestRosterCLI(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(data, cacheFileName)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("cache file: %v %v", fi, err)
 	}
-	_, errOut, code := runCLI(t, data, "roster", "import", bad)
+	_, errOut, code = runCLI(t, data, "roster", "import", bad)
 	if code != exitRoster || !strings.Contains(errOut, "line 2: soCCCD: must be 12 digits") || !strings.Contains(errOut, "line 3: maThe") {
 		t.Errorf("bad import: %d %q", code, errOut)
 	}

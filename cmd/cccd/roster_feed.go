@@ -14,7 +14,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/config"
@@ -74,7 +73,7 @@ func newRosterPublishCmd() *cobra.Command {
 					return err
 				}
 			}
-			records, err := readRosterCSV(in)
+			records, err := readRosterCSV(cmd, in)
 			if err != nil {
 				return withCode(exitRoster, err)
 			}
@@ -206,7 +205,7 @@ func newRosterSyncCmd() *cobra.Command {
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 			scfg := cccdsync.Config{URL: from, PublicKey: pub, Identities: ids, Authorization: auth, WorkDir: filepath.Join(dir, "feed"), Logger: quiet,
 				Timeout: time.Duration(cfg.Roster.SyncTimeout), MaxShrink: cfg.Roster.MaxShrink, Force: force}
-			if term.IsTerminal(int(os.Stderr.Fd())) {
+			if progressOn(cmd) {
 				scfg.Progress = stderrProgress
 			}
 			s, err := cccdsync.New(db, scfg)
@@ -253,15 +252,18 @@ func readPublicKey(path string) (ed25519.PublicKey, error) {
 	return k, nil
 }
 
-// readRosterCSV parses a roster file with the cache's CSV rules.
-func readRosterCSV(path string) ([]cache.RosterRecord, error) {
+// readRosterCSV parses a roster file with the cache's CSV rules, with a bar
+// of the bytes read on a terminal.
+func readRosterCSV(cmd *cobra.Command, path string) ([]cache.RosterRecord, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open roster file: %w", err)
 	}
 	defer f.Close()
+	bar := newProgress(cmd, fileSize(f), "reading roster")
+	defer bar.done()
 	var records []cache.RosterRecord
-	err = cache.ParseRosterCSV(f, func(_ int, r cache.RosterRecord) error {
+	err = cache.ParseRosterCSV(bar.reader(f), func(_ int, r cache.RosterRecord) error {
 		records = append(records, r)
 		return nil
 	})

@@ -213,6 +213,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		Staff: db, Audit: db, Log: log, Tokens: api.NewTokenSet(dir),
 		IdleLock: time.Duration(cfg.API.IdleLock), ShiftLimit: time.Duration(cfg.API.ShiftLimit),
 		RecentLog: recentLog.Lines,
+		Admin:     &agentAdmin{db: db, cfg: cfg, trust: trust},
 	}, token, agent, api.Console())
 	addr, err := config.ParseListen(cfg.Listen, cfg.API.Remote)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cccd-agent/cccd/api"
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/verify"
 )
@@ -59,6 +60,14 @@ state's master-list CA, e.g. DE_ROOT_CA_CSCA07.cer).`,
 			if err != nil {
 				return err
 			}
+			if ac, err := findAgent(cmd.Context()); err != nil {
+				return err
+			} else if ac != nil {
+				if len(roots) > 0 {
+					return usagef("--ml-root needs the database itself: the agent at %s holds it; stop the agent for this import", ac.base)
+				}
+				return agentTrustImport(cmd, ac, args)
+			}
 			db, err := openCache()
 			if err != nil {
 				return fmt.Errorf("open the data directory: %w", err)
@@ -94,6 +103,39 @@ state's master-list CA, e.g. DE_ROOT_CA_CSCA07.cer).`,
 	}
 	cmd.Flags().StringArrayVar(&mlRoots, "ml-root", nil, "certificate (PEM or DER) that must have issued each master list's signer (repeatable)")
 	return cmd
+}
+
+// agentTrustImport sends each file to the running agent, in order (a CRL
+// after the CSCA that signed it), and prints what the local import prints.
+// A file the agent refuses exits 2, as without an agent; the files before it
+// stay imported.
+func agentTrustImport(cmd *cobra.Command, ac *agentClient, paths []string) error {
+	var sum trustImportResult
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return usagef("read %s: %v", p, err)
+		}
+		res, err := ac.importTrust(cmd.Context(), filepath.Base(p), b)
+		var refused *api.RefusedError
+		if errors.As(err, &refused) {
+			return usagef("%v", err)
+		}
+		if err != nil {
+			return err
+		}
+		for _, name := range res.UnrootedLists {
+			fmt.Fprintf(cmd.ErrOrStderr(), "cccd: note: master list %s is trusted on its own signature only; "+
+				"add --ml-root with the publishing state's master-list CA to check who signed it\n", name)
+		}
+		sum.Certificates += res.Certificates
+		sum.MasterLists += res.MasterLists
+		sum.CRLs += res.CRLs
+		sum.Trusted = res.Trusted
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "imported %d certificates, %d master lists, %d CRLs; %d trusted certificates in total\n",
+		sum.Certificates, sum.MasterLists, sum.CRLs, sum.Trusted)
+	return nil
 }
 
 // readMLRoots parses the --ml-root certificates.
@@ -140,14 +182,25 @@ func newTrustListCmd() *cobra.Command {
 		Short: "List the imported trusted certificates (subject, country, SKI, validity, source)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := openCache()
-			if err != nil {
-				return fmt.Errorf("open the data directory: %w", err)
-			}
-			defer db.Close()
-			rows, crls, err := trustRows(db)
-			if err != nil {
+			var rows []trustListEntry
+			var crls []verify.CRLInfo
+			if ac, err := findAgent(cmd.Context()); err != nil {
 				return err
+			} else if ac != nil {
+				var l trustListing
+				if err := ac.get(cmd.Context(), "api/v1/trust", &l); err != nil {
+					return err
+				}
+				rows, crls = l.Anchors, l.CRLs
+			} else {
+				db, err := openCacheRead()
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				if rows, crls, err = trustRows(db); err != nil {
+					return err
+				}
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {

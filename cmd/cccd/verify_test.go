@@ -125,12 +125,15 @@ func TestTrustCLI(t *testing.T) {
 	ml := testenv.SharedFile(t, "masterlists/NL_ML_2026-07-22.ml")
 	idn := testenv.SharedFile(t, "masterlists/IDN_2010_SERIES_CSCA_CERT/2020-10_CSCA.cer")
 
-	if out, _, code := runCLI(t, data, "trust", "list"); code != 0 || !strings.Contains(out, "no trust anchors") {
-		t.Errorf("empty list: %d %q", code, out)
+	if _, errOut, code := runCLI(t, data, "trust", "list"); code != exitUsage || !strings.Contains(errOut, "no database at") {
+		t.Errorf("list without a database: %d %q", code, errOut)
 	}
 	// A CRL whose issuer is not trusted is refused, and nothing is stored.
 	if _, errOut, code := runCLI(t, data, "trust", "import", f.crlRevoking); code != exitUsage || !strings.Contains(errOut, "CRL issuer not in the trust store") {
 		t.Errorf("orphan CRL: %d %q", code, errOut)
+	}
+	if out, _, code := runCLI(t, data, "trust", "list"); code != 0 || !strings.Contains(out, "no trust anchors") {
+		t.Errorf("empty list: %d %q", code, out)
 	}
 	if _, errOut, code := runCLI(t, data, "trust", "import", filepath.Join(f.dir, "DG2.bin")); code != exitUsage {
 		t.Errorf("garbage: %d %q", code, errOut)
