@@ -24,6 +24,10 @@ type Checkin struct {
 	Time     time.Time `json:"time"`     // reception time (XML NGAY_VAO)
 	Reader   string    `json:"reader"`   // reader that read the card, or "qr"/"manual"
 	Facility string    `json:"facility"` // this facility's code (XML MA_CSKCB)
+	// Staff is who made the check-in: the staff member signed in at the
+	// reader when the card was read ("" = nobody). Online re-checks run
+	// under their gateway session.
+	Staff string `json:"staff,omitempty"`
 
 	SoCCCD   string `json:"soCCCD"`   // 12-digit ID number (XML SO_CCCD)
 	HoTen    string `json:"hoTen"`    // full name, NFC (XML HO_TEN)
@@ -50,6 +54,9 @@ type Checkin struct {
 	Eligibility  CheckinEligibility `json:"eligibility"`
 	Verification string             `json:"verification"` // chip verdict: "verified", "intact-untrusted", "failed"
 	Confirmed    bool               `json:"confirmed"`    // the receptionist confirmed the check-in
+	// ConfirmedBy is the signed-in staff member who confirmed it ("" when a
+	// program did, with a bearer token).
+	ConfirmedBy string `json:"confirmed_by,omitempty"`
 
 	DeliveredAt    time.Time `json:"delivered_at,omitzero"` // when the HIS accepted it; zero while pending
 	Attempts       int       `json:"attempts"`              // delivery attempts of the current revision so far

@@ -273,8 +273,15 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 		return
 	}
 	a.publish("progress", name, ProgressEvent{Step: "eligibility", Percent: 95})
-	elig := a.lookup.Eligibility(ctx, personOf(res), a.cfg.Now())
+	// The lookup runs under the gateway session of whoever signed in at
+	// this reader; the check-in remembers them for its re-checks.
+	staff := ""
+	if a.lookup.Desks != nil {
+		staff, _ = a.lookup.Desks.StaffAt(name)
+	}
+	elig := a.lookup.Eligibility(WithStaff(ctx, staff), personOf(res), a.cfg.Now())
 	rec := newCheckinRecord(res, elig, name, a.cfg.Facility, a.cfg.Now())
+	rec.Staff = staff
 	seq, err := a.db.AppendCheckin(rec)
 	if err != nil {
 		fail("error", fmt.Errorf("record check-in: %w", err))

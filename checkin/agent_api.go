@@ -67,7 +67,7 @@ func (a *Agent) Checkin(_ context.Context, seq uint64) (cache.Checkin, error) {
 // have seen (it may already hold the unconfirmed check-in) goes out as the
 // check-in's next revision; one made while the check-in is being sent is
 // caught when the delivery is recorded (cache.MarkDelivered).
-func (a *Agent) ConfirmCheckin(_ context.Context, seq uint64) (cache.Checkin, error) {
+func (a *Agent) ConfirmCheckin(ctx context.Context, seq uint64) (cache.Checkin, error) {
 	var (
 		out     cache.Checkin
 		revised bool
@@ -76,6 +76,9 @@ func (a *Agent) ConfirmCheckin(_ context.Context, seq uint64) (cache.Checkin, er
 		if !c.Confirmed && c.MayBeHeldByHIS() {
 			c.NextRevision(c.Eligibility)
 			revised = true
+		}
+		if !c.Confirmed {
+			c.ConfirmedBy = StaffFrom(ctx)
 		}
 		c.Confirmed = true
 		out = *c

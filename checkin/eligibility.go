@@ -49,6 +49,9 @@ type Eligibility struct {
 	Card           EligibilityCard   `json:"card"`
 	RegisteredHere bool              `json:"registered_here"` // card's maDKBD is this facility
 	Message        string            `json:"message"`         // one line for the receptionist, no personal data
+	// Reason says why a gateway is configured but the answer is not its
+	// own (ReasonNoStaffSession, ReasonGatewayFailed); "" otherwise.
+	Reason string `json:"reason,omitempty"`
 }
 
 // NewCardInfo is the gateway's new-card block (maTheMoi, gtTheTuMoi,
