@@ -156,7 +156,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		// provisional until the staff member signs in again with the right one.
 		gw = s.cfg.Desks.SignIn(r.Context(), account, body.Reader, body.GatewayPassword)
 		if body.GatewayPassword != "" {
-			s.auditAs(r, caller, cache.AuditRecord{Event: "gateway-sign-in", Result: gw})
+			s.auditAs(r, caller, cache.AuditRecord{Event: "gateway-sign-in", Reader: body.Reader, Result: gw})
 		}
 	}
 	now := s.cfg.Now()

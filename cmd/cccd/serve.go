@@ -151,6 +151,8 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	if gw != nil {
 		lookup.Gateway = gw
 	}
+	desks := newDesks(cfg, log)
+	lookup.Desks = desks
 	syncer, err := newSyncer(cfg, db, dir, log)
 	if err != nil {
 		return usageError(err)
@@ -170,6 +172,8 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		}
 		if gw != nil {
 			dcfg.Gateway = gw
+		} else if desks.NewGateway != nil {
+			dcfg.Sessions = func(staff string) (delivery.Checker, bool) { return desks.Gateway(staff) }
 		}
 		if deliverer, err = delivery.New(db, dcfg); err != nil {
 			return usageError(err)
@@ -199,7 +203,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	srv := api.New(api.Config{
 		Listen: cfg.Listen, Remote: cfg.API.Remote, HISOrigins: cfg.API.HISOrigins, MaxBodyBytes: cfg.API.MaxBodyBytes,
 		RatePerSecond: cfg.API.RatePerSecond, Metrics: m.Handler(),
-		Staff: db, Audit: db, Log: log, Tokens: api.NewTokenSet(dir),
+		Staff: db, Audit: db, Log: log, Tokens: api.NewTokenSet(dir), Desks: desks,
 		IdleLock: time.Duration(cfg.API.IdleLock), ShiftLimit: time.Duration(cfg.API.ShiftLimit),
 	}, token, agent, api.Console())
 	addr, err := config.ParseListen(cfg.Listen, cfg.API.Remote)
