@@ -70,6 +70,10 @@ type Checkin struct {
 	// outbox, in the transaction that stores the new answer. Records
 	// written before revisions existed decode as revision 0.
 	Revision int `json:"revision,omitempty"`
+	// BHXH is the direct check-in to BHXH (gateway.checkin): nil until it
+	// is queued, once the check-in is confirmed and its episode set.
+	BHXH *BHXHCheckin `json:"bhxh_checkin,omitempty"`
+
 	// PreviousEligibility is, for a revision above 0, the eligibility of
 	// the version before it (what the HIS may hold); nil for revision 0.
 	PreviousEligibility *CheckinEligibility `json:"previous_eligibility,omitempty"`
@@ -134,6 +138,15 @@ func putCheckin(tx *bolt.Tx, c *Checkin) error {
 	}
 	k := seqKey(c.Seq)
 	if err := tx.Bucket(bucketCheckins).Put(k, v); err != nil {
+		return err
+	}
+	bhxh := tx.Bucket(bucketBHXHOutbox)
+	if c.BHXH != nil && c.BHXH.Status == BHXHPending {
+		err = bhxh.Put(k, nil)
+	} else {
+		err = bhxh.Delete(k)
+	}
+	if err != nil {
 		return err
 	}
 	if c.DeliveredAt.IsZero() {
