@@ -1,10 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -31,6 +35,11 @@ type deskClock struct {
 }
 
 func (c *deskClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *deskClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
 
 // deskAgent is a running agent with two simulated readers, the API in
 // front of it and a fake BHXH gateway that knows two staff members' own
@@ -125,7 +134,7 @@ func newDeskAgent(t *testing.T) *deskAgent {
 		backends = append(backends, s)
 	}
 	hub := checkin.NewHub()
-	agent := checkin.NewAgent(checkin.AgentConfig{Facility: deskFacility, Now: d.clk.Now, DB: d.db, Lookup: lookup,
+	agent := checkin.NewAgent(checkin.AgentConfig{Facility: deskFacility, Now: d.clk.Now, DB: d.db, Lookup: lookup, BHXHCheckin: true,
 		Watcher: reader.NewWatcher(backends...), Readers: router, Hub: hub})
 	events, unsub := hub.Subscribe()
 	d.events = events
@@ -342,5 +351,150 @@ func TestPerUserGatewaySessions(t *testing.T) {
 	}
 	if c, _, _ := d.db.Checkin(offline.Seq); c.Eligibility.Source != checkin.FromGateway || c.Eligibility.Status != string(checkin.Eligible) {
 		t.Fatalf("after the re-check: %+v", c.Eligibility)
+	}
+}
+
+// TestDirectCheckinToBHXH is issue #15 item 6 with the fake gateway: a
+// check-in confirmed by a signed-in staff member, whose episode the HIS has
+// set, goes to BHXH's check-in endpoint (CV 1245/BHXH-CNTT §2,
+// dh-hos/Mo-ta-he-thong XML130/QD4570/1245-BHXH-CNTT_…4750_QĐ_BYT_fn.pdf
+// p. 3: token, token id and password hash in headers, loaiHoSo 0 and the
+// XML0 file as fileHSBase64 in the form body; p. 4: the answer's maKetQua,
+// maGiaoDich, thoiGianTiepNhan, thongDiep) exactly once, under that staff
+// member's gateway session, and BHXH's answer is recorded. A check-in whose
+// confirming staff member signed out waits; a gateway error is retried.
+func TestDirectCheckinToBHXH(t *testing.T) {
+	d := newDeskAgent(t)
+	ctx := context.Background()
+	lanHdr, _ := d.signIn("lan.79024", leftDesk, "gw-lan.79024")
+	minhHdr, _ := d.signIn("minh.79024", rightDesk, "gw-minh.79024")
+	program := map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "application/json"}
+	sender, err := delivery.NewBHXH(d.db, delivery.BHXHConfig{Facility: deskFacility, Now: d.clk.Now,
+		MinBackoff: time.Second, MaxBackoff: time.Minute,
+		Sessions: func(staff string) (delivery.Submitter, bool) { return d.desks.Gateway(staff) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkins := func() []fakegw.Request {
+		var out []fakegw.Request
+		for _, r := range d.gw.Requests() {
+			if r.Endpoint == "checkin" {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	lanTap := d.tap(leftDesk, nil)
+	d.waitRemoved(leftDesk)
+	minhTap := d.tap(rightDesk, nil)
+	d.waitRemoved(rightDesk)
+
+	// Confirmed by Lan, but no episode yet: nothing to send.
+	if status, body, _ := d.call("POST", fmt.Sprintf("/api/v1/checkins/%d/confirm", lanTap.Seq), "", lanHdr); status != 200 || body["confirmed_by"] != staffLan {
+		t.Fatalf("confirm: %d %v", status, body)
+	}
+	if n, err := sender.SubmitPending(ctx); n != 0 || err != nil || len(checkins()) != 0 {
+		t.Fatalf("before the episode: %d, %v, %d requests", n, err, len(checkins()))
+	}
+	// The HIS sets the episode: the check-in goes out once, under Lan's session.
+	episode := `{"maLK":"79024_2026_06_BN0042_KB0007","maBN":"BN0042","maLoaiKCB":"01","maDoiTuongKCB":"1.1"}`
+	if status, body, _ := d.call("PATCH", fmt.Sprintf("/api/v1/checkins/%d/episode", lanTap.Seq), episode, program); status != 200 {
+		t.Fatalf("episode: %d %v", status, body)
+	}
+	if n, err := sender.SubmitPending(ctx); n != 1 || err != nil {
+		t.Fatalf("SubmitPending = %d, %v", n, err)
+	}
+	if n, err := sender.SubmitPending(ctx); n != 0 || err != nil {
+		t.Fatalf("a second pass = %d, %v", n, err)
+	}
+	reqs := checkins()
+	if len(reqs) != 1 {
+		t.Fatalf("%d check-in requests, want exactly 1", len(reqs))
+	}
+	r := reqs[0]
+	var lanToken string
+	for _, l := range d.gw.Requests() {
+		if l.Endpoint == "lookup" && l.Username == "lan.79024" {
+			lanToken = l.Token
+		}
+	}
+	if r.Username != "lan.79024" || !r.TokenOK || r.Token != lanToken || r.LoaiHoSo != "0" || r.MaTinh != "79" || r.MaCSKCB != deskFacility {
+		t.Fatalf("check-in request: account %s token ok %v (Lan's %v) loaiHoSo %s maTinh %s maCSKCB %s",
+			r.Username, r.TokenOK, r.Token == lanToken, r.LoaiHoSo, r.MaTinh, r.MaCSKCB)
+	}
+	stored, _, _ := d.db.Checkin(lanTap.Seq)
+	var want bytes.Buffer
+	if err := cache.WriteCheckinXML0(&want, stored); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(r.XML0, want.Bytes()) {
+		t.Fatalf("fileHSBase64 decodes to\n%s\nwant the check-in's XML0\n%s", r.XML0, want.Bytes())
+	}
+	var table struct {
+		Rows []struct {
+			MaLK   string `xml:"MA_LK"`
+			SoCCCD string `xml:"SO_CCCD"`
+			MaThe  string `xml:"MA_THE_BHYT"`
+		} `xml:"DSACH_TRANG_THAI_KCB>TRANG_THAI_KCB"`
+	}
+	if err := xml.Unmarshal(r.XML0, &table); err != nil || len(table.Rows) != 1 || table.Rows[0].MaLK != "79024_2026_06_BN0042_KB0007" ||
+		table.Rows[0].SoCCCD != sim.DemoID || table.Rows[0].MaThe != stored.MaThe {
+		t.Fatalf("XML0 table %+v, %v", table, err)
+	}
+	if b := stored.BHXH; b == nil || b.Status != cache.BHXHAccepted || b.MaKetQua != "200" || b.MaGiaoDich == "" ||
+		len(b.ThoiGianTiepNhan) != 14 || b.Staff != staffLan || b.Attempts != 1 || b.AnsweredAt.IsZero() {
+		t.Fatalf("recorded answer %+v", stored.BHXH)
+	}
+	if status, body, _ := d.call("GET", fmt.Sprintf("/api/v1/checkins/%d", lanTap.Seq), "", program); status != 200 ||
+		body["bhxh_checkin"].(map[string]any)["maKetQua"] != "200" {
+		t.Fatalf("the API shows %d %v", status, body["bhxh_checkin"])
+	}
+
+	// Minh confirms his check-in, then signs out before the HIS sets the
+	// episode: it stays pending, and no request is made.
+	if status, body, _ := d.call("POST", fmt.Sprintf("/api/v1/checkins/%d/confirm", minhTap.Seq), "", minhHdr); status != 200 {
+		t.Fatalf("confirm: %d %v", status, body)
+	}
+	if status, body, _ := d.call("DELETE", "/api/v1/session", "", minhHdr); status != 200 {
+		t.Fatalf("sign-out: %d %v", status, body)
+	}
+	if status, body, _ := d.call("PATCH", fmt.Sprintf("/api/v1/checkins/%d/episode", minhTap.Seq), strings.Replace(episode, "KB0007", "KB0008", 1), program); status != 200 {
+		t.Fatalf("episode: %d %v", status, body)
+	}
+	for range 2 {
+		if n, err := sender.SubmitPending(ctx); n != 0 || err != nil {
+			t.Fatalf("with Minh signed out: %d, %v", n, err)
+		}
+	}
+	if len(checkins()) != 1 {
+		t.Fatalf("%d check-in requests with Minh signed out, want still 1", len(checkins()))
+	}
+	if c, _, _ := d.db.Checkin(minhTap.Seq); c.BHXH == nil || c.BHXH.Status != cache.BHXHPending || c.BHXH.Attempts != 0 || c.BHXH.LastError == "" {
+		t.Fatalf("waiting check-in %+v", c.BHXH)
+	}
+
+	// Minh is back, the gateway fails once: the error is recorded, the
+	// check-in retried after its backoff, and then accepted.
+	d.signIn("minh.79024", rightDesk, "gw-minh.79024")
+	d.gw.CheckinFail.Store(1)
+	if n, err := sender.SubmitPending(ctx); n != 0 || !errors.Is(err, gateway.ErrUnavailable) {
+		t.Fatalf("gateway error: %d, %v", n, err)
+	}
+	if c, _, _ := d.db.Checkin(minhTap.Seq); c.BHXH.Status != cache.BHXHPending || c.BHXH.Attempts != 1 || c.BHXH.LastError == "" {
+		t.Fatalf("after the gateway error: %+v", c.BHXH)
+	}
+	if n, err := sender.SubmitPending(ctx); n != 0 || err != nil || len(checkins()) != 2 {
+		t.Fatalf("within the backoff: %d, %v, %d requests", n, err, len(checkins()))
+	}
+	d.clk.Add(2 * time.Second)
+	if n, err := sender.SubmitPending(ctx); n != 1 || err != nil {
+		t.Fatalf("retry: %d, %v", n, err)
+	}
+	reqs = checkins()
+	if len(reqs) != 3 || reqs[2].Username != "minh.79024" || !reqs[2].TokenOK {
+		t.Fatalf("requests %+v", reqs)
+	}
+	if c, _, _ := d.db.Checkin(minhTap.Seq); c.BHXH.Status != cache.BHXHAccepted || c.BHXH.Attempts != 2 || c.BHXH.LastError != "" || c.BHXH.Staff != staffMinh {
+		t.Fatalf("after the retry: %+v", c.BHXH)
 	}
 }

@@ -28,6 +28,11 @@ type AgentConfig struct {
 	// AfterCheckin is called after each check-in is stored (the outbox
 	// deliverer's Kick); it must not block.
 	AfterCheckin func()
+	// BHXHCheckin queues a check-in for BHXH's check-in endpoint
+	// (gateway.checkin) once it is confirmed and the HIS has set its
+	// episode; AfterBHXHQueue (the sender's Kick) is called after each.
+	BHXHCheckin    bool
+	AfterBHXHQueue func()
 
 	DB      *cache.DB       // where check-ins are stored before anyone is told
 	Lookup  *Lookup         // eligibility

@@ -49,6 +49,9 @@ type Desks struct {
 	Shift      time.Duration // how long a gateway session or reader claim lasts; 0 means 12 h
 	Now        func() time.Time
 	Log        *slog.Logger
+	// AfterSignIn is called when a gateway session opens (the outboxes'
+	// Kick: check-ins may wait for it); it must not block.
+	AfterSignIn func()
 
 	mu       sync.Mutex
 	sessions map[string]*staffSession // cache.StaffKey → gateway session
@@ -121,6 +124,9 @@ func (d *Desks) SignIn(ctx context.Context, st cache.Staff, reader, password str
 	d.mu.Lock()
 	d.sessions[key] = &staffSession{name: st.Name, gw: gw, started: now}
 	d.mu.Unlock()
+	if d.AfterSignIn != nil {
+		d.AfterSignIn()
+	}
 	return state
 }
 

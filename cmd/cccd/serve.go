@@ -180,6 +180,28 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		}
 	}
 
+	var bhxh *delivery.BHXHSender
+	if cfg.Gateway.Checkin.Enabled {
+		bcfg := delivery.BHXHConfig{Path: cfg.Gateway.Checkin.Path, Facility: cfg.Facility.Code, Logger: log}
+		if gw != nil {
+			bcfg.Shared = gw
+		} else {
+			bcfg.Sessions = func(staff string) (delivery.Submitter, bool) { return desks.Gateway(staff) }
+		}
+		if bhxh, err = delivery.NewBHXH(db, bcfg); err != nil {
+			return usageError(err)
+		}
+	}
+	// A staff member's new gateway session may free check-ins that wait for it.
+	desks.AfterSignIn = func() {
+		if deliverer != nil {
+			deliverer.Kick()
+		}
+		if bhxh != nil {
+			bhxh.Kick()
+		}
+	}
+
 	status := func() checkin.StatusInfo { return lookup.Status(version, clock.Now()) }
 	agent := checkin.NewAgent(checkin.AgentConfig{
 		Facility:   cfg.Facility.Code,
@@ -188,6 +210,12 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		AfterCheckin: func() {
 			if deliverer != nil {
 				deliverer.Kick()
+			}
+		},
+		BHXHCheckin: bhxh != nil,
+		AfterBHXHQueue: func() {
+			if bhxh != nil {
+				bhxh.Kick()
 			}
 		},
 		DB:      db,
@@ -244,6 +272,9 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	}
 	if deliverer != nil {
 		go deliverer.Run(runCtx)
+	}
+	if bhxh != nil {
+		go bhxh.Run(runCtx)
 	}
 	go updateGauges(runCtx, db, m)
 	go pruneAudit(runCtx, db, time.Duration(cfg.Audit.Retention), log)
