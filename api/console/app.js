@@ -25,7 +25,9 @@ const T = {
     offline: "Mất kết nối: đang dùng danh sách BHYT lưu tại máy", stale: "Danh sách BHYT đã cũ",
     confirmed: "Đã xác nhận", pending: "Chờ xác nhận", confirmedMsg: "Đã xác nhận tiếp đón.",
     minutes: "phút", hours: "giờ", days: "ngày",
-    signInTitle: "Đăng nhập", staffLabel: "Tên nhân viên", pinLabel: "Mã PIN", signIn: "Đăng nhập", signOut: "Đăng xuất",
+    signInTitle: "Đăng nhập", staffLabel: "Tên nhân viên", pinLabel: "Mã PIN",
+    gatewayPasswordLabel: "Mật khẩu cổng BHXH (nếu có)", gatewayRefused: "Cổng BHXH không nhận mật khẩu: tra cứu tại bàn này chỉ là tạm thời cho đến khi đăng nhập lại với mật khẩu đúng.",
+    gatewayUnavailable: "Chưa kết nối được cổng BHXH; mật khẩu sẽ được thử ở lần tra cứu đầu tiên.", signIn: "Đăng nhập", signOut: "Đăng xuất",
     signedInAs: "Đang làm việc:", signInFailed: "Sai tên hoặc mã PIN", locked: "Đã khoá màn hình. Nhập mã PIN để tiếp tục.",
     reasons: {
       "dg-hash-mismatch": "dữ liệu trên chip đã bị sửa", "dg-not-in-sod": "có dữ liệu lạ chèn vào chip",
@@ -54,7 +56,9 @@ const T = {
     offline: "Offline: using the insurance roster stored on this PC", stale: "Insurance roster is out of date",
     confirmed: "Confirmed", pending: "Pending", confirmedMsg: "Check-in confirmed.",
     minutes: "min", hours: "h", days: "days",
-    signInTitle: "Sign in", staffLabel: "Staff name", pinLabel: "PIN", signIn: "Sign in", signOut: "Sign out",
+    signInTitle: "Sign in", staffLabel: "Staff name", pinLabel: "PIN",
+    gatewayPasswordLabel: "BHXH gateway password (if any)", gatewayRefused: "The BHXH gateway refused the password: lookups at this desk are provisional until you sign in again with the right one.",
+    gatewayUnavailable: "The BHXH gateway cannot be reached; the password will be tried at the first lookup.", signIn: "Sign in", signOut: "Sign out",
     signedInAs: "Signed in:", signInFailed: "Wrong name or PIN", locked: "Screen locked. Type your PIN to go on.",
     reasons: {
       "dg-hash-mismatch": "chip data was altered", "dg-not-in-sod": "foreign data injected into the chip",
@@ -121,9 +125,17 @@ async function signedIn(info) {
   await Promise.all([refreshStatus(), refreshReaders(), refreshCheckins()]);
   connectEvents();
   $("key").focus();
+  if (info.gateway === "refused") say(t("gatewayRefused"), true);
+  if (info.gateway === "unavailable") say(t("gatewayUnavailable"), true);
 }
 
+// postSession signs in; it names this desk's reader (the last one chosen
+// here) and passes the gateway password once, then clears the field.
 async function postSession(body) {
+  const reader = localStorage.getItem("cccd-reader"), gw = $("gateway-password").value;
+  $("gateway-password").value = "";
+  if (reader) body.reader = reader;
+  if (gw && body.staff) body.gateway_password = gw;
   const resp = await fetch("/api/v1/session", { method: "POST", credentials: "same-origin",
     headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   const data = await resp.json().catch(() => ({}));
@@ -181,7 +193,9 @@ function renderReaders() {
     ul.append(li);
     const o = document.createElement("option"); o.value = r.name; o.textContent = r.name; sel.append(o);
   }
-  if (prev) sel.value = prev;
+  const mine = prev || localStorage.getItem("cccd-reader");
+  if (mine && readers.some((r) => r.name === mine)) sel.value = mine;
+  if (readers.length === 1) localStorage.setItem("cccd-reader", readers[0].name);
   sel.classList.toggle("hidden", readers.length < 2);
 }
 
@@ -299,6 +313,8 @@ $("signin-form").addEventListener("submit", async (e) => {
   catch (err) { $("signin-message").textContent = err.message; $("pin").focus(); }
 });
 $("signout").addEventListener("click", () => signOut(""));
+// The reader chosen here is this desk's: the next sign-in names it.
+$("reader-select").addEventListener("change", () => localStorage.setItem("cccd-reader", $("reader-select").value));
 document.addEventListener("keydown", (e) => {
   if (e.ctrlKey && !e.altKey && !e.shiftKey && (e.key === "l" || e.key === "L") && me) { e.preventDefault(); signOut("lock"); }
 });
