@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,6 +52,13 @@ type signIn struct {
 	Staff string `json:"staff"`
 	PIN   string `json:"pin"`
 	Code  string `json:"code"` // a one-time sign-in code (cccd demo)
+	// Reader is the reader at this desk: taps there are made by this staff
+	// member (lookups under their gateway session). Optional.
+	Reader string `json:"reader"`
+	// GatewayPassword is the staff member's own BHXH gateway password,
+	// typed once per shift; kept in memory only (its MD5, in the gateway
+	// client), never logged or stored. Optional.
+	GatewayPassword string `json:"gateway_password"`
 }
 
 // handleSignIn opens a browser session for a staff member whose name and PIN
@@ -77,8 +85,13 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, &body) {
 		return
 	}
+	if len(body.Reader) > 256 || strings.IndexFunc(body.Reader, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+		writeError(w, http.StatusBadRequest, codeBadRequest, "reader must be a reader's name, at most 256 bytes without control characters")
+		return
+	}
 	client := "client:" + origin
 	var staffName string
+	var account cache.Staff
 	switch {
 	case body.Code != "" && body.Staff == "" && body.PIN == "":
 		if blocked, wait := s.throttle.blocked(client); blocked {
@@ -93,15 +106,18 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		staffName = name
+		if s.cfg.Staff != nil {
+			account, _ = s.cfg.Staff.StaffByName(name)
+		}
 	case body.Staff != "" && body.PIN != "" && body.Code == "":
-		account := "staff:" + cache.StaffKey(body.Staff)
-		if blocked, wait := s.throttle.blocked(account, client); blocked {
+		bucket := "staff:" + cache.StaffKey(body.Staff)
+		if blocked, wait := s.throttle.blocked(bucket, client); blocked {
 			s.refuseThrottled(w, r, body.Staff, wait)
 			return
 		}
 		st, ok := s.checkPIN(r.Context(), body.Staff, body.PIN)
 		if !ok {
-			s.throttle.fail(account, client)
+			s.throttle.fail(bucket, client)
 			rec := cache.AuditRecord{Event: "sign-in-failed", Result: "wrong-pin"}
 			if st.Name != "" {
 				rec.Staff = st.Name // a known account; an unknown name may be anything typed, so it is not kept
@@ -113,8 +129,9 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusUnauthorized, codeUnauthorized, "wrong staff name or PIN")
 			return
 		}
-		s.throttle.succeed(account, client)
+		s.throttle.succeed(bucket, client)
 		staffName = st.Name
+		account = st
 	default:
 		writeError(w, http.StatusUnauthorized, codeUnauthorized, `sign in with {"staff": "your name", "pin": "your PIN"}`)
 		return
@@ -126,7 +143,8 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, codeTooManySessions, "too many people are signed in on this page; sign one out or wait for an idle session to lock")
 		return
 	}
-	info := sessionInfo{CSRF: csrf, SignedIn: true, Staff: staffName,
+	caller := Caller{Staff: staffName, Origin: origin}
+	info := sessionInfo{CSRF: csrf, SignedIn: true, Staff: staffName, Reader: body.Reader,
 		IdleLockSeconds: int(s.cfg.IdleLock.Seconds()), ShiftEnds: s.cfg.Now().Add(s.cfg.ShiftLimit).Format(time.RFC3339)}
 	if s.guard.console[origin] {
 		// The console keeps its session in an HttpOnly cookie its script
@@ -141,7 +159,16 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		// X-CCCD-Session. CORS lets only that origin read this answer.
 		info.SessionToken = id
 	}
-	s.auditAs(r, Caller{Staff: staffName, Origin: origin}, cache.AuditRecord{Event: "sign-in", Result: "ok"})
+	s.auditAs(r, caller, cache.AuditRecord{Event: "sign-in", Result: "ok"})
+	if s.cfg.Desks != nil && account.Name != "" {
+		// A gateway password the gateway refuses does not undo the PIN
+		// sign-in: the answer says so, and lookups at this desk stay
+		// provisional until the staff member signs in again with the right one.
+		info.Gateway = s.cfg.Desks.SignIn(r.Context(), account, body.Reader, body.GatewayPassword)
+		if body.GatewayPassword != "" {
+			s.auditAs(r, caller, cache.AuditRecord{Event: "gateway-sign-in", Reader: body.Reader, Result: info.Gateway})
+		}
+	}
 	writeJSON(w, http.StatusOK, info)
 }
 
@@ -189,6 +216,8 @@ type sessionInfo struct {
 	SignedIn        bool   `json:"signed_in"`
 	Staff           string `json:"staff,omitempty"`
 	Token           string `json:"token,omitempty"`
+	Reader          string `json:"reader,omitempty"`  // the reader named at sign-in
+	Gateway         string `json:"gateway,omitempty"` // what the sign-in did with the gateway password (checkin.Gateway*)
 	IdleLockSeconds int    `json:"idle_lock_seconds,omitempty"`
 	ShiftEnds       string `json:"shift_ends,omitempty"`
 }
@@ -226,7 +255,11 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
 	s.guard.sessions.remove(cookie)
 	event := "sign-out"
 	if r.URL.Query().Get("reason") == "lock" {
+		// A lock keeps the staff member's gateway session: they are still
+		// on shift and sign in again with their PIN alone.
 		event = "lock"
+	} else if c, _ := CallerFrom(r.Context()); c.Staff != "" && s.cfg.Desks != nil {
+		s.cfg.Desks.SignOut(c.Staff)
 	}
 	s.audit(r, cache.AuditRecord{Event: event, Result: "ok"})
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/api/", HttpOnly: true, MaxAge: -1,

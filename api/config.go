@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -68,6 +69,10 @@ type Config struct {
 	// failure (default 5, 1 min).
 	SignInFailures int
 	SignInLockout  time.Duration
+	// Desks is told of sign-ins and sign-outs: it ties a reader to the
+	// staff member who signed in there and keeps their gateway session
+	// (checkin.Desks); nil: sign-ins do neither.
+	Desks Desks
 	// Metrics serves /metrics (a Prometheus handler); nil leaves it out.
 	Metrics http.Handler
 	// RecentLog returns the agent's last log lines (already scrubbed of
@@ -138,6 +143,17 @@ func (c Config) withDefaults() Config {
 // StaffStore looks staff accounts up by name (cache.DB implements it).
 type StaffStore interface {
 	StaffByName(name string) (cache.Staff, error)
+}
+
+// Desks ties readers and gateway sessions to signed-in staff
+// (*checkin.Desks implements it).
+type Desks interface {
+	// SignIn records st's sign-in at reader ("" = none named) and opens
+	// their gateway session with password ("" = keep one from earlier);
+	// it returns what happened to the gateway session (checkin.Gateway*).
+	SignIn(ctx context.Context, st cache.Staff, reader, password string) string
+	// SignOut ends st's gateway session and frees their readers.
+	SignOut(staff string)
 }
 
 // Auditor appends to the audit trail (cache.DB implements it).

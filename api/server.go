@@ -237,6 +237,9 @@ func (s *Server) protect(next http.Handler, maxBody int64) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		if sc.ended != "" {
 			s.auditAs(r, Caller{Staff: sc.sess.staff, Origin: sc.sess.origin}, cache.AuditRecord{Event: sc.ended, Result: "ok"})
+			if sc.ended == "shift-ended" && s.cfg.Desks != nil {
+				s.cfg.Desks.SignOut(sc.sess.staff) // the gateway session ends with the shift
+			}
 		}
 		if class == classAnon && !isPublic(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="cccd"`)
@@ -251,6 +254,10 @@ func (s *Server) protect(next http.Handler, maxBody int64) http.Handler {
 			return
 		}
 		ctx := context.WithValue(r.Context(), callerKey{}, caller)
+		if caller.Staff != "" {
+			// Lookups and confirmations are made by this staff member.
+			ctx = checkin.WithStaff(ctx, caller.Staff)
+		}
 		if caller.Token != "" && s.tokenUse.due(caller.Token, s.cfg.Now()) {
 			s.auditAs(r, caller, cache.AuditRecord{Event: "token-used", Result: "ok"})
 		}

@@ -73,6 +73,13 @@ func validDoiTuong(s string) bool {
 // SetEpisode stores the HIS's episode fields on check-in seq. It does not
 // put the check-in back in the outbox: the HIS set them, so it has them.
 func (db *DB) SetEpisode(seq uint64, e Episode) (Checkin, error) {
+	return db.SetEpisodeWith(seq, e, nil)
+}
+
+// SetEpisodeWith is SetEpisode that also runs then (when not nil) on the
+// record, in the same transaction, after the episode is set; then must not
+// call other DB methods.
+func (db *DB) SetEpisodeWith(seq uint64, e Episode, then func(*Checkin)) (Checkin, error) {
 	if err := e.Validate(); err != nil {
 		return Checkin{}, err
 	}
@@ -80,6 +87,9 @@ func (db *DB) SetEpisode(seq uint64, e Episode) (Checkin, error) {
 	err := db.UpdateCheckin(seq, func(c *Checkin) error {
 		ep := e
 		c.Episode = &ep
+		if then != nil {
+			then(c)
+		}
 		out = *c
 		return nil
 	})

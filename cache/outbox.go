@@ -24,6 +24,10 @@ type Checkin struct {
 	Time     time.Time `json:"time"`     // reception time (XML NGAY_VAO)
 	Reader   string    `json:"reader"`   // reader that read the card, or "qr"/"manual"
 	Facility string    `json:"facility"` // this facility's code (XML MA_CSKCB)
+	// Staff is who made the check-in: the staff member signed in at the
+	// reader when the card was read ("" = nobody). Online re-checks run
+	// under their gateway session.
+	Staff string `json:"staff,omitempty"`
 
 	SoCCCD   string `json:"soCCCD"`   // 12-digit ID number (XML SO_CCCD)
 	HoTen    string `json:"hoTen"`    // full name, NFC (XML HO_TEN)
@@ -55,6 +59,9 @@ type Checkin struct {
 	// like a confirmation; it can no longer be confirmed.
 	Cancelled   bool      `json:"cancelled"`
 	CancelledAt time.Time `json:"cancelled_at,omitzero"`
+	// ConfirmedBy is the signed-in staff member who confirmed it ("" when a
+	// program did, with a bearer token).
+	ConfirmedBy string `json:"confirmed_by,omitempty"`
 
 	DeliveredAt    time.Time `json:"delivered_at,omitzero"` // when the HIS accepted it; zero while pending
 	Attempts       int       `json:"attempts"`              // delivery attempts of the current revision so far
@@ -68,6 +75,10 @@ type Checkin struct {
 	// outbox, in the transaction that stores the new answer. Records
 	// written before revisions existed decode as revision 0.
 	Revision int `json:"revision,omitempty"`
+	// BHXH is the direct check-in to BHXH (gateway.checkin): nil until it
+	// is queued, once the check-in is confirmed and its episode set.
+	BHXH *BHXHCheckin `json:"bhxh_checkin,omitempty"`
+
 	// PreviousEligibility is, for a revision above 0, the eligibility of
 	// the version before it (what the HIS may hold); nil for revision 0.
 	PreviousEligibility *CheckinEligibility `json:"previous_eligibility,omitempty"`
@@ -132,6 +143,15 @@ func putCheckin(tx *bolt.Tx, c *Checkin) error {
 	}
 	k := seqKey(c.Seq)
 	if err := tx.Bucket(bucketCheckins).Put(k, v); err != nil {
+		return err
+	}
+	bhxh := tx.Bucket(bucketBHXHOutbox)
+	if c.BHXH != nil && c.BHXH.Status == BHXHPending {
+		err = bhxh.Put(k, nil)
+	} else {
+		err = bhxh.Delete(k)
+	}
+	if err != nil {
 		return err
 	}
 	if c.DeliveredAt.IsZero() {

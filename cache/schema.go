@@ -14,8 +14,9 @@ import (
 //  2. the roster in a side file per generation ("<file>.roster-N"), on
 //     development machines only, for a few minutes of 2026-11-29;
 //  3. everything in one file again (the layout of 1);
-//  4. adds the staff accounts ("staff") and the audit trail ("audit").
-const SchemaVersion = 4
+//  4. adds the staff accounts ("staff") and the audit trail ("audit");
+//  5. adds the BHXH check-in outbox ("bhxh.outbox").
+const SchemaVersion = 5
 
 // Top-level buckets. The roster and its two indexes are swapped as a whole by
 // ReplaceRoster, which builds their replacements under bucketStaging.
@@ -32,6 +33,7 @@ var (
 	bucketStaging     = []byte("staging")     // a roster being built; absent when idle
 	bucketStaff       = []byte("staff")       // lower-cased staff name → JSON Staff (argon2id hash, never the PIN)
 	bucketAudit       = []byte("audit")       // seq (8 bytes BE) → JSON AuditRecord; append-only, pruned by age only
+	bucketBHXHOutbox  = []byte("bhxh.outbox") // seq of check-ins whose BHXH check-in is pending → empty
 	keySchema         = []byte("schema")
 	keyRosterMeta     = []byte("roster")
 	rosterBucketNames = [][]byte{bucketRoster, bucketRosterCard, bucketRosterBHXH}
@@ -43,6 +45,16 @@ var migrations = []func(tx *bolt.Tx) error{
 	func(*bolt.Tx) error { return nil }, // 1→2 only moved the roster out; 2→3 undoes it
 	migrateRosterBack,
 	migrateStaffAudit,
+	migrateBHXHOutbox,
+}
+
+// migrateBHXHOutbox adds the bucket of schema 5 (empty: nothing was queued
+// for BHXH before it).
+func migrateBHXHOutbox(tx *bolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists(bucketBHXHOutbox); err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketBHXHOutbox, err)
+	}
+	return nil
 }
 
 // migrateStaffAudit adds the buckets of schema 4 (empty: no staff yet).

@@ -28,6 +28,11 @@ type AgentConfig struct {
 	// AfterCheckin is called after each check-in is stored (the outbox
 	// deliverer's Kick); it must not block.
 	AfterCheckin func()
+	// BHXHCheckin queues a check-in for BHXH's check-in endpoint
+	// (gateway.checkin) once it is confirmed and the HIS has set its
+	// episode; AfterBHXHQueue (the sender's Kick) is called after each.
+	BHXHCheckin    bool
+	AfterBHXHQueue func()
 
 	DB      *cache.DB       // where check-ins are stored before anyone is told
 	Lookup  *Lookup         // eligibility
@@ -328,8 +333,15 @@ func (a *Agent) read(ctx context.Context, r reader.Reader, key Key) {
 		return
 	}
 	a.publish("progress", name, ProgressEvent{Step: "eligibility", Percent: 95})
-	elig := a.lookup.Eligibility(ctx, personOf(res), a.cfg.Now())
+	// The lookup runs under the gateway session of whoever signed in at
+	// this reader; the check-in remembers them for its re-checks.
+	staff := ""
+	if a.lookup.Desks != nil {
+		staff, _ = a.lookup.Desks.StaffAt(name)
+	}
+	elig := a.lookup.Eligibility(WithStaff(ctx, staff), personOf(res), a.cfg.Now())
 	rec := newCheckinRecord(res, elig, name, a.cfg.Facility, a.cfg.Now())
+	rec.Staff = staff
 	seq, repeat, err := a.storeCheckin(rec)
 	if err != nil {
 		// The read is good: keep the check-in in memory and retry; the HIS

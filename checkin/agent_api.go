@@ -71,15 +71,17 @@ func (a *Agent) Checkin(_ context.Context, seq uint64) (cache.Checkin, error) {
 	return c, nil
 }
 
-// ConfirmCheckin marks check-in seq confirmed by the receptionist; a
-// cancelled check-in cannot be confirmed (ErrConflict). A confirmation the HIS may not
+// ConfirmCheckin marks check-in seq confirmed by the receptionist (the
+// staff member ctx names, kept as ConfirmedBy); a cancelled check-in cannot
+// be confirmed (ErrConflict). A confirmation the HIS may not
 // have seen (it may already hold the unconfirmed check-in) goes out as the
 // check-in's next revision; one made while the check-in is being sent is
-// caught when the delivery is recorded (cache.MarkDelivered).
-func (a *Agent) ConfirmCheckin(_ context.Context, seq uint64) (cache.Checkin, error) {
+// caught when the delivery is recorded (cache.MarkDelivered). With the
+// BHXH check-in on, a confirmed check-in whose episode is set is queued for it.
+func (a *Agent) ConfirmCheckin(ctx context.Context, seq uint64) (cache.Checkin, error) {
 	var (
-		out     cache.Checkin
-		revised bool
+		out             cache.Checkin
+		revised, queued bool
 	)
 	err := a.db.UpdateCheckin(seq, func(c *cache.Checkin) error {
 		if c.Cancelled {
@@ -89,7 +91,11 @@ func (a *Agent) ConfirmCheckin(_ context.Context, seq uint64) (cache.Checkin, er
 			c.NextRevision(c.Eligibility)
 			revised = true
 		}
+		if !c.Confirmed {
+			c.ConfirmedBy = StaffFrom(ctx)
+		}
 		c.Confirmed = true
+		queued = a.queueBHXH(c)
 		out = *c
 		return nil
 	})
@@ -106,13 +112,38 @@ func (a *Agent) ConfirmCheckin(_ context.Context, seq uint64) (cache.Checkin, er
 	if revised && a.cfg.AfterCheckin != nil {
 		a.cfg.AfterCheckin()
 	}
+	a.afterQueue(queued)
 	return out, nil
 }
 
+// queueBHXH queues c for BHXH's check-in endpoint when that is on and c is
+// ready: confirmed, with the HIS's episode (MA_LK). It goes under the
+// gateway session of the staff member who confirmed it, or, when a program
+// confirmed it, of the one who made it.
+func (a *Agent) queueBHXH(c *cache.Checkin) bool {
+	if !a.cfg.BHXHCheckin || !c.Confirmed || c.EpisodeMissing() {
+		return false
+	}
+	staff := c.ConfirmedBy
+	if staff == "" {
+		staff = c.Staff
+	}
+	return c.QueueBHXH(staff, a.cfg.Now())
+}
+
+func (a *Agent) afterQueue(queued bool) {
+	if queued && a.cfg.AfterBHXHQueue != nil {
+		a.cfg.AfterBHXHQueue()
+	}
+}
+
 // SetEpisode stores the HIS's episode fields on check-in seq. The HIS set
-// them, so the check-in does not go out again for it.
+// them, so the check-in does not go out to it again for them; with the
+// BHXH check-in on, a confirmed check-in is queued for it (again, if BHXH
+// rejected it before).
 func (a *Agent) SetEpisode(_ context.Context, seq uint64, e cache.Episode) (cache.Checkin, error) {
-	c, err := a.db.SetEpisode(seq, e)
+	var queued bool
+	c, err := a.db.SetEpisodeWith(seq, e, func(c *cache.Checkin) { queued = a.queueBHXH(c) })
 	switch {
 	case errors.Is(err, cache.ErrNotFound):
 		return cache.Checkin{}, fmt.Errorf("check-in %d: %w", seq, ErrNotFound)
@@ -122,6 +153,7 @@ func (a *Agent) SetEpisode(_ context.Context, seq uint64, e cache.Episode) (cach
 		return cache.Checkin{}, err
 	}
 	a.publish("checkin", c.Reader, CheckinEvent{Seq: seq})
+	a.afterQueue(queued)
 	return c, nil
 }
 

@@ -50,6 +50,9 @@ type Eligibility struct {
 	RegisteredHere bool              `json:"registered_here"` // card's maDKBD is this facility
 	Message        string            `json:"message"`         // one line for the receptionist, no personal data
 	MessageEN      string            `json:"message_en"`      // the same line in English, for a console switched to English
+	// Reason says why a gateway is configured but the answer is not its
+	// own (ReasonNoStaffSession, ReasonGatewayFailed); "" otherwise.
+	Reason string `json:"reason,omitempty"`
 }
 
 // NewCardInfo is the gateway's new-card block (maTheMoi, gtTheTuMoi,

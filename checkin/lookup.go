@@ -30,9 +30,17 @@ type Person struct {
 // every roster answer while the feed cannot be reached — are provisional.
 // Safe for concurrent use.
 type Lookup struct {
-	DB      *cache.DB
-	Gateway Gateway // nil: no gateway configured
-	Config  EligibilityConfig
+	DB *cache.DB
+	// Gateway is the facility's shared account (gateway.shared_account, the
+	// way before 01/08/2024): every lookup runs under it. nil otherwise.
+	Gateway Gateway
+	// Desks gives per-user gateway sessions (CV 1923, from 01/08/2024): a
+	// lookup runs under the session of the staff member named by the
+	// context (WithStaff); without one no gateway call is made and the
+	// answer is provisional with ReasonNoStaffSession. Used when Gateway
+	// is nil and Desks.NewGateway is set.
+	Desks  *Desks
+	Config EligibilityConfig
 	// Sync syncs the roster now (the API's "sync now"); nil without a feed.
 	Sync    func(ctx context.Context) error
 	Metrics *metrics.Metrics
@@ -61,12 +69,57 @@ func (l *Lookup) Eligibility(ctx context.Context, p Person, now time.Time) Eligi
 	if p.IDNumber == "" {
 		return Evaluate(EligibilityInput{Found: false, Source: FromRoster, AsOf: now}, now, l.Config)
 	}
-	if l.Gateway != nil {
-		if e, ok := l.fromGateway(ctx, p, now); ok {
+	cfg := l.Config
+	gw, reason := l.gatewayFor(ctx)
+	if gw != nil {
+		if e, ok := l.fromGateway(ctx, gw, p, now); ok {
 			return e
 		}
+		reason = ReasonGatewayFailed
 	}
-	cfg := l.Config
+	if reason == ReasonNoStaffSession {
+		// Nobody could ask the gateway: what the local data says waits for
+		// a re-check, however fresh it is.
+		cfg.Freshness = 0
+	}
+	e := l.local(p, now, cfg)
+	e.Reason = reason
+	return e
+}
+
+// Why an answer is not the gateway's own (the eligibility JSON's "reason",
+// docs/API.md "Eligibility reasons").
+const (
+	// ReasonNoStaffSession: per-user gateway accounts are configured and
+	// nobody with a live gateway session is signed in at the desk (or the
+	// caller is a program): no gateway call was made.
+	ReasonNoStaffSession = "no-staff-gateway-session"
+	// ReasonGatewayFailed: the gateway was asked and gave no answer about
+	// the patient (unreachable, or it refused the account or the request).
+	ReasonGatewayFailed = "gateway-failed"
+)
+
+// EligibilityReasons lists every reason token, for the docs test.
+var EligibilityReasons = []string{ReasonNoStaffSession, ReasonGatewayFailed}
+
+// gatewayFor picks the gateway account a lookup for ctx runs under: the
+// shared one, or the session of the staff member ctx names. reason says
+// why there is none when a gateway is configured.
+func (l *Lookup) gatewayFor(ctx context.Context) (Gateway, string) {
+	if l.Gateway != nil {
+		return l.Gateway, ""
+	}
+	if l.Desks == nil || l.Desks.NewGateway == nil {
+		return nil, ""
+	}
+	if gw, ok := l.Desks.Gateway(StaffFrom(ctx)); ok {
+		return gw, ""
+	}
+	return nil, ReasonNoStaffSession
+}
+
+// local answers from the lookup cache or the roster.
+func (l *Lookup) local(p Person, now time.Time, cfg EligibilityConfig) Eligibility {
 	meta, metaErr := l.DB.RosterMeta()
 	l.mu.Lock()
 	gatewayFailing := l.gatewayFailing
@@ -90,13 +143,13 @@ func (l *Lookup) Eligibility(ctx context.Context, p Person, now time.Time) Eligi
 
 // fromGateway asks the gateway and caches a patient answer; ok is false when
 // the gateway could not answer about the patient.
-func (l *Lookup) fromGateway(ctx context.Context, p Person, now time.Time) (Eligibility, bool) {
+func (l *Lookup) fromGateway(ctx context.Context, gw Gateway, p Person, now time.Time) (Eligibility, bool) {
 	start := time.Now()
 	dob := p.DateOfBirth
 	if t, err := time.Parse(time.DateOnly, dob); err == nil {
 		dob = t.Format("02/01/2006")
 	}
-	a, err := l.Gateway.Check(ctx, gateway.Query{MaThe: p.IDNumber, HoTen: p.FullName, NgaySinh: dob})
+	a, err := gw.Check(ctx, gateway.Query{MaThe: p.IDNumber, HoTen: p.FullName, NgaySinh: dob})
 	outcome := "ok"
 	if err != nil {
 		outcome = "error"

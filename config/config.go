@@ -159,17 +159,34 @@ type Roster struct {
 	MaxShrink float64 `json:"max_shrink"`
 }
 
-// Gateway configures the BHXH card-check gateway (optional).
+// Gateway configures the BHXH card-check gateway (optional). Since
+// 01/08/2024 (CV 1923) every lookup runs under the account of the staff
+// member making it: each receptionist types their own gateway password at
+// sign-in (per-user, the default). SharedAccount keeps the earlier way, one
+// facility account for everyone, for deployments without per-user accounts.
 type Gateway struct {
-	URL          string   `json:"url"` // "" = not used
-	Username     string   `json:"username"`
-	PasswordFile string   `json:"password_file"` // the password stays out of the config file
-	StaffName    string   `json:"staff_name"`    // hoTenCb
-	StaffID      string   `json:"staff_id"`      // cccdCb
-	Timeout      Duration `json:"timeout"`
+	URL string `json:"url"` // "" = not used
+	// SharedAccount: every lookup under Username/PasswordFile with
+	// StaffName/StaffID as hoTenCb/cccdCb (the way before 01/08/2024).
+	SharedAccount bool     `json:"shared_account"`
+	Username      string   `json:"username"`      // shared account only
+	PasswordFile  string   `json:"password_file"` // shared account only; the password stays out of the config file
+	StaffName     string   `json:"staff_name"`    // shared account only: hoTenCb
+	StaffID       string   `json:"staff_id"`      // shared account only: cccdCb
+	Timeout       Duration `json:"timeout"`
 	// InsecureHTTP allows an http:// url (tests, a lab): the calls carry the
 	// password's MD5, tokens and patients' data, so https is the rule.
 	InsecureHTTP bool `json:"insecure_http"`
+	// Checkin sends confirmed check-ins to BHXH's check-in endpoint.
+	Checkin GatewayCheckin `json:"checkin"`
+}
+
+// GatewayCheckin configures the direct check-in to BHXH (CV 1245/BHXH-CNTT
+// §2): a confirmed check-in whose episode the HIS has set is sent as its
+// XML0 file under the gateway session of the staff member who confirmed it.
+type GatewayCheckin struct {
+	Enabled bool   `json:"enabled"`
+	Path    string `json:"path"` // relative to gateway.url; QĐ 3176 gateways: "api/qd130/checkInKcbQd3176"
 }
 
 // Webhook configures delivery of check-ins to the HIS.
@@ -207,7 +224,7 @@ func Default() Config {
 		Trust:   Trust{Paths: []string{}},
 		Roster: Roster{SyncInterval: Duration(6 * time.Hour), Freshness: Duration(7 * 24 * time.Hour),
 			SyncTimeout: Duration(30 * time.Minute), MaxShrink: 0.5},
-		Gateway:  Gateway{Timeout: Duration(10 * time.Second)},
+		Gateway:  Gateway{Timeout: Duration(10 * time.Second), Checkin: GatewayCheckin{Path: "api/qd130/checkInKcbQd4750"}},
 		Read:     Read{KeyTimeout: Duration(2 * time.Minute)},
 		Checkins: Checkins{Retention: Duration(90 * 24 * time.Hour), RetapWindow: Duration(10 * time.Minute)},
 		Audit:    Audit{Retention: Duration(365 * 24 * time.Hour)},
@@ -284,8 +301,8 @@ func (c *Config) Validate() error {
 	if c.Roster.FeedURL != "" && c.Roster.PublisherKey == "" {
 		return fmt.Errorf("%w: roster.feed_url needs roster.publisher_key (the feed publisher's Ed25519 public key)", ErrInvalid)
 	}
-	if c.Gateway.URL != "" && (c.Gateway.Username == "" || c.Gateway.PasswordFile == "" || c.Gateway.StaffID == "") {
-		return fmt.Errorf("%w: gateway.url needs gateway.username, gateway.password_file and gateway.staff_id", ErrInvalid)
+	if err := c.Gateway.validate(c.Facility.Code); err != nil {
+		return err
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
@@ -350,4 +367,26 @@ func ParseListen(s string, remote bool) (netip.AddrPort, error) {
 func (c Config) Print() ([]byte, error) {
 	b, err := json.MarshalIndent(c, "", "  ")
 	return append(b, '\n'), err
+}
+
+func (g Gateway) validate(facility string) error {
+	shared := g.Username != "" || g.PasswordFile != "" || g.StaffName != "" || g.StaffID != ""
+	switch {
+	case g.URL == "" && (g.SharedAccount || g.Checkin.Enabled):
+		return fmt.Errorf("%w: gateway.shared_account and gateway.checkin need gateway.url", ErrInvalid)
+	case g.URL != "" && g.SharedAccount && (g.Username == "" || g.PasswordFile == "" || g.StaffID == ""):
+		return fmt.Errorf("%w: gateway.shared_account needs gateway.username, gateway.password_file and gateway.staff_id", ErrInvalid)
+	case g.URL != "" && !g.SharedAccount && shared:
+		return fmt.Errorf("%w: gateway.username, password_file, staff_name and staff_id are for gateway.shared_account (one account for all, before 01/08/2024); per-user accounts are set with cccd staff add --gateway-user", ErrInvalid)
+	}
+	if g.Checkin.Enabled {
+		if len(facility) < 2 || strings.Trim(facility[:2], "0123456789") != "" {
+			return fmt.Errorf("%w: gateway.checkin needs facility.code (maCSKCB; its first two digits are maTinh)", ErrInvalid)
+		}
+		p := g.Checkin.Path
+		if p == "" || strings.Contains(p, "://") || strings.Contains(p, "..") || strings.ContainsAny(p, "?# ") {
+			return fmt.Errorf("%w: gateway.checkin.path must be a path relative to gateway.url, e.g. api/qd130/checkInKcbQd4750", ErrInvalid)
+		}
+	}
+	return nil
 }

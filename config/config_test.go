@@ -46,7 +46,15 @@ func TestValidate(t *testing.T) {
 		{"feed without key", `{"roster":{"feed_url":"https://feed.example.vn/"}}`, false},
 		{"bad duration", `{"read":{"key_timeout":"soon"}}`, false},
 		{"bad level", `{"log":{"level":"loud"}}`, false},
-		{"gateway without credentials", `{"gateway":{"url":"https://gw.example.vn"}}`, false},
+		{"gateway per-user", `{"gateway":{"url":"https://gw.example.vn"}}`, true},
+		{"shared gateway without credentials", `{"gateway":{"url":"https://gw.example.vn","shared_account":true}}`, false},
+		{"facility account without shared_account", `{"gateway":{"url":"https://gw.example.vn","username":"u","password_file":"p","staff_id":"030181000001"}}`, false},
+		{"shared_account without url", `{"gateway":{"shared_account":true}}`, false},
+		{"check-in without gateway", `{"gateway":{"checkin":{"enabled":true}},"facility":{"code":"79024"}}`, false},
+		{"check-in without facility", `{"gateway":{"url":"https://gw.example.vn","checkin":{"enabled":true}}}`, false},
+		{"check-in", `{"gateway":{"url":"https://gw.example.vn","checkin":{"enabled":true}},"facility":{"code":"79024"}}`, true},
+		{"check-in, QĐ 3176 path", `{"gateway":{"url":"https://gw.example.vn","checkin":{"enabled":true,"path":"api/qd130/checkInKcbQd3176"}},"facility":{"code":"79024"}}`, true},
+		{"check-in, foreign path", `{"gateway":{"url":"https://gw.example.vn","checkin":{"enabled":true,"path":"https://evil.example/x"}},"facility":{"code":"79024"}}`, false},
 		{"not JSON", `listen = 1`, false},
 		{"retap window off", `{"checkins":{"retap_window":"0s"}}`, true},
 		{"retap window", `{"checkins":{"retap_window":"30m"}}`, true},
@@ -55,8 +63,8 @@ func TestValidate(t *testing.T) {
 		{"http webhook", `{"webhook":{"url":"http://his.example.vn/hook"}}`, false},
 		{"http webhook, insecure_http", `{"webhook":{"url":"http://127.0.0.1:9/hook","insecure_http":true}}`, true},
 		{"https webhook", `{"webhook":{"url":"https://his.example.vn/hook"}}`, true},
-		{"http gateway", `{"gateway":{"url":"http://gw.example.vn","username":"u","password_file":"p","staff_id":"030181000001"}}`, false},
-		{"http gateway, insecure_http", `{"gateway":{"url":"http://127.0.0.1:9","username":"u","password_file":"p","staff_id":"030181000001","insecure_http":true}}`, true},
+		{"http gateway", `{"gateway":{"url":"http://gw.example.vn","shared_account":true,"username":"u","password_file":"p","staff_id":"030181000001"}}`, false},
+		{"http gateway, insecure_http", `{"gateway":{"url":"http://127.0.0.1:9","shared_account":true,"username":"u","password_file":"p","staff_id":"030181000001","insecure_http":true}}`, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

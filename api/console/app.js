@@ -33,7 +33,9 @@ const T = {
     manualTitle: "Tra cứu BHYT khi không có thẻ", dobHint: "Ngày sinh (dd/mm/yyyy, mm/yyyy hoặc yyyy)", manualSubmit: "Tra cứu",
     manualBad: "Nhập đủ 12 số CCCD, họ tên và ngày sinh.", manualSource: "tra cứu không có thẻ",
     minutes: "phút", hours: "giờ", days: "ngày",
-    signInTitle: "Đăng nhập", staffLabel: "Tên nhân viên", pinLabel: "Mã PIN", signIn: "Đăng nhập", signOut: "Đăng xuất",
+    signInTitle: "Đăng nhập", staffLabel: "Tên nhân viên", pinLabel: "Mã PIN",
+    gatewayPasswordLabel: "Mật khẩu cổng BHXH (nếu có)", gatewayRefused: "Cổng BHXH không nhận mật khẩu: tra cứu tại bàn này chỉ là tạm thời cho đến khi đăng nhập lại với mật khẩu đúng.",
+    gatewayUnavailable: "Chưa kết nối được cổng BHXH; mật khẩu sẽ được thử ở lần tra cứu đầu tiên.", signIn: "Đăng nhập", signOut: "Đăng xuất",
     signedInAs: "Đang làm việc:", signInFailed: "Sai tên hoặc mã PIN", locked: "Đã khoá màn hình. Nhập mã PIN để tiếp tục.",
     sessionEnded: "Phiên làm việc đã kết thúc. Đăng nhập lại.",
     errors: {
@@ -50,6 +52,7 @@ const T = {
       "read-error": "Không đọc được thẻ: đặt lại thẻ; nếu vẫn lỗi, báo bộ phận kỹ thuật.",
       "cannot-save": "Đã đọc thẻ nhưng chưa lưu được lượt tiếp đón: máy giữ lại và sẽ tự lưu khi ổ đĩa có chỗ."
     },
+    eligReasons: { "no-staff-gateway-session": "chưa tra cứu cổng BHXH: không ai đăng nhập cổng BHXH tại bàn này", "gateway-failed": "cổng BHXH không trả lời" },
     storage: { "disk-full": "ổ đĩa đầy", "read-only": "ổ đĩa chỉ cho đọc", "io-error": "lỗi ghi ổ đĩa" },
     cannotSave: "Không lưu được lượt tiếp đón", waiting: "đang chờ lưu", callIT: "báo bộ phận kỹ thuật",
     api: {
@@ -90,7 +93,9 @@ const T = {
     manualTitle: "Insurance lookup without a card", dobHint: "Date of birth (dd/mm/yyyy, mm/yyyy or yyyy)", manualSubmit: "Look up",
     manualBad: "Type the 12-digit ID number, the full name and the date of birth.", manualSource: "looked up without a card",
     minutes: "min", hours: "h", days: "days",
-    signInTitle: "Sign in", staffLabel: "Staff name", pinLabel: "PIN", signIn: "Sign in", signOut: "Sign out",
+    signInTitle: "Sign in", staffLabel: "Staff name", pinLabel: "PIN",
+    gatewayPasswordLabel: "BHXH gateway password (if any)", gatewayRefused: "The BHXH gateway refused the password: lookups at this desk are provisional until you sign in again with the right one.",
+    gatewayUnavailable: "The BHXH gateway cannot be reached; the password will be tried at the first lookup.", signIn: "Sign in", signOut: "Sign out",
     signedInAs: "Signed in:", signInFailed: "Wrong name or PIN", locked: "Screen locked. Type your PIN to go on.",
     sessionEnded: "Your session ended. Sign in again.",
     errors: {
@@ -107,6 +112,7 @@ const T = {
       "read-error": "The card could not be read: lay it down again; if it keeps failing, call IT.",
       "cannot-save": "The card was read but the check-in could not be saved: it is kept and saved once the disk has room."
     },
+    eligReasons: { "no-staff-gateway-session": "not checked with BHXH: nobody at this desk signed in to the BHXH gateway", "gateway-failed": "the BHXH gateway did not answer" },
     storage: { "disk-full": "the disk is full", "read-only": "the disk is read-only", "io-error": "a disk write error" },
     cannotSave: "Cannot save check-ins", waiting: "waiting to be saved", callIT: "call IT",
     api: {
@@ -209,9 +215,17 @@ async function signedIn(info) {
   await Promise.all([refreshStatus(), refreshReaders(), loadList(true)]);
   connectEvents();
   $("key").focus();
+  if (info.gateway === "refused") say("gatewayRefused", "", true);
+  if (info.gateway === "unavailable") say("gatewayUnavailable", "", true);
 }
 
+// postSession signs in; it names this desk's reader (the last one chosen
+// here) and passes the gateway password once, then clears the field.
 async function postSession(body) {
+  const reader = localStorage.getItem("cccd-reader"), gw = $("gateway-password").value;
+  $("gateway-password").value = "";
+  if (reader) body.reader = reader;
+  if (gw && body.staff) body.gateway_password = gw;
   let resp;
   try {
     resp = await fetch("/api/v1/session", { method: "POST", credentials: "same-origin",
@@ -293,7 +307,9 @@ function renderReaders() {
     ul.append(li);
     const o = document.createElement("option"); o.value = r.name; o.textContent = r.name; sel.append(o);
   }
-  if (prev) sel.value = prev;
+  const mine = prev || localStorage.getItem("cccd-reader");
+  if (mine && readers.some((r) => r.name === mine)) sel.value = mine;
+  if (readers.length === 1) localStorage.setItem("cccd-reader", readers[0].name);
   sel.classList.toggle("hidden", readers.length < 2);
 }
 
@@ -383,6 +399,7 @@ function verdictInsurance(el, e) {
     b.textContent = " (" + t("rosterAge") + " " + age((Date.now() - Date.parse(e.as_of)) / 1000) + ")";
     el.append(b);
   }
+  if (e && e.reason && T[lang].eligReasons[e.reason]) parts.push(T[lang].eligReasons[e.reason]);
   if (c.gtTheDen) parts.push(t("validUntil") + " " + c.gtTheDen);
   if (c.tenDKBD || c.maDKBD) parts.push(t("registeredAt") + " " + (c.tenDKBD || c.maDKBD));
   if (c.mucHuong) parts.push(t("benefit") + " " + c.mucHuong + "%");
@@ -618,6 +635,8 @@ $("signin-form").addEventListener("submit", async (e) => {
   }
 });
 $("signout").addEventListener("click", () => signOut(""));
+// The reader chosen here is this desk's: the next sign-in names it.
+$("reader-select").addEventListener("change", () => localStorage.setItem("cccd-reader", $("reader-select").value));
 document.addEventListener("keydown", (e) => {
   if (e.ctrlKey && !e.altKey && !e.shiftKey && (e.key === "l" || e.key === "L") && me) { e.preventDefault(); signOut("lock"); }
 });

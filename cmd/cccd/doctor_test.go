@@ -128,7 +128,7 @@ func TestDoctorNamesEachBrokenThing(t *testing.T) {
 		{"gateway unreachable", func(dir string, c *config.Config) {
 			pw := filepath.Join(dir, "gw-password")
 			os.WriteFile(pw, []byte("x"), 0o600)
-			c.Gateway = config.Gateway{URL: dead, InsecureHTTP: true, Username: "79024_BV", PasswordFile: pw, StaffName: "Lễ tân", StaffID: "079199000001", Timeout: c.Gateway.Timeout}
+			c.Gateway = config.Gateway{URL: dead, InsecureHTTP: true, SharedAccount: true, Username: "79024_BV", PasswordFile: pw, StaffName: "Lễ tân", StaffID: "079199000001", Timeout: c.Gateway.Timeout}
 		}, "gateway", "fail", "network", exitFailure},
 		{"webhook unreachable", func(_ string, c *config.Config) { c.Webhook.URL, c.Webhook.InsecureHTTP = dead+"hook", true }, "webhook", "fail", "HIS", exitFailure},
 	}

@@ -81,7 +81,7 @@ func TestSecretFilesMustBePrivate(t *testing.T) {
 	os.WriteFile(pw, []byte("secret\n"), 0o600)
 	os.Chmod(pw, 0o644)
 	cfg := config.Default()
-	cfg.Gateway = config.Gateway{URL: "https://gw.example.vn", Username: "u", PasswordFile: pw, StaffID: "030181000001"}
+	cfg.Gateway = config.Gateway{URL: "https://gw.example.vn", SharedAccount: true, Username: "u", PasswordFile: pw, StaffID: "030181000001"}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if _, err := newGateway(cfg, log); err == nil || !strings.Contains(err.Error(), "chmod o-rwx "+pw) {
 		t.Errorf("world-readable password file: %v", err)

@@ -155,6 +155,8 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	if gw != nil {
 		lookup.Gateway = gw
 	}
+	desks := newDesks(cfg, log)
+	lookup.Desks = desks
 	syncer, err := newSyncer(cfg, db, dir, log)
 	if err != nil {
 		return usageError(err)
@@ -174,9 +176,33 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		}
 		if gw != nil {
 			dcfg.Gateway = gw
+		} else if desks.NewGateway != nil {
+			dcfg.Sessions = func(staff string) (delivery.Checker, bool) { return desks.Gateway(staff) }
 		}
 		if deliverer, err = delivery.New(db, dcfg); err != nil {
 			return usageError(err)
+		}
+	}
+
+	var bhxh *delivery.BHXHSender
+	if cfg.Gateway.Checkin.Enabled {
+		bcfg := delivery.BHXHConfig{Path: cfg.Gateway.Checkin.Path, Facility: cfg.Facility.Code, Logger: log}
+		if gw != nil {
+			bcfg.Shared = gw
+		} else {
+			bcfg.Sessions = func(staff string) (delivery.Submitter, bool) { return desks.Gateway(staff) }
+		}
+		if bhxh, err = delivery.NewBHXH(db, bcfg); err != nil {
+			return usageError(err)
+		}
+	}
+	// A staff member's new gateway session may free check-ins that wait for it.
+	desks.AfterSignIn = func() {
+		if deliverer != nil {
+			deliverer.Kick()
+		}
+		if bhxh != nil {
+			bhxh.Kick()
 		}
 	}
 
@@ -192,6 +218,12 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 		AfterCheckin: func() {
 			if deliverer != nil {
 				deliverer.Kick()
+			}
+		},
+		BHXHCheckin: bhxh != nil,
+		AfterBHXHQueue: func() {
+			if bhxh != nil {
+				bhxh.Kick()
 			}
 		},
 		DB:      db,
@@ -210,7 +242,7 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	srv := api.New(api.Config{
 		Listen: cfg.Listen, Remote: cfg.API.Remote, HISOrigins: cfg.API.HISOrigins, MaxBodyBytes: cfg.API.MaxBodyBytes,
 		RatePerSecond: cfg.API.RatePerSecond, Metrics: m.Handler(),
-		Staff: db, Audit: db, Log: log, Tokens: api.NewTokenSet(dir),
+		Staff: db, Audit: db, Log: log, Tokens: api.NewTokenSet(dir), Desks: desks,
 		IdleLock: time.Duration(cfg.API.IdleLock), ShiftLimit: time.Duration(cfg.API.ShiftLimit),
 		RecentLog: recentLog.Lines,
 		Admin:     &agentAdmin{db: db, cfg: cfg, trust: trust},
@@ -253,6 +285,9 @@ func runAgent(ctx context.Context, cfg config.Config, dir string, extras agentEx
 	}
 	if deliverer != nil {
 		go deliverer.Run(runCtx)
+	}
+	if bhxh != nil {
+		go bhxh.Run(runCtx)
 	}
 	go updateGauges(runCtx, db, m)
 	go runRetention(runCtx, db, retentionFromConfig(cfg), m, log)

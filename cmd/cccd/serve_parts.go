@@ -17,6 +17,7 @@ import (
 	"github.com/coreos/go-systemd/v22/daemon"
 
 	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/checkin"
 	"github.com/cccd-agent/cccd/config"
 	"github.com/cccd-agent/cccd/internal/logging"
 	"github.com/cccd-agent/cccd/internal/metrics"
@@ -55,8 +56,10 @@ func agentTrust(cfg config.Config, db *cache.DB, extra *verify.TrustStore) (*ver
 	return store, nil
 }
 
+// newGateway is the facility's shared gateway account (gateway.shared_account);
+// nil without one.
 func newGateway(cfg config.Config, log *slog.Logger) (*gateway.Client, error) {
-	if cfg.Gateway.URL == "" {
+	if cfg.Gateway.URL == "" || !cfg.Gateway.SharedAccount {
 		return nil, nil
 	}
 	pw, err := fsutil.ReadSecret(cfg.Gateway.PasswordFile, maxSecretFile, true)
@@ -68,6 +71,22 @@ func newGateway(cfg config.Config, log *slog.Logger) (*gateway.Client, error) {
 		StaffName: cfg.Gateway.StaffName, StaffID: cfg.Gateway.StaffID,
 		Timeout: time.Duration(cfg.Gateway.Timeout), Logger: log, InsecureHTTP: cfg.Gateway.InsecureHTTP,
 	})
+}
+
+// newDesks ties readers to the staff signed in at them and, with a gateway
+// of per-user accounts, keeps each staff member's gateway session.
+func newDesks(cfg config.Config, log *slog.Logger) *checkin.Desks {
+	d := &checkin.Desks{Shift: time.Duration(cfg.API.ShiftLimit), Log: log}
+	if cfg.Gateway.URL != "" && !cfg.Gateway.SharedAccount {
+		d.NewGateway = func(st cache.Staff, password string) (checkin.StaffGateway, error) {
+			return gateway.New(gateway.Config{
+				URL: cfg.Gateway.URL, Username: st.GatewayUser, Password: password,
+				StaffName: st.Name, StaffID: st.CCCD,
+				Timeout: time.Duration(cfg.Gateway.Timeout), Logger: log, InsecureHTTP: cfg.Gateway.InsecureHTTP,
+			})
+		}
+	}
+	return d
 }
 
 func newSyncer(cfg config.Config, db *cache.DB, dir string, log *slog.Logger) (*cccdsync.Syncer, error) {

@@ -58,9 +58,16 @@ type Config struct {
 	// MinBackoff and MaxBackoff bound the jittered exponential delay after
 	// the HIS failed; 0 means 2 s and 5 min.
 	MinBackoff, MaxBackoff time.Duration
-	// Gateway, if set, re-checks provisional eligibility before sending.
+	// Gateway, if set, re-checks provisional eligibility before sending:
+	// the facility's shared account (gateway.shared_account).
 	Gateway Checker
-	// Judge turns a gateway answer into eligibility; required with Gateway.
+	// Sessions, if set (and Gateway is not), gives the gateway session of
+	// a staff member while it lives (per-user accounts): a check-in is
+	// re-checked under the session of the staff member who made it
+	// (Checkin.Staff), and waits while they have none.
+	Sessions func(staff string) (Checker, bool)
+	// Judge turns a gateway answer into eligibility; required with Gateway
+	// or Sessions.
 	Judge Judge
 	// RecheckWindow: delivered check-ins younger than this are re-checked
 	// by RecheckDelivered; 0 means 24 hours.
@@ -79,7 +86,11 @@ type Deliverer struct {
 	log   *slog.Logger
 	kick  chan struct{}
 
-	recheckFrom uint64 // RecheckDelivered's cursor: every record up to it is settled
+	recheckFrom uint64 // RecheckDelivered's cursor: every record up to it is settled or waiting
+	// waiting are delivered check-ins whose re-check waits for their
+	// staff member's gateway session (RecheckDelivered's goroutine only;
+	// after a restart the cursor starts over and finds them again).
+	waiting map[uint64]struct{}
 }
 
 // New checks cfg and returns a Deliverer reading from store.
@@ -106,7 +117,7 @@ func New(store Store, cfg Config) (*Deliverer, error) {
 	if cfg.RecheckWindow <= 0 {
 		cfg.RecheckWindow = 24 * time.Hour
 	}
-	if cfg.Gateway != nil && cfg.Judge == nil {
+	if (cfg.Gateway != nil || cfg.Sessions != nil) && cfg.Judge == nil {
 		return nil, errors.New("delivery: online re-checks need the reception's eligibility rules (Config.Judge)")
 	}
 	if cfg.Logger == nil {
@@ -116,7 +127,7 @@ func New(store Store, cfg Config) (*Deliverer, error) {
 		cfg.Now = clock.Now
 	}
 	return &Deliverer{cfg: cfg, url: u, http: safehttp.Client(cfg.Client, safehttp.SameHost), store: store,
-		log: cfg.Logger, kick: make(chan struct{}, 1)}, nil
+		log: cfg.Logger, kick: make(chan struct{}, 1), waiting: map[uint64]struct{}{}}, nil
 }
 
 // Kick asks for a pass now (after AppendCheckin); it never blocks.
@@ -158,8 +169,8 @@ func (d *Deliverer) DeliverPending(ctx context.Context) (int, error) {
 		if d.holdRejected(c) {
 			continue
 		}
-		if d.cfg.Gateway != nil && needsRecheck(c) {
-			d.recheck(ctx, c) // on failure c goes out with its offline answer
+		if gw, ok := d.checkerFor(c); ok && needsRecheck(c) {
+			d.recheck(ctx, gw, c) // on failure c goes out with its offline answer
 		}
 		sendErr := d.send(ctx, c)
 		now := d.cfg.Now()

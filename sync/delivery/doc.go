@@ -14,4 +14,11 @@
 // the transaction that records the new answer, and is POSTed again with
 // Idempotency-Key "<key>-r<N>", "revision": N and "previous_eligibility"
 // (docs/API.md, Webhook).
+//
+// With per-user gateway accounts (Config.Sessions) a check-in is re-checked
+// under the gateway session of the staff member who made it and waits while
+// they have none. BHXHSender is the outbox's second destination: confirmed
+// check-ins with their episode go to BHXH's check-in endpoint (CV 1245 §2)
+// as XML0 files, under the session of the staff member who confirmed them,
+// at least once, with BHXH's answer stored on the record.
 package delivery

@@ -38,12 +38,12 @@ func baseStatus(s string) string { return strings.TrimSuffix(s, "-provisional") 
 // in the same transaction: a crash before its delivery cannot lose it. On
 // a gateway failure c is left as it is (and delivered with its provisional
 // answer) and the error is returned.
-func (d *Deliverer) recheck(ctx context.Context, c *cache.Checkin) error {
+func (d *Deliverer) recheck(ctx context.Context, gw Checker, c *cache.Checkin) error {
 	maThe := c.MaThe
 	if maThe == "" {
 		maThe = c.SoCCCD // the gateway accepts the CCCD number as maThe
 	}
-	a, err := d.cfg.Gateway.Check(ctx, gateway.Query{MaThe: maThe, HoTen: c.HoTen, NgaySinh: c.NgaySinh})
+	a, err := gw.Check(ctx, gateway.Query{MaThe: maThe, HoTen: c.HoTen, NgaySinh: c.NgaySinh})
 	if err != nil {
 		level := d.log.Info
 		if !errors.Is(err, gateway.ErrUnavailable) {
@@ -84,19 +84,38 @@ func (d *Deliverer) recheck(ctx context.Context, c *cache.Checkin) error {
 	return nil
 }
 
+// checkerFor is the gateway account c is re-checked under: the shared
+// one, or the live session of the staff member who made c; ok is false
+// when there is none (no gateway, nobody, or their session ended).
+func (d *Deliverer) checkerFor(c *cache.Checkin) (Checker, bool) {
+	switch {
+	case d.cfg.Gateway != nil:
+		return d.cfg.Gateway, true
+	case d.cfg.Sessions != nil && c.Staff != "":
+		return d.cfg.Sessions(c.Staff)
+	}
+	return nil, false
+}
+
 // RecheckDelivered re-checks, once the gateway answers again, the recent
 // check-ins (within RecheckWindow) that were delivered with an offline
 // answer. One whose status changed is flagged (RecheckChanged, which the
 // API and `cccd checkins list` show) and goes back to the outbox as its
 // next revision, so that DeliverPending tells the HIS. It stops at the first gateway
-// failure and returns it; the next call resumes there. Run calls it after
-// every pass when a gateway is configured.
+// failure and returns it; the next call resumes there. With per-user
+// accounts a check-in is re-checked under the gateway session of the
+// staff member who made it; while they have none it waits (it is tried
+// again on every call until its window closes), and the others go on.
+// Run calls it after every pass when a gateway is configured.
 func (d *Deliverer) RecheckDelivered(ctx context.Context) (int, error) {
-	if d.cfg.Gateway == nil {
+	if d.cfg.Gateway == nil && d.cfg.Sessions == nil {
 		return 0, nil
 	}
 	horizon := d.cfg.Now().Add(-d.cfg.RecheckWindow)
-	done := 0
+	done, err := d.recheckWaiting(ctx, horizon)
+	if err != nil {
+		return done, err
+	}
 	for {
 		batch, err := d.store.ListCheckins(d.recheckFrom, 200)
 		if err != nil {
@@ -114,7 +133,13 @@ func (d *Deliverer) RecheckDelivered(ctx context.Context) (int, error) {
 				if err := ctx.Err(); err != nil {
 					return done, err
 				}
-				if err := d.recheck(ctx, c); err != nil {
+				gw, ok := d.checkerFor(c)
+				if !ok {
+					d.waiting[c.Seq] = struct{}{}
+					d.recheckFrom = c.Seq
+					continue
+				}
+				if err := d.recheck(ctx, gw, c); err != nil {
 					return done, err
 				}
 				done++
@@ -122,4 +147,38 @@ func (d *Deliverer) RecheckDelivered(ctx context.Context) (int, error) {
 			d.recheckFrom = c.Seq
 		}
 	}
+}
+
+// recheckWaiting re-checks the waiting check-ins whose staff member has a
+// gateway session again, and forgets those past the window or settled.
+func (d *Deliverer) recheckWaiting(ctx context.Context, horizon time.Time) (int, error) {
+	done := 0
+	for seq := range d.waiting {
+		batch, err := d.store.ListCheckins(seq-1, 1)
+		if err != nil {
+			return done, fmt.Errorf("read check-ins: %w", err)
+		}
+		if len(batch) == 0 || batch[0].Seq != seq {
+			delete(d.waiting, seq)
+			continue
+		}
+		c := &batch[0]
+		if !needsRecheck(c) || !c.Time.After(horizon) {
+			delete(d.waiting, seq)
+			continue
+		}
+		gw, ok := d.checkerFor(c)
+		if !ok {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return done, err
+		}
+		if err := d.recheck(ctx, gw, c); err != nil {
+			return done, err
+		}
+		delete(d.waiting, seq)
+		done++
+	}
+	return done, nil
 }

@@ -220,7 +220,7 @@ func TestRevisionSequence(t *testing.T) {
 		gw.SetPatient(c.MaThe, patient(c, st.code))
 		before, _ := his.sent()
 		rec, _, _ := db.Checkin(c.Seq)
-		if err := d.recheck(ctx, &rec); err != nil {
+		if err := d.recheck(ctx, d.cfg.Gateway, &rec); err != nil {
 			t.Fatalf("step %d: recheck: %v", i, err)
 		}
 		if _, err := d.DeliverPending(ctx); err != nil {

@@ -122,6 +122,7 @@ func New(cfg Config) (*Client, error) {
 	sum := md5.Sum([]byte(cfg.Password))
 	// CV 1245 §1 and CV 3190 §1: the password as MD5 in upper-case hex.
 	pw := strings.ToUpper(hex.EncodeToString(sum[:]))
+	cfg.Password = "" // only its MD5 is kept, which every call carries anyway
 	return &Client{cfg: cfg, base: u, md5pw: pw, log: cfg.Logger, form: map[string]bool{},
 		lookupHTTP: safehttp.Client(cfg.Client, safehttp.SameHost),
 		tokenHTTP:  safehttp.Client(cfg.Client, safehttp.NoRedirect)}, nil
@@ -421,6 +422,12 @@ func refusedJSON(status int, body []byte) bool {
 }
 
 func (c *Client) send(ctx context.Context, hc *http.Client, ep, path string, query url.Values, fields []field, form bool) (int, []byte, error) {
+	return c.sendWith(ctx, hc, ep, path, query, nil, fields, form)
+}
+
+// sendWith is send with extra request headers (the check-in call carries
+// its token in headers), written with the specification's spelling.
+func (c *Client) sendWith(ctx context.Context, hc *http.Client, ep, path string, query url.Values, hdr http.Header, fields []field, form bool) (int, []byte, error) {
 	u := *c.base
 	u.Path += path
 	u.RawQuery = query.Encode()
@@ -444,6 +451,9 @@ func (c *Client) send(ctx context.Context, hc *http.Client, ep, path string, que
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, fmt.Errorf("%w: %s: cannot build the request", ErrConfig, ep)
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", ctype)
 	req.Header.Set("Accept", "application/json")
@@ -482,3 +492,18 @@ func causeOf(err error) error {
 	}
 	return err
 }
+
+// Authenticate takes a fresh token for the configured account: at a staff
+// member's sign-in it tells at once whether the gateway takes their
+// password. An error unwraps to ErrAuth (refused), ErrUnavailable or
+// ErrBadResponse.
+func (c *Client) Authenticate(ctx context.Context) error {
+	_, err := c.token(ctx, true)
+	if err != nil {
+		c.log.Warn("gateway sign-in failed", "err", err)
+	}
+	return err
+}
+
+// Username is the gateway account the client uses.
+func (c *Client) Username() string { return c.cfg.Username }

@@ -7,12 +7,24 @@
 // validates requests as the real gateway does: token and credentials in the
 // query string, the five body fields (JSON or form), the staff member's
 // registration (054/055), the patient's name (060/061) and date of birth (070).
+//
+// It holds any number of accounts (per-user accounts, CV 1923 from
+// 01/08/2024: Accounts; the facility account of Username/PasswordMD5), binds
+// every token to the account it was taken for, records each lookup and
+// check-in request (Requests) with the account, token and staff fields it
+// carried, and implements the check-in endpoint of CV 1245/BHXH-CNTT §2
+// (api/qd130/checkInKcbQd4750; the QĐ 3176 variant api/qd130/checkInKcbQd3176
+// too): access token, token id and password hash in headers, a form body
+// with username, loaiHoSo 0, maTinh, maCSKCB and fileHSBase64, and an answer
+// of maKetQua, maGiaoDich, thoiGianTiepNhan (yyyyMMddHHmmss) and thongDiep.
 package fakegw
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -42,11 +54,14 @@ type Patient struct {
 type Server struct {
 	*httptest.Server
 
-	Username    string             // facility account
-	PasswordMD5 string             // hex MD5 of its password, either case; the token call wants it upper-case
-	Staff       map[string]string  // registered staff: cccdCb → hoTenCb
-	patients    map[string]Patient // by card number; SetPatient adds
-	TokenTTL    time.Duration      // 0 means 1 hour
+	Username    string // facility account
+	PasswordMD5 string // hex MD5 of its password, either case; the token call wants it upper-case
+	// Accounts are further accounts (per-user, CV 1923): username → hex MD5
+	// of the password. Set before the first request, or with AddAccount.
+	Accounts map[string]string
+	Staff    map[string]string  // registered staff: cccdCb → hoTenCb
+	patients map[string]Patient // by card number; SetPatient adds
+	TokenTTL time.Duration      // 0 means 1 hour
 	// RejectJSON makes the lookup refuse JSON bodies with result 205, as
 	// the gateway does on some endpoints.
 	RejectJSON bool
@@ -65,16 +80,75 @@ type Server struct {
 	FormLookups  atomic.Int64 // lookups sent form-encoded
 	Unauthorized atomic.Int64 // lookups refused for their token
 	TokenRefused atomic.Int64 // token requests refused (wrong form or credentials)
+	CheckinCalls atomic.Int64 // check-in requests (any answer)
+	// CheckinFail, while above zero, makes that many check-in requests
+	// fail with HTTP 503 (counting down), after the token check.
+	CheckinFail atomic.Int64
+	// CheckinCode is the maKetQua of an accepted check-in; "" means "200".
+	CheckinCode string
 
 	lastDOB atomic.Value // the ngaySinh of the last lookup, as sent
 
-	mu     sync.Mutex
-	tokens map[string]tokenInfo // access_token → info
+	mu       sync.Mutex
+	tokens   map[string]tokenInfo // access_token → info
+	requests []Request
 }
 
 type tokenInfo struct {
-	id      string
-	expires time.Time
+	id       string
+	username string
+	expires  time.Time
+}
+
+// Request is what one lookup or check-in request carried, as the gateway
+// saw it (recorded once its token was accepted or refused).
+type Request struct {
+	Endpoint string // "lookup" or "checkin"
+	Path     string // the request path
+	Username string // the account named in the request
+	Token    string // the access token it presented
+	TokenOK  bool   // the token was valid for that account
+	// Lookup fields.
+	MaThe, HoTenCb, CccdCb string
+	// Check-in fields (CV 1245 §2.2).
+	LoaiHoSo, MaTinh, MaCSKCB string
+	XML0                      []byte // fileHSBase64 decoded; nil if it was not base64
+	Answer                    string // the maKetQua answered ("" for HTTP errors)
+}
+
+// Requests returns a copy of the requests recorded so far, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+func (s *Server) record(r Request) {
+	s.mu.Lock()
+	s.requests = append(s.requests, r)
+	s.mu.Unlock()
+}
+
+// AddAccount registers a further account (username, hex MD5 of its
+// password); safe while the server runs.
+func (s *Server) AddAccount(username, passwordMD5 string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Accounts[username] = passwordMD5
+}
+
+// accountMD5 is the password MD5 of username, if it is an account.
+func (s *Server) accountMD5(username string) (string, bool) {
+	if username == "" {
+		return "", false
+	}
+	if username == s.Username {
+		return s.PasswordMD5, true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pw, ok := s.Accounts[username]
+	return pw, ok
 }
 
 // SetPatient makes the gateway answer for card maThe with p; safe while
@@ -87,10 +161,12 @@ func (s *Server) SetPatient(maThe string, p Patient) {
 
 // New starts a fake gateway; Close it when done.
 func New() *Server {
-	s := &Server{Staff: map[string]string{}, patients: map[string]Patient{}, tokens: map[string]tokenInfo{}}
+	s := &Server{Staff: map[string]string{}, Accounts: map[string]string{}, patients: map[string]Patient{}, tokens: map[string]tokenInfo{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/token/take", s.handleToken)
 	mux.HandleFunc("/api/egw/KQNhanLichSuKCB2024", s.handleLookup)
+	mux.HandleFunc("/api/qd130/checkInKcbQd4750", s.handleCheckin)
+	mux.HandleFunc("/api/qd130/checkInKcbQd3176", s.handleCheckin)
 	s.Server = httptest.NewServer(mux)
 	return s
 }
@@ -117,13 +193,14 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	s.TokenCalls.Add(1)
 	body, isForm, ok := readFields(r)
-	wantPW := strings.ToUpper(s.PasswordMD5)
+	md5pw, known := s.accountMD5(body.Get("username"))
+	wantPW := strings.ToUpper(md5pw)
 	if s.LegacyToken {
-		wantPW = strings.ToLower(s.PasswordMD5)
+		wantPW = strings.ToLower(md5pw)
 	}
 	// A body in the other form is unreadable to this gateway: the
 	// credentials are missing, which it answers as an authentication failure.
-	if !ok || isForm == s.LegacyToken || s.Username == "" || body.Get("username") != s.Username || body.Get("password") != wantPW {
+	if !ok || isForm == s.LegacyToken || !known || body.Get("password") != wantPW {
 		s.TokenRefused.Add(1)
 		writeJSON(w, map[string]any{"maKetQua": "401"})
 		return
@@ -135,11 +212,11 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	access, id := randomHex(), randomHex()
 	expires := s.now().Add(ttl)
 	s.mu.Lock()
-	s.tokens[access] = tokenInfo{id: id, expires: expires}
+	s.tokens[access] = tokenInfo{id: id, username: body.Get("username"), expires: expires}
 	s.mu.Unlock()
 	writeJSON(w, map[string]any{"maKetQua": "200", "APIKey": map[string]any{
 		"access_token": access, "id_token": id, "token_type": "Bearer",
-		"username": s.Username, "expires_in": expires.UTC().Format(time.RFC3339),
+		"username": body.Get("username"), "expires_in": expires.UTC().Format(time.RFC3339),
 	}})
 }
 
@@ -156,11 +233,14 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	}
 	s.LookupCalls.Add(1)
 	q := r.URL.Query()
-	s.mu.Lock()
-	tok, known := s.tokens[q.Get("token")]
-	s.mu.Unlock()
-	if !known || tok.id != q.Get("id_token") || s.now().After(tok.expires) ||
-		q.Get("username") != s.Username || !strings.EqualFold(q.Get("password"), s.PasswordMD5) {
+	req := Request{Endpoint: "lookup", Path: r.URL.Path, Username: q.Get("username"), Token: q.Get("token")}
+	req.TokenOK = s.tokenValid(q.Get("token"), q.Get("id_token"), q.Get("username"), q.Get("password"))
+	f, isForm, ok := readFields(r)
+	if ok {
+		req.MaThe, req.HoTenCb, req.CccdCb = f.Get("maThe"), f.Get("hoTenCb"), f.Get("cccdCb")
+	}
+	s.record(req)
+	if !req.TokenOK {
 		s.Unauthorized.Add(1)
 		if s.HTTP401 {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -169,7 +249,6 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, result("401", "Lỗi xác thực"))
 		return
 	}
-	f, isForm, ok := readFields(r)
 	if isForm {
 		s.FormLookups.Add(1)
 	}
@@ -230,6 +309,70 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	out["dsLichSuKCB2018"] = nil // moved to Lskcb2025
 	out["dsLichSuKT2018"] = []any{}
 	writeJSON(w, out)
+}
+
+// tokenValid: the token is one this gateway issued to username, with its
+// id, not expired, and the password hash is that account's.
+func (s *Server) tokenValid(access, id, username, pwHash string) bool {
+	md5pw, known := s.accountMD5(username)
+	s.mu.Lock()
+	tok, issued := s.tokens[access]
+	s.mu.Unlock()
+	return known && issued && tok.id == id && tok.username == username && !s.now().After(tok.expires) &&
+		strings.EqualFold(pwHash, md5pw)
+}
+
+// handleCheckin is CV 1245/BHXH-CNTT §2 (dh-hos/Mo-ta-he-thong,
+// XML130/QD4570/1245-BHXH-CNTT_…4750_QĐ_BYT_fn.pdf, pages 3–4): headers
+// accessToken, tokenId, passwordHash; a form body with username, loaiHoSo
+// ("0"), maTinh, maCSKCB and fileHSBase64 (an XML0 file,
+// CHI_TIEU_TRANG_THAI_KCB); the answer maKetQua (200 success, 401, 403),
+// maGiaoDich, thoiGianTiepNhan (yyyyMMddHHmmss), thongDiep.
+func (s *Server) handleCheckin(w http.ResponseWriter, r *http.Request) {
+	if s.refuse(w, r) {
+		return
+	}
+	s.CheckinCalls.Add(1)
+	f, isForm, ok := readFields(r)
+	req := Request{Endpoint: "checkin", Path: r.URL.Path, Token: r.Header.Get("accessToken")}
+	if ok {
+		req.Username, req.LoaiHoSo, req.MaTinh, req.MaCSKCB = f.Get("username"), f.Get("loaiHoSo"), f.Get("maTinh"), f.Get("maCSKCB")
+		if b, err := base64.StdEncoding.DecodeString(f.Get("fileHSBase64")); err == nil {
+			req.XML0 = b
+		}
+	}
+	req.TokenOK = s.tokenValid(req.Token, r.Header.Get("tokenId"), req.Username, r.Header.Get("passwordHash"))
+	answer := func(code, msg string) {
+		req.Answer = code
+		s.record(req)
+		out := map[string]any{"maKetQua": code, "thongDiep": msg}
+		if code == "200" {
+			out["maGiaoDich"] = fmt.Sprintf("GD%012d", s.CheckinCalls.Load())
+			out["thoiGianTiepNhan"] = s.now().UTC().Add(7 * time.Hour).Format("20060102150405")
+		}
+		writeJSON(w, out)
+	}
+	switch {
+	case !req.TokenOK:
+		s.Unauthorized.Add(1)
+		answer("401", "Lỗi xác thực")
+	case s.CheckinFail.Load() > 0:
+		s.CheckinFail.Add(-1)
+		s.record(req)
+		http.Error(w, "service unavailable", http.StatusServiceUnavailable)
+	case !ok || !isForm:
+		answer("205", "Sai định dạng tham số")
+	case req.LoaiHoSo != "0" || req.MaTinh == "" || req.MaCSKCB == "":
+		answer("205", "Thiếu hoặc sai tham số")
+	case req.XML0 == nil || !strings.Contains(string(req.XML0), "<CHI_TIEU_TRANG_THAI_KCB>"):
+		answer("205", "fileHSBase64 không phải file XML0")
+	default:
+		code := s.CheckinCode
+		if code == "" {
+			code = "200"
+		}
+		answer(code, "Tiếp nhận thành công")
+	}
 }
 
 // refuse answers non-POST requests and the Down switch; true if it did.
