@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,8 @@ import (
 	"github.com/pb33f/libopenapi-validator/schema_validation"
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
+
+	"github.com/cccd-agent/cccd/checkin"
 )
 
 // The OpenAPI document (openapi.json) is checked against every response the
@@ -293,6 +296,71 @@ func TestAPITestsGoThroughValidator(t *testing.T) {
 			case strings.Contains(code, ".HTTPServer()") && !strings.Contains(strings.Join(lines[i:min(i+3, len(lines))], "\n"), "validated("):
 				t.Errorf("%s:%d: a test serves HTTPServer() without setting its Handler to validated(t, …): %s", f, i+1, strings.TrimSpace(line))
 			}
+		}
+	}
+}
+
+// TestOpenAPIEventSchemas: the events the agent publishes, built from
+// checkin's own types with every progress step and error code its source
+// uses, validate against components.schemas.Event; a new step or code
+// without the document fails here.
+func TestOpenAPIEventSchemas(t *testing.T) {
+	s := openAPISpec(t)
+	ev := s.model.Components.Schemas.GetOrZero("Event")
+	if ev == nil {
+		t.Fatal("no components.schemas.Event")
+	}
+	source := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("..", "checkin", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	found := func(re, text string) []string {
+		var out []string
+		for _, m := range regexp.MustCompile(re).FindAllStringSubmatch(text, -1) {
+			out = append(out, m[1])
+		}
+		return out
+	}
+	agent, read, messages := source("agent.go"), source("read.go"), source("messages.go")
+	steps := append(found(`progress\("([a-z-]+)"`, read), found(`Step: "([a-z-]+)"`, agent)...)
+	codes := append(found(`Code: "([a-z-]+)"`, agent+messages), found(`(?m)^\s*\{[a-zA-Z.]+, "([a-z-]+)",`, messages)...)
+	types := found(`a\.publish\("([a-z-]+)"`, agent+source("agent_api.go"))
+	if len(steps) < 5 || len(codes) < 10 || len(types) < 8 {
+		t.Fatalf("found %d steps, %d codes, %d event types in checkin's source: did it move?", len(steps), len(codes), len(types))
+	}
+	var events []checkin.Event
+	for _, typ := range types {
+		switch typ {
+		case "progress", "result", "error", "checkin", "status":
+		default:
+			events = append(events, checkin.Event{Type: typ, Reader: "sim:demo"})
+		}
+	}
+	for _, step := range steps {
+		events = append(events, checkin.Event{Type: "progress", Reader: "sim:demo", Data: checkin.ProgressEvent{Step: step, Percent: 50}})
+	}
+	for _, code := range codes {
+		events = append(events, checkin.Event{Type: "error", Reader: "sim:demo", Data: checkin.ErrorEvent{Code: code, Message: "…", MessageEN: "…"}})
+	}
+	events = append(events,
+		checkin.Event{Type: "checkin", Reader: "sim:demo", Data: checkin.CheckinEvent{Seq: 1}},
+		checkin.Event{Type: "status"})
+	sv := schema_validation.NewSchemaValidator()
+	for _, e := range events {
+		e.Time = "2026-12-05T07:00:00Z"
+		b, err := e.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, verrs := sv.ValidateSchemaBytes(ev.Schema(), b); !ok {
+			var msgs []string
+			for _, ve := range verrs {
+				msgs = append(msgs, ve.Message+": "+ve.Reason)
+			}
+			t.Errorf("event %s does not validate: %s", b, strings.Join(msgs, "; "))
 		}
 	}
 }
