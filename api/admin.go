@@ -71,6 +71,7 @@ func (s *Server) adminRoutes() {
 	}
 	ad := s.cfg.Admin
 	route := func(pattern string, limit int64, h func(http.ResponseWriter, *http.Request)) {
+		s.patterns = append(s.patterns, pattern)
 		s.apiMux.Handle(pattern, s.protect(http.HandlerFunc(h), limit))
 	}
 	route("GET /api/v1/roster", s.cfg.MaxBodyBytes, func(w http.ResponseWriter, r *http.Request) {

@@ -21,7 +21,8 @@ const (
 	patientCard = "GD4797901234567"
 )
 
-var patient = cache.Checkin{Seq: 7, Reader: "sim", SoCCCD: patientID, HoTen: patientName, NgaySinh: "1990-05-17", DiaChi: "Phường 5", MaThe: patientCard}
+var patient = cache.Checkin{Seq: 7, Reader: "sim", SoCCCD: patientID, HoTen: patientName, NgaySinh: "1990-05-17", DiaChi: "Phường 5", MaThe: patientCard,
+	Verification: "intact-untrusted", Eligibility: cache.CheckinEligibility{Status: "eligible", Code: "000", Source: "roster"}}
 
 func (b *personBackend) Checkins(context.Context, uint64, int) ([]cache.Checkin, error) {
 	return []cache.Checkin{patient}, nil
@@ -33,7 +34,7 @@ func (b *personBackend) ConfirmCheckin(context.Context, uint64) (cache.Checkin, 
 	return c, nil
 }
 func (b *personBackend) Lookup(context.Context, string) (checkin.Eligibility, error) {
-	return checkin.Eligibility{Status: checkin.Eligible, Code: "000", Card: checkin.EligibilityCard{MaThe: patientCard}}, nil
+	return checkin.Eligibility{Status: checkin.Eligible, Code: "000", Source: checkin.FromRoster, Card: checkin.EligibilityCard{MaThe: patientCard}}, nil
 }
 
 // TestAuditTrailHasNoPersonalData: every step a receptionist and a program
@@ -45,7 +46,7 @@ func TestAuditTrailHasNoPersonalData(t *testing.T) {
 	b := &personBackend{recordingBackend{hub: checkin.NewHub(), keys: map[string]string{}}}
 	cfg := a.srv.cfg
 	a.srv = New(cfg, testToken, b, nil)
-	a.h = a.srv.Handler()
+	a.h = validated(t, a.srv.Handler())
 
 	// A mistyped sign-in: the patient's name in the staff field.
 	a.signIn(console, patientName, "000000")

@@ -94,7 +94,7 @@ func newAuthServer(t *testing.T, cfg Config) *authServer {
 	cfg.Now = func() time.Time { a.mu.Lock(); defer a.mu.Unlock(); return a.now }
 	b := &recordingBackend{hub: checkin.NewHub(), keys: map[string]string{}}
 	a.srv = New(cfg, testToken, b, nil)
-	a.h = a.srv.Handler()
+	a.h = validated(t, a.srv.Handler())
 	return a
 }
 
@@ -397,6 +397,7 @@ func TestEventStreamEndsWithSession(t *testing.T) {
 	origin := "http://" + ts.Listener.Addr().String()
 	srv := New(Config{Listen: ts.Listener.Addr().String(), Staff: testStaff(t)}, testToken, b, nil)
 	ts.Config = srv.HTTPServer()
+	ts.Config.Handler = validated(t, ts.Config.Handler)
 	ts.Start()
 	defer ts.Close()
 	req, _ := http.NewRequest("POST", ts.URL+"/api/v1/session", strings.NewReader(`{"staff":"`+staffLan+`","pin":"`+pinLan+`"}`))

@@ -34,7 +34,7 @@ func TestSignInWithTheDatabase(t *testing.T) {
 			req.Header.Set(k, v)
 		}
 		rec := httptest.NewRecorder()
-		srv.Handler().ServeHTTP(rec, req)
+		validated(t, srv.Handler()).ServeHTTP(rec, req)
 		return rec
 	}
 	// Issue #13's curl lines: a forged Origin and no credentials.

@@ -42,7 +42,7 @@ func TestConsoleSignInScreen(t *testing.T) {
 	req := httptest.NewRequest("GET", "http://127.0.0.1:7400/", nil)
 	req.RemoteAddr = "127.0.0.1:1"
 	rec := httptest.NewRecorder()
-	srv.Handler().ServeHTTP(rec, req)
+	validated(t, srv.Handler()).ServeHTTP(rec, req)
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `id="signin"`) || !strings.Contains(rec.Header().Get("Content-Security-Policy"), "default-src 'self'") {
 		t.Fatalf("console: %d CSP %q", rec.Code, rec.Header().Get("Content-Security-Policy"))
 	}

@@ -34,7 +34,7 @@ func deskServer(t *testing.T) (*authServer, *cache.DB) {
 	agent := checkin.NewAgent(checkin.AgentConfig{Facility: "79024", DB: db, Hub: checkin.NewHub(), Now: a.srv.cfg.Now,
 		Lookup: &checkin.Lookup{DB: db, Config: checkin.EligibilityConfig{Facility: "79024", Freshness: 24 * time.Hour}}})
 	a.srv = New(a.srv.cfg, testToken, agent, nil)
-	a.h = a.srv.Handler()
+	a.h = validated(t, a.srv.Handler())
 	return a, db
 }
 
@@ -42,7 +42,7 @@ func TestCheckinsNewestFirst(t *testing.T) {
 	a, db := deskServer(t)
 	for i, name := range []string{"Nguyễn Văn An", "Đặng Thị Bình", patientName, "Nguyễn Văn Cường", "Phạm Thu"} {
 		if _, err := db.AppendCheckin(&cache.Checkin{SoCCCD: fmt.Sprintf("07919000000%d", i), HoTen: name, NgaySinh: "1990-05-17",
-			Time: a.now.Add(time.Duration(i) * time.Minute)}); err != nil {
+			Time: a.now.Add(time.Duration(i) * time.Minute), Eligibility: storedEligibility, Verification: "verified"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -115,7 +115,7 @@ func TestCheckinsNewestFirst(t *testing.T) {
 
 func TestCancelCheckinAPI(t *testing.T) {
 	a, db := deskServer(t)
-	seq, err := db.AppendCheckin(&cache.Checkin{SoCCCD: patientID, HoTen: patientName, Time: a.now})
+	seq, err := db.AppendCheckin(&cache.Checkin{SoCCCD: patientID, HoTen: patientName, Time: a.now, Eligibility: storedEligibility, Verification: "verified"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,3 +213,7 @@ func TestManualLookupAPI(t *testing.T) {
 		}
 	}
 }
+
+// storedEligibility is what a real check-in carries (the API's document
+// requires a status and a source).
+var storedEligibility = cache.CheckinEligibility{Status: "eligible", Code: "000", Source: "roster"}

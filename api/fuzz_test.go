@@ -49,7 +49,7 @@ func FuzzRequest(f *testing.F) {
 			req.Header.Set("Authorization", "Bearer "+testToken)
 		}
 		rec := httptest.NewRecorder()
-		srv.Handler().ServeHTTP(rec, req)
+		validated(t, srv.Handler()).ServeHTTP(rec, req)
 		if rec.Code >= 500 {
 			t.Fatalf("%s %q → %d: %s", method, path, rec.Code, rec.Body.String())
 		}

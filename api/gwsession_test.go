@@ -149,7 +149,7 @@ func newDeskAgent(t *testing.T) *deskAgent {
 		}
 	}
 	srv := New(Config{Listen: "127.0.0.1:7400", Staff: accounts, Audit: &memAudit{}, Now: d.clk.Now, Desks: d.desks}, testToken, agent, nil)
-	d.h = srv.Handler()
+	d.h = validated(t, srv.Handler())
 	return d
 }
 

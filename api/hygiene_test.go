@@ -27,6 +27,7 @@ func startServer(t *testing.T, cfg Config) (*httptest.Server, *recordingBackend)
 	cfg.Listen = ts.Listener.Addr().String()
 	srv := New(cfg, testToken, b, fstest.MapFS{"index.html": {Data: []byte("<html>console</html>")}})
 	hs := srv.HTTPServer()
+	hs.Handler = validated(t, hs.Handler)
 	ts.Config = hs
 	ts.Start()
 	t.Cleanup(ts.Close)
@@ -112,7 +113,7 @@ func TestTokenlessFloodSparesTokenHolders(t *testing.T) {
 	b := &recordingBackend{hub: checkin.NewHub(), keys: map[string]string{}}
 	srv := New(Config{Listen: "127.0.0.1:7400", RatePerSecond: 100, RateBurst: 100, AnonRatePerSecond: 10, AnonRateBurst: 20,
 		Now: func() time.Time { return frozen }}, testToken, b, nil)
-	h := srv.Handler()
+	h := validated(t, srv.Handler())
 	send := func(auth string) int {
 		req := httptest.NewRequest("GET", "http://127.0.0.1:7400/api/v1/status", nil)
 		req.RemoteAddr = "127.0.0.1:40000"

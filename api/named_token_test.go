@@ -37,12 +37,12 @@ func TestNamedTokens(t *testing.T) {
 		req.RemoteAddr = "127.0.0.1:1"
 		req.Header.Set("Authorization", "Bearer "+tok)
 		rec := httptest.NewRecorder()
-		srv.Handler().ServeHTTP(rec, req)
+		validated(t, srv.Handler()).ServeHTTP(rec, req)
 		status := httptest.NewRecorder()
 		req2 := httptest.NewRequest("GET", "http://127.0.0.1:7400/api/v1/status", nil)
 		req2.RemoteAddr = "127.0.0.1:1"
 		req2.Header.Set("Authorization", "Bearer "+tok)
-		srv.Handler().ServeHTTP(status, req2)
+		validated(t, srv.Handler()).ServeHTTP(status, req2)
 		var info sessionInfo
 		_ = jsonUnmarshal(rec.Body.Bytes(), &info)
 		return status.Code, info.Token

@@ -47,7 +47,7 @@ func TestPeerAddress(t *testing.T) {
 				req.Header.Set(k, v)
 			}
 			rec := httptest.NewRecorder()
-			srv.Handler().ServeHTTP(rec, req)
+			validated(t, srv.Handler()).ServeHTTP(rec, req)
 			code := ""
 			if rec.Code >= 400 {
 				code = decodeErr(t, rec).Code

@@ -36,6 +36,9 @@ type Server struct {
 	throttle *throttle
 	oneTime  oneTimeCodes
 	tokenUse tokenUse
+	// patterns lists the routes registered, for the test that holds them
+	// to the OpenAPI document.
+	patterns []string
 }
 
 // New builds the server. token is the bearer token programs use; console is
@@ -91,16 +94,22 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) routes() {
+	s.patterns = append(s.patterns, "GET /healthz")
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	if s.cfg.Metrics != nil {
+		s.patterns = append(s.patterns, "GET /metrics")
 		s.mux.Handle("GET /metrics", s.programOnly(s.cfg.Metrics))
 	}
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request)) {
+		s.patterns = append(s.patterns, pattern)
 		s.apiMux.Handle(pattern, s.protect(http.HandlerFunc(h), s.cfg.MaxBodyBytes))
 	}
 	s.adminRoutes()
+	// The API's own description: public, like /healthz (no data in it).
+	s.patterns = append(s.patterns, "GET /api/v1/openapi.json")
+	s.apiMux.HandleFunc("GET /api/v1/openapi.json", handleOpenAPI)
 	api("POST /api/v1/session", s.handleSignIn)
 	api("GET /api/v1/session", s.handleWhoAmI)
 	api("DELETE /api/v1/session", s.handleSignOut)
@@ -196,6 +205,9 @@ func (s *Server) routes() {
 		}))
 	}
 }
+
+// routePatterns lists the method and path of every route registered.
+func (s *Server) routePatterns() []string { return s.patterns }
 
 // allowedMethods lists the methods an /api/ path answers to, for a 405.
 func (s *Server) allowedMethods(r *http.Request) []string {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/checkin"
+	"github.com/cccd-agent/cccd/verify"
 )
 
 // recordingBackend answers the API from memory and records submitted keys.
@@ -55,8 +56,10 @@ func (b *recordingBackend) ManualLookup(context.Context, checkin.ManualPerson) (
 func (b *recordingBackend) Checkin(_ context.Context, seq uint64) (cache.Checkin, error) {
 	return cache.Checkin{}, fmt.Errorf("check-in %d: %w", seq, checkin.ErrNotFound)
 }
-func (b *recordingBackend) ConfirmCheckin(context.Context, uint64) (cache.Checkin, error) {
-	return cache.Checkin{}, nil
+func (b *recordingBackend) ConfirmCheckin(_ context.Context, seq uint64) (cache.Checkin, error) {
+	c := sampleCheckin(seq)
+	c.Confirmed = true
+	return c, nil
 }
 func (b *recordingBackend) ConfirmCurrent(_ context.Context, reader string, seq uint64) (cache.Checkin, error) {
 	if reader != "sim" || seq != 7 {
@@ -71,10 +74,19 @@ func (b *recordingBackend) SetEpisode(_ context.Context, seq uint64, e cache.Epi
 	if err := e.Validate(); err != nil {
 		return cache.Checkin{}, fmt.Errorf("%w: %w", checkin.ErrBadInput, err)
 	}
-	return cache.Checkin{Seq: seq, Episode: &e}, nil
+	c := sampleCheckin(seq)
+	c.Episode = &e
+	return c, nil
 }
 func (b *recordingBackend) Lookup(context.Context, string) (checkin.Eligibility, error) {
-	return checkin.Eligibility{}, nil
+	return checkin.Eligibility{Status: checkin.NotFound, Code: "050", Source: checkin.FromRoster}, nil
+}
+
+// sampleCheckin is a check-in as the agent records one (no person's data):
+// the fields the OpenAPI document requires to hold one of their values.
+func sampleCheckin(seq uint64) cache.Checkin {
+	return cache.Checkin{Seq: seq, Key: "5f0c8e2a9d4b4c1e8a7f3b2d6e1c9a04", Reader: "sim", Facility: "79024",
+		Verification: "intact-untrusted", Eligibility: cache.CheckinEligibility{Status: "not-found", Code: "050", Source: "roster"}}
 }
 func (b *recordingBackend) SyncNow(context.Context) (checkin.StatusInfo, error) {
 	return checkin.StatusInfo{}, nil
@@ -88,7 +100,8 @@ func (b *recordingBackend) Read(_ context.Context, id string) (*checkin.ReadResu
 		return nil, fmt.Errorf("read %.40q is unknown or has expired: %w", id, checkin.ErrNotFound)
 	}
 	return &checkin.ReadResult{Reader: "sim", Access: "PACE-CAN",
-		Photo: &checkin.Photo{Format: "jpeg", Width: 1, Height: 1, Bytes: 3, Data: []byte{0xff, 0xd8, 0xff}}}, nil
+		Photo:        &checkin.Photo{Format: "jpeg", Width: 1, Height: 1, Bytes: 3, Data: []byte{0xff, 0xd8, 0xff}},
+		Verification: &verify.Result{Status: verify.StatusVerified, Reasons: []string{}}}, nil
 }
 func (b *recordingBackend) Subscribe() (<-chan checkin.Event, func()) { return b.hub.Subscribe() }
 
@@ -99,7 +112,7 @@ func newTestServer(t *testing.T) (*httptest.Server, *recordingBackend) {
 	b := &recordingBackend{hub: checkin.NewHub(), keys: map[string]string{}}
 	ts := httptest.NewUnstartedServer(nil)
 	cfg := Config{Listen: ts.Listener.Addr().String(), HISOrigins: []string{"https://his.example.vn"}, MaxBodyBytes: 1024, Staff: testStaff(t)}
-	ts.Config.Handler = New(cfg, testToken, b, fstest.MapFS{"index.html": {Data: []byte("<html>console</html>")}}).Handler()
+	ts.Config.Handler = validated(t, New(cfg, testToken, b, fstest.MapFS{"index.html": {Data: []byte("<html>console</html>")}}).Handler())
 	ts.Start()
 	t.Cleanup(ts.Close)
 	return ts, b

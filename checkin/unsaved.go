@@ -28,7 +28,6 @@ type unsavedQueue struct {
 	mu      sync.Mutex
 	recs    []*cache.Checkin
 	problem string // a Storage* code while recs is not empty
-	wake    chan struct{}
 }
 
 // storageProblem classifies a failed write for the console.
