@@ -197,7 +197,8 @@ func TestImportCSVCancelled(t *testing.T) {
 
 // TestMucHuongAndBenefitDigit: mucHuong is QĐ 4750's MUC_HUONG, a percentage
 // (80, 95, 100; dh-hos/Mo-ta-he-thong XML130/QD4570/phu-luc-quyet-dinh-4750.xlsx,
-// Bảng 1 MUC_HUONG), not the benefit digit, which is
+// sheets "Bang 2_Thuoc" and "Bang 3_DVKT, VTYT", field MUC_HUONG: "ghi mức
+// hưởng là 80 hoặc 95 hoặc 100"), not the benefit digit, which is
 // maThe's 3rd character and must be 1–5 (Phụ lục 03 of CV 1923/BHXH-CNTT,
 // XML130/File-ho-tro/Ham API tra cuu TT.pdf p. 5: result 053 "Mã quyền lợi
 // BHYT (ký tự thứ 3) không đúng").

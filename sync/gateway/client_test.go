@@ -353,8 +353,10 @@ func TestPartialBirthDateReachesGateway(t *testing.T) {
 
 // TestTokenAsSpecified: the fake gateway takes the token call only as CV 1245
 // §1 / CV 3190 §1 write it (dh-hos/Mo-ta-he-thong
-// XML130/QD4570/1245-BHXH-CNTT_...4750_QĐ_BYT_fn.pdf p. 2 and
-// XML130/3190_BHXH_CNTT_031023...pdf p. 2): form
+// XML130/QD4570/1245-BHXH-CNTT_...4750_QĐ_BYT_fn.pdf pp. 2–3 and
+// XML130/3190_BHXH_CNTT_031023...pdf pp. 2–3; checked with pdftotext: the
+// call, x-www-form-urlencoded and "MD5 uppercase" on p. 2, APIKey with
+// expires_in "datetime" on p. 3): form
 // fields, MD5 in upper-case hex, APIKey.expires_in a UTC datetime. The client
 // gets a token on the first try and does not log a fallback.
 func TestTokenAsSpecified(t *testing.T) {
