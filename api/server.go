@@ -174,7 +174,9 @@ func (s *Server) routes() {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such API endpoint; see docs/API.md")
 	}), s.cfg.MaxBodyBytes)
 	s.mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := s.apiMux.Handler(r); pattern != "" {
+		// The preflight's subtree pattern would answer "/api/v1" with a
+		// redirect to "/api/v1/": that path is simply not an endpoint.
+		if _, pattern := s.apiMux.Handler(r); pattern != "" && (pattern != "OPTIONS /api/v1/" || strings.HasPrefix(r.URL.Path, "/api/v1/")) {
 			s.apiMux.ServeHTTP(w, r)
 			return
 		}
