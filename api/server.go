@@ -89,6 +89,12 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		// An API path with "." or ".." segments or doubled slashes would get
+		// the mux's redirect to its clean form: it names no endpoint as sent.
+		if strings.HasPrefix(r.URL.Path, "/api/") && cleanPath(r.URL.Path) != r.URL.Path {
+			writeError(w, http.StatusBadRequest, codeBadRequest, "malformed path")
+			return
+		}
 		s.mux.ServeHTTP(w, r)
 	})
 }
@@ -210,6 +216,16 @@ func (s *Server) routes() {
 
 // routePatterns lists the method and path of every route registered.
 func (s *Server) routePatterns() []string { return s.patterns }
+
+// cleanPath is path.Clean keeping a trailing slash, as net/http's mux
+// cleans request paths.
+func cleanPath(p string) string {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
+}
 
 // allowedMethods lists the methods an /api/ path answers to, for a 405.
 func (s *Server) allowedMethods(r *http.Request) []string {
