@@ -19,6 +19,7 @@ import (
 
 	"github.com/cccd-agent/cccd/cache"
 	"github.com/cccd-agent/cccd/checkin"
+	"github.com/cccd-agent/cccd/internal/clock"
 	"github.com/cccd-agent/cccd/internal/passhash"
 	"github.com/cccd-agent/cccd/internal/testkit/fakegw"
 	"github.com/cccd-agent/cccd/reader"
@@ -71,7 +72,7 @@ func md5hex(s string) string {
 
 func newDeskAgent(t *testing.T) *deskAgent {
 	t.Helper()
-	d := &deskAgent{t: t, clk: &deskClock{t: time.Date(2026, 6, 1, 2, 0, 0, 0, time.UTC)}, staff: map[string]cache.Staff{}}
+	d := &deskAgent{t: t, clk: &deskClock{t: clock.Now().UTC().Truncate(time.Hour)}, staff: map[string]cache.Staff{}}
 	d.gw = fakegw.New()
 	t.Cleanup(d.gw.Close)
 	d.gw.Now = d.clk.Now

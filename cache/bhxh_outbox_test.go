@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/clock"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -14,7 +15,7 @@ import (
 // an accepted or pending one is not.
 func TestBHXHOutbox(t *testing.T) {
 	db := openTemp(t)
-	now := time.Date(2026, 6, 1, 2, 0, 0, 0, time.UTC)
+	now := clock.Now().UTC().Truncate(time.Hour)
 	a, b := &Checkin{Time: now, SoCCCD: "079190012345"}, &Checkin{Time: now, SoCCCD: "079190012346"}
 	for _, c := range []*Checkin{a, b} {
 		if _, err := db.AppendCheckin(c); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cccd-agent/cccd/cache"
+	"github.com/cccd-agent/cccd/internal/clock"
 	"github.com/cccd-agent/cccd/internal/testkit/fakegw"
 	"github.com/cccd-agent/cccd/reader/sim"
 	"github.com/cccd-agent/cccd/sync/gateway"
@@ -36,7 +37,7 @@ func md5hex(s string) string {
 // clients of it, on a clock the test moves.
 func deskRig(t *testing.T) (*fakegw.Server, *Desks, *deskClock, [2]cache.Staff) {
 	t.Helper()
-	clk := &deskClock{t: time.Date(2026, 6, 1, 2, 0, 0, 0, time.UTC)}
+	clk := &deskClock{t: clock.Now().UTC().Truncate(time.Hour)}
 	gw := fakegw.New()
 	t.Cleanup(gw.Close)
 	gw.Now = clk.Now
