@@ -1,11 +1,8 @@
 package cache
 
 import (
-	"encoding/binary"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // The states of a check-in's direct check-in to BHXH (BHXHCheckin.Status).
@@ -49,20 +46,7 @@ func (c *Checkin) QueueBHXH(staff string, now time.Time) bool {
 // PendingBHXH returns up to limit check-ins whose BHXH check-in is pending,
 // oldest first. limit <= 0 means no limit.
 func (db *DB) PendingBHXH(limit int) ([]Checkin, error) {
-	var out []Checkin
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketBHXHOutbox).Cursor()
-		for k, _ := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, _ = c.Next() {
-			rec, ok, err := getCheckin(tx, binary.BigEndian.Uint64(k))
-			if err != nil {
-				return err
-			}
-			if ok {
-				out = append(out, rec)
-			}
-		}
-		return nil
-	})
+	out, err := db.queued(bucketBHXHOutbox, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list pending BHXH check-ins: %w", err)
 	}

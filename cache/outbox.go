@@ -216,9 +216,19 @@ func (db *DB) ListCheckins(after uint64, limit int) ([]Checkin, error) {
 // PendingDeliveries returns up to limit undelivered records (DeliveredAt
 // zero), oldest first. limit <= 0 means no limit.
 func (db *DB) PendingDeliveries(limit int) ([]Checkin, error) {
+	out, err := db.queued(bucketOutbox, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list pending check-ins: %w", err)
+	}
+	return out, nil
+}
+
+// queued reads the check-ins a queue bucket (seq → empty) names, oldest
+// first, at most limit (<= 0: all).
+func (db *DB) queued(bucket []byte, limit int) ([]Checkin, error) {
 	var out []Checkin
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketOutbox).Cursor()
+		c := tx.Bucket(bucket).Cursor()
 		for k, _ := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, _ = c.Next() {
 			rec, ok, err := getCheckin(tx, binary.BigEndian.Uint64(k))
 			if err != nil {
@@ -230,10 +240,7 @@ func (db *DB) PendingDeliveries(limit int) ([]Checkin, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("list pending check-ins: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // PendingCount is how many check-ins wait in the outbox. It counts keys
