@@ -1,11 +1,9 @@
 package api
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -75,12 +73,10 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// No body at all is a request without credentials, like any other.
-	br := bufio.NewReader(r.Body)
-	if _, err := br.Peek(1); err == io.EOF {
+	if emptyBody(r) {
 		writeError(w, http.StatusUnauthorized, codeUnauthorized, `sign in with {"staff": "your name", "pin": "your PIN"}`)
 		return
 	}
-	r.Body = io.NopCloser(br)
 	var body signIn
 	if !decodeJSON(w, r, &body) {
 		return

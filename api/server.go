@@ -460,12 +460,8 @@ func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Reader string `json:"reader"`
 	}
-	br := bufio.NewReader(r.Body)
-	if _, err := br.Peek(1); err != io.EOF {
-		r.Body = io.NopCloser(br)
-		if !decodeJSON(w, r, &body) {
-			return
-		}
+	if !emptyBody(r) && !decodeJSON(w, r, &body) {
+		return
 	}
 	code := s.replyCode(w, r, func() (any, error) {
 		if body.Reader != "" {
@@ -551,6 +547,15 @@ func (s *Server) replyCode(w http.ResponseWriter, r *http.Request, call func() (
 	}
 	writeError(w, status, code, errtext.OneLine(err))
 	return code
+}
+
+// emptyBody reports whether r has no body at all (a chunked request may not
+// say so in Content-Length), leaving the body readable either way.
+func emptyBody(r *http.Request) bool {
+	br := bufio.NewReader(r.Body)
+	_, err := br.Peek(1)
+	r.Body = io.NopCloser(br)
+	return err == io.EOF
 }
 
 // decodeJSON reads exactly one JSON object with known fields, answering 413

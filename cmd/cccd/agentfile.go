@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/cccd-agent/cccd/sync/feed"
+	"github.com/cccd-agent/cccd/internal/fsutil"
 )
 
 // agentFileName is where a running agent says where it listens
@@ -27,7 +27,7 @@ func writeAgentFile(dir string, f agentFile) error {
 	if err != nil {
 		return err
 	}
-	return feed.WriteFileAtomic(filepath.Join(dir, agentFileName), append(b, '\n'), 0o600)
+	return fsutil.WriteFile(filepath.Join(dir, agentFileName), append(b, '\n'), 0o600)
 }
 
 func readAgentFile(dir string) (agentFile, bool) {

@@ -10,8 +10,8 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/cccd-agent/cccd/internal/fsutil"
 	"github.com/cccd-agent/cccd/internal/logging"
-	"github.com/cccd-agent/cccd/sync/feed"
 )
 
 // writeBundle writes the diagnostic archive of `cccd doctor --bundle`: what
@@ -80,5 +80,5 @@ func writeBundle(ctx context.Context, path string, d *doctor, rep doctorReport) 
 	if err := gz.Close(); err != nil {
 		return err
 	}
-	return feed.WriteFileAtomic(path, buf.Bytes(), 0o600)
+	return fsutil.WriteFile(path, buf.Bytes(), 0o600)
 }
