@@ -2,11 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -179,18 +175,8 @@ func TestConsoleOnlineCheckIn(t *testing.T) {
 }
 
 func TestConsoleOfflineProvisional(t *testing.T) {
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
 	pubPath := filepath.Join(t.TempDir(), "feed.pub.pem")
-	if err := os.WriteFile(pubPath, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeTestPublisherKey(t, pubPath)
 	deadFeed := "http://" + testenv.FreeAddr(t) + "/feed/" // nothing listens there
 	a := startDemo(t, "--feed", deadFeed, "--pubkey", pubPath)
 	var status struct {

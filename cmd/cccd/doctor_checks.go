@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -354,14 +351,9 @@ func (d *doctor) checkFeed(ctx context.Context) {
 	if url == "" {
 		return
 	}
-	pemBytes, err := os.ReadFile(d.cfg.Roster.PublisherKey)
+	pub, err := readPublicKey(d.cfg.Roster.PublisherKey)
 	if err != nil {
-		d.fail("feed", "publisher key: "+err.Error(), "set roster.publisher_key to the feed publisher's public key file", exitRoster)
-		return
-	}
-	pub, err := parseEd25519PEM(pemBytes)
-	if err != nil {
-		d.fail("feed", "publisher key: "+err.Error(), "roster.publisher_key must hold an Ed25519 public key (PEM)", exitRoster)
+		d.fail("feed", "roster.publisher_key: "+err.Error(), "set roster.publisher_key to the feed publisher's Ed25519 public key (PEM)", exitRoster)
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -399,33 +391,17 @@ func (d *doctor) checkFeed(ctx context.Context) {
 	}
 }
 
-func parseEd25519PEM(b []byte) (ed25519.PublicKey, error) {
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		return nil, errors.New("no PEM block")
-	}
-	k, err := x509.ParsePKIXPublicKey(blk.Bytes)
-	if err != nil {
-		return nil, err
-	}
-	pub, ok := k.(ed25519.PublicKey)
-	if !ok {
-		return nil, errors.New("not an Ed25519 key")
-	}
-	return pub, nil
-}
-
-// redactURL drops credentials from a URL before it is shown.
+// redactURL drops credentials from a URL before it is shown: the password
+// of user:password@ and the whole query (it may carry a token).
 func redactURL(s string) string {
-	if i := strings.Index(s, "://"); i >= 0 {
-		if at := strings.LastIndex(s[i+3:], "@"); at >= 0 && !strings.Contains(s[i+3:i+3+at], "/") {
-			s = s[:i+3] + "…@" + s[i+3+at+1:]
-		}
+	u, err := neturl.Parse(s)
+	if err != nil {
+		return "(a URL that does not parse)"
 	}
-	if q := strings.IndexByte(s, '?'); q >= 0 {
-		s = s[:q] + "?…"
+	if u.RawQuery != "" {
+		u.RawQuery = "…"
 	}
-	return s
+	return u.Redacted()
 }
 
 // checkTrust loads the anchors the agent would (imported ones and
