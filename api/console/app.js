@@ -284,33 +284,47 @@ function progress(pct) {
 function currentReader() { return $("reader-select").value || (readers[0] && readers[0].name) || ""; }
 function readerByName(name) { return readers.find((r) => r.name === name); }
 
+// renderReaders updates the reader list in place: an event arriving just as
+// someone clicks a reader's button must not replace that button under the
+// click. Rows are rebuilt only when the set of readers changes.
 function renderReaders() {
   const ul = $("readers"), sel = $("reader-select");
-  ul.textContent = ""; const prev = sel.value; sel.textContent = "";
-  if (readers.length === 0) { const li = document.createElement("li"); li.textContent = t("noReaders"); ul.append(li); }
-  for (const r of readers) {
-    const li = document.createElement("li");
+  const names = readers.map((r) => r.name).join("\n");
+  if (ul.dataset.names !== names || !readers.length) {
+    ul.dataset.names = names;
+    ul.textContent = ""; const prev = sel.value; sel.textContent = "";
+    if (readers.length === 0) { const li = document.createElement("li"); li.dataset.i18nKey = "noReaders"; ul.append(li); }
+    for (const r of readers) {
+      const li = document.createElement("li");
+      li.dataset.reader = r.name;
+      li.append(document.createElement("span"), document.createTextNode(""));
+      if (r.sim) {
+        for (const action of ["insert", "remove"]) {
+          const b = document.createElement("button");
+          b.type = "button"; b.dataset.action = action; b.dataset.reader = r.name;
+          b.addEventListener("click", () => api("POST", `/api/v1/readers/${encodeURIComponent(r.name)}/sim/${action}`).catch(apiFailed));
+          li.append(b);
+        }
+      }
+      ul.append(li);
+      const o = document.createElement("option"); o.value = r.name; o.textContent = r.name; sel.append(o);
+    }
+    const mine = prev || localStorage.getItem("cccd-reader");
+    if (mine && readers.some((r) => r.name === mine)) sel.value = mine;
+    if (readers.length === 1) localStorage.setItem("cccd-reader", readers[0].name);
+    sel.classList.toggle("hidden", readers.length < 2);
+  }
+  for (const li of ul.children) {
+    if (li.dataset.i18nKey) { li.textContent = t(li.dataset.i18nKey); continue; }
+    const r = readerByName(li.dataset.reader);
+    if (!r) continue;
     li.dataset.state = r.state;
-    const dot = document.createElement("span");
-    dot.className = "dot " + (r.state === "error" ? "error" : (r.state === "idle" || r.state === "removed" ? "" : "card"));
+    li.firstChild.className = "dot " + (r.state === "error" ? "error" : (r.state === "idle" || r.state === "removed" ? "" : "card"));
     let label = r.name + " — " + t(STATE_KEY[r.state] || "stError");
     if (r.key_ready && (r.state === "idle" || r.state === "removed" || r.state === "result")) label += " · " + t("keyReady");
-    li.append(dot, document.createTextNode(label));
-    if (r.sim) {
-      for (const action of ["insert", "remove"]) {
-        const b = document.createElement("button");
-        b.type = "button"; b.textContent = t(action); b.dataset.action = action; b.dataset.reader = r.name;
-        b.addEventListener("click", () => api("POST", `/api/v1/readers/${encodeURIComponent(r.name)}/sim/${action}`).catch(apiFailed));
-        li.append(b);
-      }
-    }
-    ul.append(li);
-    const o = document.createElement("option"); o.value = r.name; o.textContent = r.name; sel.append(o);
+    li.childNodes[1].textContent = label;
+    for (const b of li.querySelectorAll("button")) b.textContent = t(b.dataset.action);
   }
-  const mine = prev || localStorage.getItem("cccd-reader");
-  if (mine && readers.some((r) => r.name === mine)) sel.value = mine;
-  if (readers.length === 1) localStorage.setItem("cccd-reader", readers[0].name);
-  sel.classList.toggle("hidden", readers.length < 2);
 }
 
 // followReader moves the panel with the state of the reader at this desk.
